@@ -1,0 +1,15 @@
+// The module's exports, nothing else.
+export { alloc, free, simd_enabled } from './heap';
+export { mse_f32, mae_f32, huber_f32, log_cosh_f32, barron_f32 } from './losses/regression';
+export {
+  cross_entropy_f32,
+  kl_div_f32,
+  bce_f32,
+  bce_with_logits_f32,
+  hinge_f32,
+  poisson_f32,
+  softmax_cross_entropy_index_f32,
+  softmax_cross_entropy_prob_f32,
+  nll_f32,
+} from './losses/classification';
+export { stream_read_f32 } from './bench';

@@ -1,0 +1,524 @@
+// Classification and probabilistic losses, value and gradient in one pass.
+//
+// Same contract as regression.ts: the host validates, `grad`/`items` may be 0, gradients are scaled by
+// `gscale`, and the return value is Σ item in f64. Row losses (cross_entropy, kl_div,
+// softmax_cross_entropy, nll) write one item per row; the others one per element.
+// Per-element weights come as (pointer, step): step 1 walks an array of n values, step 0 reads the
+// same four equal values every time (the host writes a splatted scalar there, 1 when absent).
+
+import { exp_f32x4, hmax_f32x4, hsum_f32x4, log1p_f32x4, log_f32x4 } from '../math';
+import { BLOCK } from './regression';
+
+// @ts-ignore: decorator
+@inline const EPS: f32 = 1e-7;
+
+// −Σ y·log max(p, eps) over n elements (a term with y = 0 adds 0); gradient −y/p, 0 where p < eps.
+// @ts-ignore: decorator
+@inline
+function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const ngs = f32x4.splat(-gscale);
+    const eps = f32x4.splat(EPS);
+    const zero = f32x4.splat(0);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const pv = v128.load(p + o);
+        const yv = v128.load(y + o);
+        const term = f32x4.mul(yv, log_f32x4(f32x4.max(pv, eps)));
+        acc = f32x4.sub(acc, v128.and(term, f32x4.ne(yv, zero)));
+        if (grad) {
+          const g = f32x4.mul(f32x4.div(yv, pv), ngs);
+          v128.store(grad + o, v128.andnot(g, f32x4.lt(pv, eps)));
+        }
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pv = load<f32>(p + o);
+    const yv = load<f32>(y + o);
+    if (yv != 0) total -= yv * Mathf.log(Mathf.max(pv, EPS));
+    if (grad) store<f32>(grad + o, pv < EPS ? 0 : (yv / pv) * -gscale);
+  }
+  return total;
+}
+
+/** Categorical cross-entropy on probabilities p [rows, cols] against y [rows, cols]; items per row. */
+export function cross_entropy_f32(p: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
+  if (!items) return crossEntropySpan(p, y, rows * cols, grad, gscale);
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>cols) << 2;
+    const rowLoss = crossEntropySpan(p + off, y + off, cols, grad ? grad + off : 0, gscale);
+    store<f32>(items + (<usize>r << 2), <f32>rowLoss);
+    total += rowLoss;
+  }
+  return total;
+}
+
+// Σ p·log(p / max(q, eps)) over n elements (p = 0 adds 0); gradient w.r.t. q: −p/q, 0 where q < eps.
+// @ts-ignore: decorator
+@inline
+function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const ngs = f32x4.splat(-gscale);
+    const eps = f32x4.splat(EPS);
+    const zero = f32x4.splat(0);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const qv = v128.load(q + o);
+        const pv = v128.load(p + o);
+        const term = f32x4.mul(pv, f32x4.sub(log_f32x4(pv), log_f32x4(f32x4.max(qv, eps))));
+        acc = f32x4.add(acc, v128.and(term, f32x4.ne(pv, zero)));
+        if (grad) {
+          const g = f32x4.mul(f32x4.div(pv, qv), ngs);
+          v128.store(grad + o, v128.andnot(g, f32x4.lt(qv, eps)));
+        }
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const qv = load<f32>(q + o);
+    const pv = load<f32>(p + o);
+    if (pv != 0) total += pv * (Mathf.log(pv) - Mathf.log(Mathf.max(qv, EPS)));
+    if (grad) store<f32>(grad + o, qv < EPS ? 0 : (pv / qv) * -gscale);
+  }
+  return total;
+}
+
+/** Kullback–Leibler divergence KL(p ‖ q), q = input probabilities [rows, cols]; items per row. */
+export function kl_div_f32(q: usize, p: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
+  if (!items) return klDivSpan(q, p, rows * cols, grad, gscale);
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>cols) << 2;
+    const rowLoss = klDivSpan(q + off, p + off, cols, grad ? grad + off : 0, gscale);
+    store<f32>(items + (<usize>r << 2), <f32>rowLoss);
+    total += rowLoss;
+  }
+  return total;
+}
+
+/**
+ * Binary cross-entropy on probabilities: −w(y·max(log p, −100) + (1 − y)·max(log(1 − p), −100)),
+ * gradient w(p − y)/max(p(1 − p), 1e-12), as torch.nn.BCELoss.
+ */
+export function bce_f32(p: usize, y: usize, n: i32, w: usize, wStep: i32, grad: usize, items: usize, gscale: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  const wStride = <usize>wStep << 2;
+  if (ASC_FEATURE_SIMD) {
+    const gs = f32x4.splat(gscale);
+    const one = f32x4.splat(1);
+    const floor = f32x4.splat(-100);
+    const tiny = f32x4.splat(1e-12);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const pv = v128.load(p + o);
+        const yv = v128.load(y + o);
+        const wv = v128.load(w + <usize>i * wStride);
+        const logP = f32x4.max(log_f32x4(pv), floor);
+        const log1mP = f32x4.max(log1p_f32x4(f32x4.neg(pv)), floor);
+        const item = f32x4.mul(wv, f32x4.sub(f32x4.mul(f32x4.sub(yv, one), log1mP), f32x4.mul(yv, logP)));
+        acc = f32x4.add(acc, item);
+        if (grad) {
+          const denom = f32x4.max(f32x4.mul(pv, f32x4.sub(one, pv)), tiny);
+          v128.store(grad + o, f32x4.mul(f32x4.div(f32x4.mul(wv, f32x4.sub(pv, yv)), denom), gs));
+        }
+        if (items) v128.store(items + o, item);
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const pv = load<f32>(p + o);
+    const yv = load<f32>(y + o);
+    const wv = load<f32>(w + <usize>i * wStride);
+    const logP = Mathf.max(Mathf.log(pv), -100);
+    const log1mP = Mathf.max(Mathf.log1p(-pv), -100);
+    const item = wv * ((yv - 1) * log1mP - yv * logP);
+    total += item;
+    if (grad) store<f32>(grad + o, ((wv * (pv - yv)) / Mathf.max(pv * (1 - pv), 1e-12)) * gscale);
+    if (items) store<f32>(items + o, item);
+  }
+  return total;
+}
+
+/**
+ * Binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss:
+ * w·((1 − y)x + L·softplus(−x)) with L = 1 + (posWeight − 1)y; gradient w·((1 − y) − L·σ(−x)).
+ * softplus(−x) = max(−x, 0) + log1p(e^−|x|) stays finite for |x| ≫ 1.
+ */
+export function bce_with_logits_f32(
+  x: usize, y: usize, n: i32, w: usize, wStep: i32, pw: usize, pwStep: i32, grad: usize, items: usize, gscale: f32,
+): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  const wStride = <usize>wStep << 2;
+  const pwStride = <usize>pwStep << 2;
+  if (ASC_FEATURE_SIMD) {
+    const gs = f32x4.splat(gscale);
+    const one = f32x4.splat(1);
+    const zero = f32x4.splat(0);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const xv = v128.load(x + o);
+        const yv = v128.load(y + o);
+        const wv = v128.load(w + <usize>i * wStride);
+        const pwv = v128.load(pw + <usize>i * pwStride);
+        const l = f32x4.add(one, f32x4.mul(f32x4.sub(pwv, one), yv));
+        const e = exp_f32x4(f32x4.neg(f32x4.abs(xv)));
+        const softplusNegX = f32x4.add(f32x4.max(f32x4.neg(xv), zero), log1p_f32x4(e));
+        const oneMinusY = f32x4.sub(one, yv);
+        const item = f32x4.mul(wv, f32x4.add(f32x4.mul(oneMinusY, xv), f32x4.mul(l, softplusNegX)));
+        acc = f32x4.add(acc, item);
+        if (grad) {
+          // σ(−x) = e/(1+e) for x ≥ 0, 1/(1+e) for x < 0
+          const numer = v128.bitselect(e, one, f32x4.ge(xv, zero));
+          const sigNegX = f32x4.div(numer, f32x4.add(one, e));
+          const g = f32x4.mul(wv, f32x4.sub(oneMinusY, f32x4.mul(l, sigNegX)));
+          v128.store(grad + o, f32x4.mul(g, gs));
+        }
+        if (items) v128.store(items + o, item);
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const xv = load<f32>(x + o);
+    const yv = load<f32>(y + o);
+    const wv = load<f32>(w + <usize>i * wStride);
+    const pwv = load<f32>(pw + <usize>i * pwStride);
+    const l: f32 = 1 + (pwv - 1) * yv;
+    const e = Mathf.exp(-Mathf.abs(xv));
+    const item = wv * ((1 - yv) * xv + l * (Mathf.max(-xv, 0) + Mathf.log1p(e)));
+    total += item;
+    if (grad) {
+      const sigNegX = (xv >= 0 ? e : 1) / (1 + e);
+      store<f32>(grad + o, wv * (1 - yv - l * sigNegX) * gscale);
+    }
+    if (items) store<f32>(items + o, item);
+  }
+  return total;
+}
+
+/**
+ * Hinge loss max(0, 1 − t·x) (power 1) or its square (power 2), t = y with 0 read as −1;
+ * gradient −t (power 1) or −2t·max(0, 1 − t·x) (power 2) where the margin is violated.
+ */
+export function hinge_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32, power: i32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const gs = f32x4.splat(power == 2 ? -2 * gscale : -gscale);
+    const one = f32x4.splat(1);
+    const minusOne = f32x4.splat(-1);
+    const zero = f32x4.splat(0);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const xv = v128.load(x + o);
+        const yv = v128.load(y + o);
+        const t = v128.bitselect(minusOne, yv, f32x4.eq(yv, zero));
+        const m = f32x4.max(f32x4.sub(one, f32x4.mul(t, xv)), zero);
+        const item = power == 2 ? f32x4.mul(m, m) : m;
+        acc = f32x4.add(acc, item);
+        if (grad) {
+          const g = power == 2 ? f32x4.mul(t, m) : v128.and(t, f32x4.gt(m, zero));
+          v128.store(grad + o, f32x4.mul(g, gs));
+        }
+        if (items) v128.store(items + o, item);
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  const gsScalar: f32 = power == 2 ? -2 * gscale : -gscale;
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const xv = load<f32>(x + o);
+    const yv = load<f32>(y + o);
+    const t: f32 = yv == 0 ? -1 : yv;
+    const m = Mathf.max(1 - t * xv, 0);
+    const item = power == 2 ? m * m : m;
+    total += item;
+    if (grad) store<f32>(grad + o, (power == 2 ? t * m : m > 0 ? t : 0) * gsScalar);
+    if (items) store<f32>(items + o, item);
+  }
+  return total;
+}
+
+/** Poisson loss x − y·log(x + eps) on rates x and counts y; gradient 1 − y/(x + eps). */
+export function poisson_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const gs = f32x4.splat(gscale);
+    const eps = f32x4.splat(EPS);
+    const one = f32x4.splat(1);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const xv = v128.load(x + o);
+        const yv = v128.load(y + o);
+        const xe = f32x4.add(xv, eps);
+        const item = f32x4.sub(xv, f32x4.mul(yv, log_f32x4(xe)));
+        acc = f32x4.add(acc, item);
+        if (grad) v128.store(grad + o, f32x4.mul(f32x4.sub(one, f32x4.div(yv, xe)), gs));
+        if (items) v128.store(items + o, item);
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const xv = load<f32>(x + o);
+    const yv = load<f32>(y + o);
+    const xe = xv + EPS;
+    const item = xv - yv * Mathf.log(xe);
+    total += item;
+    if (grad) store<f32>(grad + o, (1 - yv / xe) * gscale);
+    if (items) store<f32>(items + o, item);
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax cross-entropy from logits (torch.nn.CrossEntropyLoss), fused with its softmax.
+
+// @ts-ignore: decorator
+@inline
+function rowMax(x: usize, cols: i32): f32 {
+  let j = 0;
+  let mx: f32 = -Infinity;
+  if (ASC_FEATURE_SIMD) {
+    if (cols >= 4) {
+      let mv = f32x4.splat(-Infinity);
+      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(x + (<usize>j << 2)));
+      mx = hmax_f32x4(mv);
+    }
+  }
+  for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
+  return mx;
+}
+
+// Σ e^(x_j − mx) over the row; writes e^(x_j − mx) into `exps` when it is not 0.
+// @ts-ignore: decorator
+@inline
+function rowSumExp(x: usize, cols: i32, mx: f32, exps: usize): f64 {
+  let j = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mv = f32x4.splat(mx);
+    let acc = f32x4.splat(0);
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const e = exp_f32x4(f32x4.sub(v128.load(x + o), mv));
+      acc = f32x4.add(acc, e);
+      if (exps) v128.store(exps + o, e);
+    }
+    s = hsum_f32x4(acc);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    const e = Mathf.exp(load<f32>(x + o) - mx);
+    s += e;
+    if (exps) store<f32>(exps + o, e);
+  }
+  return s;
+}
+
+// Σ_j w_j·c_j·x_j and Σ_j w_j·c_j with c_j = (1 − ε)q_j + ε/C (q = 0 for index targets).
+// Returned through two globals to keep the row loop free of allocations.
+let weightedSum: f64 = 0;
+let weightedDot: f64 = 0;
+
+// @ts-ignore: decorator
+@inline
+function rowWeightedSums(x: usize, q: usize, cols: i32, w: usize, wStride: usize, keep: f32, spread: f32): void {
+  let j = 0;
+  let sw: f64 = 0;
+  let swx: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const keepV = f32x4.splat(keep);
+    const spreadV = f32x4.splat(spread);
+    let accW = f32x4.splat(0);
+    let accWX = f32x4.splat(0);
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      let c = spreadV;
+      if (q) c = f32x4.add(f32x4.mul(v128.load(q + o), keepV), spreadV);
+      const wc = f32x4.mul(v128.load(w + <usize>j * wStride), c);
+      accW = f32x4.add(accW, wc);
+      accWX = f32x4.add(accWX, f32x4.mul(wc, v128.load(x + o)));
+    }
+    sw = hsum_f32x4(accW);
+    swx = hsum_f32x4(accWX);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    const c: f32 = q ? load<f32>(q + o) * keep + spread : spread;
+    const wc = load<f32>(w + <usize>j * wStride) * c;
+    sw += wc;
+    swx += wc * load<f32>(x + o);
+  }
+  weightedSum = sw;
+  weightedDot = swx;
+}
+
+// grad_j = coefP·e_j − coefW·w_j·c_j over the row, in place over the exps already stored in grad.
+// @ts-ignore: decorator
+@inline
+function rowSoftmaxGrad(grad: usize, q: usize, cols: i32, w: usize, wStride: usize, keep: f32, spread: f32, coefP: f32, coefW: f32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const cp = f32x4.splat(coefP);
+    const cw = f32x4.splat(coefW);
+    const keepV = f32x4.splat(keep);
+    const spreadV = f32x4.splat(spread);
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      let c = spreadV;
+      if (q) c = f32x4.add(f32x4.mul(v128.load(q + o), keepV), spreadV);
+      const wc = f32x4.mul(v128.load(w + <usize>j * wStride), c);
+      v128.store(grad + o, f32x4.sub(f32x4.mul(v128.load(grad + o), cp), f32x4.mul(wc, cw)));
+    }
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    const c: f32 = q ? load<f32>(q + o) * keep + spread : spread;
+    const wc = load<f32>(w + <usize>j * wStride) * c;
+    store<f32>(grad + o, load<f32>(grad + o) * coefP - wc * coefW);
+  }
+}
+
+/**
+ * Softmax cross-entropy on logits x [rows, cols] with class-index targets t [rows] (i32), class
+ * weights (w, wStep), ignoreIndex and label smoothing ε, as torch.nn.CrossEntropyLoss:
+ * row loss (1 − ε)·w_t·(lse − x_t) + ε/C·Σ_j w_j·(lse − x_j); ignored rows give 0.
+ * `weightTotal` is Σ_j w_j (C when unweighted).
+ */
+export function softmax_cross_entropy_index_f32(
+  x: usize, t: usize, rows: i32, cols: i32, w: usize, wStep: i32, weightTotal: f32, ignoreIndex: i32,
+  smoothing: f32, grad: usize, items: usize, gscale: f32,
+): f64 {
+  const wStride = <usize>wStep << 2;
+  const rowBytes = <usize>cols << 2;
+  const keep: f32 = 1 - smoothing;
+  const spread: f32 = smoothing / <f32>cols;
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const gr = grad ? grad + <usize>r * rowBytes : 0;
+    const target = load<i32>(t + (<usize>r << 2));
+    if (target == ignoreIndex) {
+      if (gr) memory.fill(gr, 0, rowBytes);
+      if (items) store<f32>(items + (<usize>r << 2), 0);
+      continue;
+    }
+    const mx = rowMax(xr, cols);
+    const sumExp = rowSumExp(xr, cols, mx, gr);
+    const lse = <f64>mx + Math.log(sumExp);
+    const wt = load<f32>(w + <usize>target * wStride);
+    let rowLoss = <f64>(keep * wt) * (lse - <f64>load<f32>(xr + (<usize>target << 2)));
+    if (smoothing > 0) {
+      rowWeightedSums(xr, 0, cols, w, wStride, 0, spread);
+      rowLoss += weightedSum * lse - weightedDot;
+    }
+    total += rowLoss;
+    if (items) store<f32>(items + (<usize>r << 2), <f32>rowLoss);
+    if (gr) {
+      // ∂/∂x_j = a·(p_j − δ_jt) + b·(W·p_j − w_j), a = (1 − ε)·w_t, b = ε/C, p_j = e_j / Σe
+      const a = keep * wt;
+      const coefP = <f32>((<f64>a + <f64>spread * <f64>weightTotal) / sumExp) * gscale;
+      rowSoftmaxGrad(gr, 0, cols, w, wStride, 0, 1, coefP, spread * gscale);
+      const gt = gr + (<usize>target << 2);
+      store<f32>(gt, load<f32>(gt) - a * gscale);
+    }
+  }
+  return total;
+}
+
+/**
+ * Softmax cross-entropy on logits x [rows, cols] with probability targets q [rows, cols], class
+ * weights (w, wStep) and label smoothing ε (q ← (1 − ε)q + ε/C), as torch.nn.CrossEntropyLoss:
+ * row loss −Σ_j w_j·q_j·log softmax(x)_j.
+ */
+export function softmax_cross_entropy_prob_f32(
+  x: usize, q: usize, rows: i32, cols: i32, w: usize, wStep: i32, smoothing: f32, grad: usize, items: usize, gscale: f32,
+): f64 {
+  const wStride = <usize>wStep << 2;
+  const rowBytes = <usize>cols << 2;
+  const keep: f32 = 1 - smoothing;
+  const spread: f32 = smoothing / <f32>cols;
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    const xr = x + off;
+    const qr = q + off;
+    const gr = grad ? grad + off : 0;
+    const mx = rowMax(xr, cols);
+    const sumExp = rowSumExp(xr, cols, mx, gr);
+    const lse = <f64>mx + Math.log(sumExp);
+    rowWeightedSums(xr, qr, cols, w, wStride, keep, spread);
+    const rowLoss = weightedSum * lse - weightedDot;
+    total += rowLoss;
+    if (items) store<f32>(items + (<usize>r << 2), <f32>rowLoss);
+    // ∂/∂x_j = (Σ_k w_k c_k)·p_j − w_j c_j
+    if (gr) rowSoftmaxGrad(gr, qr, cols, w, wStride, keep, spread, <f32>(weightedSum / sumExp) * gscale, gscale);
+  }
+  return total;
+}
+
+/** Negative log-likelihood on log-probabilities x [rows, cols], index targets t, weights, ignoreIndex. */
+export function nll_f32(
+  x: usize, t: usize, rows: i32, cols: i32, w: usize, wStep: i32, ignoreIndex: i32, grad: usize, items: usize, gscale: f32,
+): f64 {
+  const wStride = <usize>wStep << 2;
+  const rowBytes = <usize>cols << 2;
+  if (grad) memory.fill(grad, 0, <usize>rows * rowBytes);
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const target = load<i32>(t + (<usize>r << 2));
+    let rowLoss: f32 = 0;
+    if (target != ignoreIndex) {
+      const wt = load<f32>(w + <usize>target * wStride);
+      const at = <usize>r * rowBytes + (<usize>target << 2);
+      rowLoss = -wt * load<f32>(x + at);
+      if (grad) store<f32>(grad + at, -wt * gscale);
+    }
+    total += rowLoss;
+    if (items) store<f32>(items + (<usize>r << 2), rowLoss);
+  }
+  return total;
+}
