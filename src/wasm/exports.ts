@@ -1,0 +1,35 @@
+// The raw exports of build/simd.wasm and build/scalar.wasm (assembly/index.ts). Pointers are byte
+// offsets into `memory`; every kernel trusts its arguments, so the callers in src/ validate first.
+
+type Ptr = number;
+
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  alloc(bytes: number): Ptr;
+  free(ptr: Ptr): void;
+  simd_enabled(): number;
+  mse_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
+  mae_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
+  huber_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number, delta: number, k: number): number;
+  log_cosh_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
+  barron_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number, alpha: number, scale: number, mode: number): number;
+  cross_entropy_f32(p: Ptr, y: Ptr, rows: number, cols: number, grad: Ptr, items: Ptr, gscale: number): number;
+  kl_div_f32(q: Ptr, p: Ptr, rows: number, cols: number, grad: Ptr, items: Ptr, gscale: number): number;
+  bce_f32(p: Ptr, y: Ptr, n: number, w: Ptr, wStep: number, grad: Ptr, items: Ptr, gscale: number): number;
+  bce_with_logits_f32(
+    x: Ptr, y: Ptr, n: number, w: Ptr, wStep: number, pw: Ptr, pwStep: number, grad: Ptr, items: Ptr, gscale: number,
+  ): number;
+  hinge_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number, power: number): number;
+  poisson_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
+  softmax_cross_entropy_index_f32(
+    x: Ptr, t: Ptr, rows: number, cols: number, w: Ptr, wStep: number, weightTotal: number, ignoreIndex: number,
+    smoothing: number, grad: Ptr, items: Ptr, gscale: number,
+  ): number;
+  softmax_cross_entropy_prob_f32(
+    x: Ptr, q: Ptr, rows: number, cols: number, w: Ptr, wStep: number, smoothing: number, grad: Ptr, items: Ptr, gscale: number,
+  ): number;
+  nll_f32(
+    x: Ptr, t: Ptr, rows: number, cols: number, w: Ptr, wStep: number, ignoreIndex: number, grad: Ptr, items: Ptr, gscale: number,
+  ): number;
+  stream_read_f32(x: Ptr, n: number): number;
+}
