@@ -12,9 +12,24 @@ import { BLOCK } from './regression';
 // @ts-ignore: decorator
 @inline const EPS: f32 = 1e-7;
 
+/** A loss over n elements of two arrays, writing gscale-scaled gradients when grad ≠ 0; returns Σ item. */
+type Span = (x: usize, y: usize, n: i32, grad: usize, gscale: f32) => f64;
+
+// A row loss whose items are sums over each row's elements: one pass over all elements when no
+// per-row items are wanted, else one span per row.
+function spanByRows(span: Span, x: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
+  if (!items) return span(x, y, rows * cols, grad, gscale);
+  let total: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const off = (<usize>r * <usize>cols) << 2;
+    const rowLoss = span(x + off, y + off, cols, grad ? grad + off : 0, gscale);
+    store<f32>(items + (<usize>r << 2), <f32>rowLoss);
+    total += rowLoss;
+  }
+  return total;
+}
+
 // −Σ y·log max(p, eps) over n elements (a term with y = 0 adds 0); gradient −y/p, 0 where p < eps.
-// @ts-ignore: decorator
-@inline
 function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32): f64 {
   let total: f64 = 0;
   let i = 0;
@@ -52,20 +67,10 @@ function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32):
 
 /** Categorical cross-entropy on probabilities p [rows, cols] against y [rows, cols]; items per row. */
 export function cross_entropy_f32(p: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
-  if (!items) return crossEntropySpan(p, y, rows * cols, grad, gscale);
-  let total: f64 = 0;
-  for (let r = 0; r < rows; r++) {
-    const off = (<usize>r * <usize>cols) << 2;
-    const rowLoss = crossEntropySpan(p + off, y + off, cols, grad ? grad + off : 0, gscale);
-    store<f32>(items + (<usize>r << 2), <f32>rowLoss);
-    total += rowLoss;
-  }
-  return total;
+  return spanByRows(crossEntropySpan, p, y, rows, cols, grad, items, gscale);
 }
 
 // Σ p·log(p / max(q, eps)) over n elements (p = 0 adds 0); gradient w.r.t. q: −p/q, 0 where q < eps.
-// @ts-ignore: decorator
-@inline
 function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
   let total: f64 = 0;
   let i = 0;
@@ -103,15 +108,7 @@ function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
 
 /** Kullback–Leibler divergence KL(p ‖ q), q = input probabilities [rows, cols]; items per row. */
 export function kl_div_f32(q: usize, p: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
-  if (!items) return klDivSpan(q, p, rows * cols, grad, gscale);
-  let total: f64 = 0;
-  for (let r = 0; r < rows; r++) {
-    const off = (<usize>r * <usize>cols) << 2;
-    const rowLoss = klDivSpan(q + off, p + off, cols, grad ? grad + off : 0, gscale);
-    store<f32>(items + (<usize>r << 2), <f32>rowLoss);
-    total += rowLoss;
-  }
-  return total;
+  return spanByRows(klDivSpan, q, p, rows, cols, grad, items, gscale);
 }
 
 /**
