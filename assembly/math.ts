@@ -1,103 +1,175 @@
 // Vectorised elementary functions for f32x4, plus horizontal sums.
 //
 // exp and log are the Cephes single-precision polynomials (S. L. Moshier), evaluated four lanes at a
-// time; log1p and expm1 are built on them with the classic compensation tricks. Measured maximum
-// errors against float64 Math (test/math.test.ts sweeps these ranges on the SIMD build):
+// time; log1p and expm1 are built on them with the classic compensation tricks. Maximum errors
+// against float64 Math, measured by assembly/__tests__/math.spec.ts over the ranges below:
 //   exp_f32x4   x in [-87, 88]        ≤ 2 ulp
 //   log_f32x4   x in [1e-38, 3e38]    ≤ 2 ulp
 //   log1p_f32x4 x in (-1, 3e38]       ≤ 3 ulp
 //   expm1_f32x4 x in [-87, 88]        ≤ 3 ulp (relative to |expm1 x|)
+//   log1pUnit_f32x4 x in [0, 1]       ≤ 2 ulp
 // Special values follow IEEE: exp(-inf) = 0, exp(+inf) = +inf, log(0) = -inf, log(x < 0) = NaN,
 // NaN in gives NaN out. exp flushes results below ~1.2e-38 (subnormal range) to 0.
 // The scalar build and the scalar tails use Mathf, which is correctly rounded to ~1 ulp.
+//
+// Constants come from a pool in linear memory, loaded with v128.load32_splat (one vbroadcastss):
+// V8 (checked on Node 20) re-materialises every v128.const inside a loop with three instructions,
+// one of them a slow general-register → vector move, which made exp-heavy kernels twice as slow.
+// pmin/pmax (one instruction each on x86) are used where NaN must flow through: they return their
+// first operand when either is NaN.
 
+/** Four lanes of the 32-bit constant stored at `ptr` (from `memory.data`). */
 // @ts-ignore: decorator
-@inline const LOG2E: f32 = 1.44269504088896341;
-// @ts-ignore: decorator
-@inline const LN2_HI: f32 = 0.693359375;
-// @ts-ignore: decorator
-@inline const LN2_LO: f32 = -2.12194440e-4;
-// @ts-ignore: decorator
-@inline const EXP_HI: f32 = 88.3762626647949;
-// @ts-ignore: decorator
-@inline const EXP_LO: f32 = -87.3365478515625;
-// @ts-ignore: decorator
-@inline const SQRT_HALF: f32 = 0.707106781186547524;
+@inline
+export function lanes(ptr: usize): v128 {
+  return v128.load32_splat(ptr);
+}
+
+export const ONE = memory.data<f32>([1]);
+export const TWO = memory.data<f32>([2]);
+export const HALF = memory.data<f32>([0.5]);
+export const MINUS_ONE = memory.data<f32>([-1]);
+export const MINUS_HALF = memory.data<f32>([-0.5]);
+export const MINUS_TWO = memory.data<f32>([-2]);
+export const INF = memory.data<f32>([Infinity]);
+export const NAN = memory.data<f32>([NaN]);
+export const LN2 = memory.data<f32>([0.693147180559945]);
+
+const EXP_HI = memory.data<f32>([88.3762626647949]);
+const EXP_LO = memory.data<f32>([-87.3365478515625]);
+const EXP_OVERFLOW = memory.data<f32>([88.72283935546875]);
+const LOG2E = memory.data<f32>([1.44269504088896341]);
+const ROUND_SHIFTER = memory.data<f32>([12582912.0]); // 1.5 · 2^23
+const EXP_BIAS = memory.data<i32>([127 - 0x4b400000]);
+const LN2_HI = memory.data<f32>([0.693359375]);
+const LN2_LO = memory.data<f32>([-2.12194440e-4]);
+const EXP_P = memory.data<f32>([1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]);
 
 /** e^x for four lanes. */
 // @ts-ignore: decorator
 @inline
 export function exp_f32x4(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, f32x4.splat(EXP_HI)), f32x4.splat(EXP_LO));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
-  // 2^n built in the exponent field; n is in [-126, 127] after the clamp.
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  let result = f32x4.mul(y, pow2n);
-  result = v128.bitselect(f32x4.splat(Infinity), result, f32x4.gt(x, f32x4.splat(88.72283935546875)));
-  result = v128.bitselect(f32x4.splat(0), result, f32x4.lt(x, f32x4.splat(EXP_LO)));
-  // NaN lanes: the clamp already propagated NaN through min/max into r and y.
-  return result;
+  const xc = f32x4.pmax(f32x4.pmin(x, lanes(EXP_HI)), lanes(EXP_LO));
+  let result = expClamped(xc);
+  result = v128.bitselect(lanes(INF), result, f32x4.gt(x, lanes(EXP_OVERFLOW)));
+  return v128.andnot(result, f32x4.lt(x, lanes(EXP_LO)));
 }
+
+/** e^x for lanes known to be ≤ 0 (underflow gives ~1e-38 instead of 0): no overflow handling needed. */
+// @ts-ignore: decorator
+@inline
+export function expNonPositive_f32x4(x: v128): v128 {
+  return expClamped(f32x4.pmax(x, lanes(EXP_LO)));
+}
+
+// e^x for x already clamped to [EXP_LO, EXP_HI]: x = n·ln2 + r, e^x = 2^n · P(r).
+// @ts-ignore: decorator
+@inline
+function expClamped(xc: v128): v128 {
+  // Round x·log2(e) to the nearest integer n by adding 1.5·2^23: n lands in the low mantissa bits.
+  const shifted = f32x4.add(f32x4.mul(xc, lanes(LOG2E)), lanes(ROUND_SHIFTER));
+  const n = f32x4.sub(shifted, lanes(ROUND_SHIFTER));
+  let r = f32x4.sub(xc, f32x4.mul(n, lanes(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, lanes(LN2_LO)));
+  let p = lanes(EXP_P);
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 4));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 8));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 12));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 16));
+  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 20));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), lanes(ONE));
+  // 2^n built in the exponent field from the integer bits of `shifted`; n is in [-126, 127].
+  const pow2n = i32x4.shl(i32x4.add(shifted, lanes(EXP_BIAS)), 23);
+  return f32x4.mul(y, pow2n);
+}
+
+const MIN_NORMAL = memory.data<f32>([1.17549435e-38]);
+const TWO_POW_23 = memory.data<f32>([8388608.0]);
+const TWENTY_THREE = memory.data<i32>([23]);
+const EXPONENT_OFFSET = memory.data<i32>([126]);
+const MANTISSA_MASK = memory.data<i32>([0x007fffff]);
+const HALF_BITS = memory.data<i32>([0x3f000000]);
+const SQRT_HALF = memory.data<f32>([0.707106781186547524]);
+const LOG_P = memory.data<f32>([
+  7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+]);
 
 /** Natural logarithm for four lanes. */
 // @ts-ignore: decorator
 @inline
 export function log_f32x4(x: v128): v128 {
   // Subnormals: scale by 2^23 so the exponent field is meaningful, and take 23 off the exponent.
-  const tiny = f32x4.lt(x, f32x4.splat(1.17549435e-38));
-  const xs = v128.bitselect(f32x4.mul(x, f32x4.splat(8388608.0)), x, tiny);
-  const bits = xs;
-  let e = i32x4.sub(i32x4.shr_u(bits, 23), i32x4.splat(126));
-  e = i32x4.sub(e, v128.and(tiny, i32x4.splat(23)));
+  const tiny = f32x4.lt(x, lanes(MIN_NORMAL));
+  const bits = v128.bitselect(f32x4.mul(x, lanes(TWO_POW_23)), x, tiny);
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), lanes(EXPONENT_OFFSET));
+  e = i32x4.sub(e, v128.and(tiny, lanes(TWENTY_THREE)));
   // mantissa in [0.5, 1)
-  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000));
-  const small = f32x4.lt(m, f32x4.splat(SQRT_HALF));
+  let m = v128.or(v128.and(bits, lanes(MANTISSA_MASK)), lanes(HALF_BITS));
   // if m < sqrt(1/2): e -= 1, m = 2m - 1, else m = m - 1
+  const small = f32x4.lt(m, lanes(SQRT_HALF));
   e = i32x4.add(e, small); // true lanes are -1
-  m = f32x4.sub(f32x4.add(m, v128.and(m, small)), f32x4.splat(1));
+  m = f32x4.sub(f32x4.add(m, v128.and(m, small)), lanes(ONE));
   const ef = f32x4.convert_i32x4_s(e);
   const z = f32x4.mul(m, m);
-  let p = f32x4.splat(7.0376836292e-2);
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(-1.1514610310e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(1.1676998740e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(-1.2420140846e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(1.4249322787e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(-1.6668057665e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(2.0000714765e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(-2.4999993993e-1));
-  p = f32x4.add(f32x4.mul(p, m), f32x4.splat(3.3333331174e-1));
+  let p = lanes(LOG_P);
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 4));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 8));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 12));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 16));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 20));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 24));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 28));
+  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 32));
   let y = f32x4.mul(f32x4.mul(p, m), z);
-  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(LN2_LO)));
-  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
-  let result = f32x4.add(f32x4.add(m, y), f32x4.mul(ef, f32x4.splat(LN2_HI)));
-  result = v128.bitselect(f32x4.splat(Infinity), result, f32x4.eq(x, f32x4.splat(Infinity)));
-  result = v128.bitselect(f32x4.splat(-Infinity), result, f32x4.eq(x, f32x4.splat(0)));
+  y = f32x4.add(y, f32x4.mul(ef, lanes(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, lanes(HALF)));
+  let result = f32x4.add(f32x4.add(m, y), f32x4.mul(ef, lanes(LN2_HI)));
+  result = v128.bitselect(lanes(INF), result, f32x4.eq(x, lanes(INF)));
+  result = v128.bitselect(f32x4.neg(lanes(INF)), result, f32x4.eq(x, f32x4.splat(0)));
   // x < 0 or NaN: NaN
-  result = v128.bitselect(f32x4.splat(NaN), result, v128.not(f32x4.ge(x, f32x4.splat(0))));
-  return result;
+  return v128.bitselect(lanes(NAN), result, v128.not(f32x4.ge(x, f32x4.splat(0))));
 }
 
 /** log(1 + x) for four lanes, accurate for small |x|. */
 // @ts-ignore: decorator
 @inline
 export function log1p_f32x4(x: v128): v128 {
-  const u = f32x4.add(x, f32x4.splat(1));
+  const u = f32x4.add(x, lanes(ONE));
   // log(u) + (x - (u - 1)) / u recovers the bits of x lost when forming u (Goldberg's trick);
   // when u == 1 the correction is exactly x.
-  const correction = f32x4.div(f32x4.sub(x, f32x4.sub(u, f32x4.splat(1))), u);
-  const finite = v128.and(f32x4.lt(u, f32x4.splat(Infinity)), f32x4.gt(u, f32x4.splat(0)));
+  const correction = f32x4.div(f32x4.sub(x, f32x4.sub(u, lanes(ONE))), u);
+  const finite = v128.and(f32x4.lt(u, lanes(INF)), f32x4.gt(u, f32x4.splat(0)));
   return f32x4.add(log_f32x4(u), v128.and(correction, finite));
 }
+
+// 1/(2k + 1) for k = 6 … 1: the series of 2·atanh(s)/(2s) in z = s².
+const ATANH_P = memory.data<f32>([1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3]);
+
+/**
+ * log(1 + x) for lanes with x in [0, 1] (as in softplus, log(1 + e^−|t|)): the series
+ * log(1 + x) = 2·atanh(s), s = x/(2 + x) ≤ 1/3, needs no range reduction; `inv2px` is 1/(2 + x).
+ */
+// @ts-ignore: decorator
+@inline
+export function log1pUnit_f32x4(x: v128, inv2px: v128): v128 {
+  const s = f32x4.mul(x, inv2px);
+  const z = f32x4.mul(s, s);
+  let p = lanes(ATANH_P);
+  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 4));
+  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 8));
+  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 12));
+  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 16));
+  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 20));
+  // truncation after z^6/13: < (1/9)^7/15 ≈ 1.4e-8 relative
+  p = f32x4.add(f32x4.mul(p, z), lanes(ONE));
+  return f32x4.mul(f32x4.add(s, s), p);
+}
+
+const EXPM1_P = memory.data<f32>([
+  2.48015873e-5, 1.98412698e-4, 1.38888889e-3, 8.33333333e-3, 4.16666667e-2, 1.66666667e-1, 0.5,
+]); // 1/8! … 1/2!
+const EXPM1_SERIES_LIMIT = memory.data<f32>([0.35]);
 
 /** e^x - 1 for four lanes, accurate for small |x|. */
 // @ts-ignore: decorator
@@ -105,16 +177,16 @@ export function log1p_f32x4(x: v128): v128 {
 export function expm1_f32x4(x: v128): v128 {
   // |x| < 0.35: Taylor series to x^8 (truncation < 2e-9 relative); else exp(x) - 1 loses at most
   // a factor 1 / (1 - e^-0.35) ≈ 3.4 in relative error.
-  let p = f32x4.splat(2.48015873e-5); // 1/8!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.98412698e-4)); // 1/7!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.38888889e-3)); // 1/6!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(8.33333333e-3)); // 1/5!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(4.16666667e-2)); // 1/4!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.66666667e-1)); // 1/3!
-  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(0.5));
+  let p = lanes(EXPM1_P);
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 4));
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 8));
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 12));
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 16));
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 20));
+  p = f32x4.add(f32x4.mul(p, x), lanes(EXPM1_P + 24));
   const series = f32x4.add(f32x4.mul(f32x4.mul(p, x), x), x);
-  const big = f32x4.sub(exp_f32x4(x), f32x4.splat(1));
-  return v128.bitselect(series, big, f32x4.lt(f32x4.abs(x), f32x4.splat(0.35)));
+  const big = f32x4.sub(exp_f32x4(x), lanes(ONE));
+  return v128.bitselect(series, big, f32x4.lt(f32x4.abs(x), lanes(EXPM1_SERIES_LIMIT)));
 }
 
 /** Sum of the four lanes, in f64. */
@@ -138,11 +210,15 @@ export function hmax_f32x4(v: v128): f32 {
   return f32x4.extract_lane(b, 0);
 }
 
+// log cosh a = a²/2 − a⁴/12 + a⁶/45 − 17a⁸/2520 + O(a¹⁰) below LOG_COSH_SERIES_LIMIT, where the
+// large-|a| form a + log1p(e^−2a) − log 2 would cancel.
+const LOG_COSH_P = memory.data<f32>([-0.00674603175, 0.0222222222, -0.0833333333, 0.5]);
+const LOG_COSH_SERIES_LIMIT = memory.data<f32>([0.3]);
+
 /** log cosh x for one value, stable for large |x| and accurate near 0. */
 export function logCosh(x: f32): f32 {
   const a = Mathf.abs(x);
   if (a < 0.3) {
-    // log cosh a = a²/2 − a⁴/12 + a⁶/45 − 17a⁸/2520 + O(a¹⁰)
     const z = a * a;
     return z * (0.5 + z * (-0.0833333333 + z * (0.0222222222 + z * -0.00674603175)));
   }
@@ -155,16 +231,15 @@ export function logCosh(x: f32): f32 {
 export function logCosh_f32x4(x: v128): v128 {
   const a = f32x4.abs(x);
   const z = f32x4.mul(a, a);
-  let p = f32x4.splat(-0.00674603175);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(0.0222222222));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-0.0833333333));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(0.5));
+  let p = lanes(LOG_COSH_P);
+  p = f32x4.add(f32x4.mul(p, z), lanes(LOG_COSH_P + 4));
+  p = f32x4.add(f32x4.mul(p, z), lanes(LOG_COSH_P + 8));
+  p = f32x4.add(f32x4.mul(p, z), lanes(LOG_COSH_P + 12));
   const series = f32x4.mul(p, z);
-  const large = f32x4.sub(
-    f32x4.add(a, log1p_f32x4(exp_f32x4(f32x4.mul(a, f32x4.splat(-2))))),
-    f32x4.splat(0.693147180559945),
-  );
-  return v128.bitselect(series, large, f32x4.lt(a, f32x4.splat(0.3)));
+  const e = expNonPositive_f32x4(f32x4.mul(a, lanes(MINUS_TWO)));
+  const inv2pe = f32x4.div(lanes(ONE), f32x4.add(e, lanes(TWO)));
+  const large = f32x4.sub(f32x4.add(a, log1pUnit_f32x4(e, inv2pe)), lanes(LN2));
+  return v128.bitselect(series, large, f32x4.lt(a, lanes(LOG_COSH_SERIES_LIMIT)));
 }
 
 /** tanh x for one value, from expm1 so it is accurate near 0. */
@@ -180,8 +255,8 @@ export function tanhf(x: f32): f32 {
 @inline
 export function tanh_f32x4(x: v128): v128 {
   const a = f32x4.abs(x);
-  const t = expm1_f32x4(f32x4.mul(a, f32x4.splat(-2)));
-  const r = f32x4.div(f32x4.neg(t), f32x4.add(f32x4.splat(2), t));
+  const t = expm1_f32x4(f32x4.mul(a, lanes(MINUS_TWO)));
+  const r = f32x4.div(f32x4.neg(t), f32x4.add(lanes(TWO), t));
   // copy the sign of x onto r (r >= 0)
   return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
 }

@@ -6,11 +6,16 @@
 // Per-element weights come as (pointer, step): step 1 walks an array of n values, step 0 reads the
 // same four equal values every time (the host writes a splatted scalar there, 1 when absent).
 
-import { exp_f32x4, hmax_f32x4, hsum_f32x4, log1p_f32x4, log_f32x4 } from '../math';
+import {
+  exp_f32x4, expNonPositive_f32x4, hmax_f32x4, hsum_f32x4, lanes, log1p_f32x4, log1pUnit_f32x4, log_f32x4, MINUS_ONE, ONE, TWO,
+} from '../math';
 import { BLOCK } from './regression';
 
 // @ts-ignore: decorator
 @inline const EPS: f32 = 1e-7;
+const EPS_LANES = memory.data<f32>([EPS]);
+const LOG_FLOOR = memory.data<f32>([-100]);
+const BCE_TINY = memory.data<f32>([1e-12]);
 
 /** A loss over n elements of two arrays, writing gscale-scaled gradients when grad ≠ 0; returns Σ item. */
 type Span = (x: usize, y: usize, n: i32, grad: usize, gscale: f32) => f64;
@@ -35,7 +40,7 @@ function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32):
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const ngs = f32x4.splat(-gscale);
-    const eps = f32x4.splat(EPS);
+    const eps = lanes(EPS_LANES);
     const zero = f32x4.splat(0);
     const nv = n & ~3;
     while (i < nv) {
@@ -45,7 +50,7 @@ function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32):
         const o = <usize>i << 2;
         const pv = v128.load(p + o);
         const yv = v128.load(y + o);
-        const term = f32x4.mul(yv, log_f32x4(f32x4.max(pv, eps)));
+        const term = f32x4.mul(yv, log_f32x4(f32x4.pmax(pv, eps)));
         acc = f32x4.sub(acc, v128.and(term, f32x4.ne(yv, zero)));
         if (grad) {
           const g = f32x4.mul(f32x4.div(yv, pv), ngs);
@@ -76,7 +81,7 @@ function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const ngs = f32x4.splat(-gscale);
-    const eps = f32x4.splat(EPS);
+    const eps = lanes(EPS_LANES);
     const zero = f32x4.splat(0);
     const nv = n & ~3;
     while (i < nv) {
@@ -86,7 +91,7 @@ function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
         const o = <usize>i << 2;
         const qv = v128.load(q + o);
         const pv = v128.load(p + o);
-        const term = f32x4.mul(pv, f32x4.sub(log_f32x4(pv), log_f32x4(f32x4.max(qv, eps))));
+        const term = f32x4.mul(pv, f32x4.sub(log_f32x4(pv), log_f32x4(f32x4.pmax(qv, eps))));
         acc = f32x4.add(acc, v128.and(term, f32x4.ne(pv, zero)));
         if (grad) {
           const g = f32x4.mul(f32x4.div(pv, qv), ngs);
@@ -121,9 +126,9 @@ export function bce_f32(p: usize, y: usize, n: i32, w: usize, wStep: i32, grad: 
   const wStride = <usize>wStep << 2;
   if (ASC_FEATURE_SIMD) {
     const gs = f32x4.splat(gscale);
-    const one = f32x4.splat(1);
-    const floor = f32x4.splat(-100);
-    const tiny = f32x4.splat(1e-12);
+    const one = lanes(ONE);
+    const floor = lanes(LOG_FLOOR);
+    const tiny = lanes(BCE_TINY);
     const nv = n & ~3;
     while (i < nv) {
       const end = min(i + BLOCK, nv);
@@ -133,12 +138,12 @@ export function bce_f32(p: usize, y: usize, n: i32, w: usize, wStep: i32, grad: 
         const pv = v128.load(p + o);
         const yv = v128.load(y + o);
         const wv = v128.load(w + <usize>i * wStride);
-        const logP = f32x4.max(log_f32x4(pv), floor);
-        const log1mP = f32x4.max(log1p_f32x4(f32x4.neg(pv)), floor);
+        const logP = f32x4.pmax(log_f32x4(pv), floor);
+        const log1mP = f32x4.pmax(log1p_f32x4(f32x4.neg(pv)), floor);
         const item = f32x4.mul(wv, f32x4.sub(f32x4.mul(f32x4.sub(yv, one), log1mP), f32x4.mul(yv, logP)));
         acc = f32x4.add(acc, item);
         if (grad) {
-          const denom = f32x4.max(f32x4.mul(pv, f32x4.sub(one, pv)), tiny);
+          const denom = f32x4.pmax(f32x4.mul(pv, f32x4.sub(one, pv)), tiny);
           v128.store(grad + o, f32x4.mul(f32x4.div(f32x4.mul(wv, f32x4.sub(pv, yv)), denom), gs));
         }
         if (items) v128.store(items + o, item);
@@ -175,7 +180,7 @@ export function bce_with_logits_f32(
   const pwStride = <usize>pwStep << 2;
   if (ASC_FEATURE_SIMD) {
     const gs = f32x4.splat(gscale);
-    const one = f32x4.splat(1);
+    const one = lanes(ONE);
     const zero = f32x4.splat(0);
     const nv = n & ~3;
     while (i < nv) {
@@ -188,15 +193,19 @@ export function bce_with_logits_f32(
         const wv = v128.load(w + <usize>i * wStride);
         const pwv = v128.load(pw + <usize>i * pwStride);
         const l = f32x4.add(one, f32x4.mul(f32x4.sub(pwv, one), yv));
-        const e = exp_f32x4(f32x4.neg(f32x4.abs(xv)));
-        const softplusNegX = f32x4.add(f32x4.max(f32x4.neg(xv), zero), log1p_f32x4(e));
+        const e = expNonPositive_f32x4(f32x4.neg(f32x4.abs(xv)));
+        // One division for both reciprocals: 1/(1+e) = (2+e)·r and 1/(2+e) = (1+e)·r, r = 1/((1+e)(2+e)).
+        const onePlusE = f32x4.add(one, e);
+        const twoPlusE = f32x4.add(lanes(TWO), e);
+        const r = f32x4.div(one, f32x4.mul(onePlusE, twoPlusE));
+        const softplusNegX = f32x4.add(f32x4.pmax(f32x4.neg(xv), zero), log1pUnit_f32x4(e, f32x4.mul(onePlusE, r)));
         const oneMinusY = f32x4.sub(one, yv);
         const item = f32x4.mul(wv, f32x4.add(f32x4.mul(oneMinusY, xv), f32x4.mul(l, softplusNegX)));
         acc = f32x4.add(acc, item);
         if (grad) {
           // σ(−x) = e/(1+e) for x ≥ 0, 1/(1+e) for x < 0
           const numer = v128.bitselect(e, one, f32x4.ge(xv, zero));
-          const sigNegX = f32x4.div(numer, f32x4.add(one, e));
+          const sigNegX = f32x4.mul(numer, f32x4.mul(twoPlusE, r));
           const g = f32x4.mul(wv, f32x4.sub(oneMinusY, f32x4.mul(l, sigNegX)));
           v128.store(grad + o, f32x4.mul(g, gs));
         }
@@ -233,8 +242,8 @@ export function hinge_f32(x: usize, y: usize, n: i32, grad: usize, items: usize,
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const gs = f32x4.splat(power == 2 ? -2 * gscale : -gscale);
-    const one = f32x4.splat(1);
-    const minusOne = f32x4.splat(-1);
+    const one = lanes(ONE);
+    const minusOne = lanes(MINUS_ONE);
     const zero = f32x4.splat(0);
     const nv = n & ~3;
     while (i < nv) {
@@ -245,7 +254,7 @@ export function hinge_f32(x: usize, y: usize, n: i32, grad: usize, items: usize,
         const xv = v128.load(x + o);
         const yv = v128.load(y + o);
         const t = v128.bitselect(minusOne, yv, f32x4.eq(yv, zero));
-        const m = f32x4.max(f32x4.sub(one, f32x4.mul(t, xv)), zero);
+        const m = f32x4.pmax(f32x4.sub(one, f32x4.mul(t, xv)), zero);
         const item = power == 2 ? f32x4.mul(m, m) : m;
         acc = f32x4.add(acc, item);
         if (grad) {
@@ -278,8 +287,8 @@ export function poisson_f32(x: usize, y: usize, n: i32, grad: usize, items: usiz
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const gs = f32x4.splat(gscale);
-    const eps = f32x4.splat(EPS);
-    const one = f32x4.splat(1);
+    const eps = lanes(EPS_LANES);
+    const one = lanes(ONE);
     const nv = n & ~3;
     while (i < nv) {
       const end = min(i + BLOCK, nv);

@@ -8,7 +8,9 @@
 // SIMD build: f32x4 body over the largest multiple of 4, then the scalar tail; the scalar build runs
 // the tail loop from 0.
 
-import { exp_f32x4, expm1_f32x4, hsum_f32x4, log1p_f32x4, logCosh, logCosh_f32x4, tanh_f32x4, tanhf } from '../math';
+import {
+  exp_f32x4, expm1_f32x4, HALF, hsum_f32x4, lanes, log1p_f32x4, logCosh, logCosh_f32x4, MINUS_HALF, NAN, ONE, tanh_f32x4, tanhf,
+} from '../math';
 
 // @ts-ignore: decorator
 @inline export const BLOCK: i32 = 1024;
@@ -53,7 +55,7 @@ export function mae_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, g
   if (ASC_FEATURE_SIMD) {
     const gs = f32x4.splat(gscale);
     const zero = f32x4.splat(0);
-    const nan = f32x4.splat(NaN);
+    const nan = lanes(NAN);
     const nv = n & ~3;
     while (i < nv) {
       const end = min(i + BLOCK, nv);
@@ -98,7 +100,7 @@ export function huber_f32(x: usize, y: usize, n: i32, grad: usize, items: usize,
     const kv = f32x4.splat(k);
     const dv = f32x4.splat(delta);
     const ndv = f32x4.splat(-delta);
-    const half = f32x4.splat(0.5);
+    const half = lanes(HALF);
     const nv = n & ~3;
     while (i < nv) {
       const end = min(i + BLOCK, nv);
@@ -107,10 +109,10 @@ export function huber_f32(x: usize, y: usize, n: i32, grad: usize, items: usize,
         const o = <usize>i << 2;
         const d = f32x4.sub(v128.load(x + o), v128.load(y + o));
         const a = f32x4.abs(d);
-        const m = f32x4.min(a, dv);
+        const m = f32x4.pmin(a, dv);
         const item = f32x4.mul(f32x4.mul(m, f32x4.sub(a, f32x4.mul(half, m))), kv);
         acc = f32x4.add(acc, item);
-        if (grad) v128.store(grad + o, f32x4.mul(f32x4.max(f32x4.min(d, dv), ndv), gs));
+        if (grad) v128.store(grad + o, f32x4.mul(f32x4.pmax(f32x4.pmin(d, dv), ndv), gs));
         if (items) v128.store(items + o, item);
       }
       total += hsum_f32x4(acc);
@@ -194,8 +196,8 @@ export function barron_f32(
     const vHalfAlpha = f32x4.splat(halfAlpha);
     const vHalfAlphaM1 = f32x4.splat(halfAlpha - 1);
     const vBOverAlpha = f32x4.splat(bOverAlpha);
-    const half = f32x4.splat(0.5);
-    const one = f32x4.splat(1);
+    const half = lanes(HALF);
+    const one = lanes(ONE);
     const nv = n & ~3;
     while (i < nv) {
       const end = min(i + BLOCK, nv);
@@ -218,7 +220,7 @@ export function barron_f32(
           item = f32x4.mul(half, z);
           g = dc2;
         } else {
-          const em1 = expm1_f32x4(f32x4.mul(z, f32x4.splat(-0.5)));
+          const em1 = expm1_f32x4(f32x4.mul(z, lanes(MINUS_HALF)));
           item = f32x4.neg(em1); // 1 − e^(−z/2) without cancellation for small z
           g = f32x4.mul(dc2, f32x4.add(em1, one));
         }
