@@ -62,6 +62,13 @@ export function expNonPositive_f32x4(x: v128): v128 {
   return expClamped(f32x4.pmax(x, lanes(EXP_LO)));
 }
 
+/** e^x for lanes known to be ≤ 0 (or NaN), with exact 0 below the normal range (as for −inf logits). */
+// @ts-ignore: decorator
+@inline
+export function expNonPositiveFlush_f32x4(x: v128): v128 {
+  return v128.andnot(expClamped(f32x4.pmax(x, lanes(EXP_LO))), f32x4.lt(x, lanes(EXP_LO)));
+}
+
 // e^x for x already clamped to [EXP_LO, EXP_HI]: x = n·ln2 + r, e^x = 2^n · P(r).
 // @ts-ignore: decorator
 @inline

@@ -7,7 +7,7 @@
 // same four equal values every time (the host writes a splatted scalar there, 1 when absent).
 
 import {
-  exp_f32x4, expNonPositive_f32x4, hmax_f32x4, hsum_f32x4, lanes, log1p_f32x4, log1pUnit_f32x4, log_f32x4, MINUS_ONE, ONE, TWO,
+  expNonPositive_f32x4, expNonPositiveFlush_f32x4, hmax_f32x4, hsum_f32x4, lanes, log1p_f32x4, log1pUnit_f32x4, log_f32x4, MINUS_ONE, ONE, TWO,
 } from '../math';
 import { BLOCK } from './regression';
 
@@ -329,9 +329,15 @@ function rowMax(x: usize, cols: i32): f32 {
   let mx: f32 = -Infinity;
   if (ASC_FEATURE_SIMD) {
     if (cols >= 4) {
+      // pmax is one instruction but drops NaN, so NaN lanes are tracked on the side.
       let mv = f32x4.splat(-Infinity);
-      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(x + (<usize>j << 2)));
-      mx = hmax_f32x4(mv);
+      let nan = f32x4.splat(0);
+      for (; j + 4 <= cols; j += 4) {
+        const v = v128.load(x + (<usize>j << 2));
+        mv = f32x4.pmax(mv, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+      }
+      mx = v128.any_true(nan) ? NaN : hmax_f32x4(mv);
     }
   }
   for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
@@ -349,7 +355,7 @@ function rowSumExp(x: usize, cols: i32, mx: f32, exps: usize): f64 {
     let acc = f32x4.splat(0);
     for (; j + 4 <= cols; j += 4) {
       const o = <usize>j << 2;
-      const e = exp_f32x4(f32x4.sub(v128.load(x + o), mv));
+      const e = expNonPositiveFlush_f32x4(f32x4.sub(v128.load(x + o), mv));
       acc = f32x4.add(acc, e);
       if (exps) v128.store(exps + o, e);
     }
@@ -428,6 +434,24 @@ function rowSoftmaxGrad(grad: usize, q: usize, cols: i32, w: usize, wStride: usi
   }
 }
 
+// v *= c over the row, in place.
+// @ts-ignore: decorator
+@inline
+function rowScale(v: usize, cols: i32, c: f32): void {
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    const cv = f32x4.splat(c);
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(v + o, f32x4.mul(v128.load(v + o), cv));
+    }
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    store<f32>(v + o, load<f32>(v + o) * c);
+  }
+}
+
 /**
  * Softmax cross-entropy on logits x [rows, cols] with class-index targets t [rows] (i32), class
  * weights (w, wStep), ignoreIndex and label smoothing ε, as torch.nn.CrossEntropyLoss:
@@ -467,7 +491,8 @@ export function softmax_cross_entropy_index_f32(
       // ∂/∂x_j = a·(p_j − δ_jt) + b·(W·p_j − w_j), a = (1 − ε)·w_t, b = ε/C, p_j = e_j / Σe
       const a = keep * wt;
       const coefP = <f32>((<f64>a + <f64>spread * <f64>weightTotal) / sumExp) * gscale;
-      rowSoftmaxGrad(gr, 0, cols, w, wStride, 0, 1, coefP, spread * gscale);
+      if (smoothing > 0) rowSoftmaxGrad(gr, 0, cols, w, wStride, 0, 1, coefP, spread * gscale);
+      else rowScale(gr, cols, coefP);
       const gt = gr + (<usize>target << 2);
       store<f32>(gt, load<f32>(gt) - a * gscale);
     }
