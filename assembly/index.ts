@@ -13,3 +13,4 @@ export {
   nll_f32,
 } from './losses/classification';
 export { stream_read_f32 } from './bench';
+export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
