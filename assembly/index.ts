@@ -14,3 +14,8 @@ export {
 } from './losses/classification';
 export { stream_read_f32 } from './bench';
 export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
+export {
+  relu_forward_f32, relu_backward_f32, leaky_relu_forward_f32, leaky_relu_backward_f32,
+  sigmoid_forward_f32, sigmoid_backward_f32, tanh_forward_f32, tanh_backward_f32,
+  gelu_forward_f32, gelu_backward_f32, softmax_forward_f32, softmax_backward_f32,
+} from './activations';

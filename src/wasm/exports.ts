@@ -36,4 +36,16 @@ export interface KernelExports {
   gemm_nn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_nt_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_tn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
+  relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
+  relu_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
+  leaky_relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
+  leaky_relu_backward_f32(dy: Ptr, z: Ptr, dz: Ptr, n: number): void;
+  sigmoid_forward_f32(z: Ptr, y: Ptr, n: number): void;
+  sigmoid_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
+  tanh_forward_f32(z: Ptr, y: Ptr, n: number): void;
+  tanh_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
+  gelu_forward_f32(z: Ptr, y: Ptr, n: number): void;
+  gelu_backward_f32(dy: Ptr, z: Ptr, dz: Ptr, n: number): void;
+  softmax_forward_f32(z: Ptr, y: Ptr, rows: number, cols: number, log: boolean): void;
+  softmax_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, rows: number, cols: number, log: boolean): void;
 }
