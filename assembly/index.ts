@@ -19,3 +19,7 @@ export {
   sigmoid_forward_f32, sigmoid_backward_f32, tanh_forward_f32, tanh_backward_f32,
   gelu_forward_f32, gelu_backward_f32, softmax_forward_f32, softmax_backward_f32,
 } from './activations';
+export {
+  sgd_f32, adam_f32, rmsprop_f32, adagrad_f32, adadelta_f32, adamax_f32, nadam_f32, lion_f32,
+  lamb_direction_f32, axpy_f32, sum_squares_f32, clip_value_f32, scale_f32,
+} from './optim';
