@@ -2,6 +2,7 @@
 // TypeScript, before any kernel runs; the kernels trust what they are given.
 
 import type { KernelExports } from './wasm/exports.js';
+import { describe } from './validate.js';
 import { type Heap, WasmArray } from './wasm/heap.js';
 
 /** Names accepted by `k.loss`. */
@@ -85,19 +86,6 @@ const BARRON_GENERAL = 0;
 const BARRON_CAUCHY = 1;
 const BARRON_L2 = 2;
 const BARRON_WELSCH = 3;
-
-/** Describes a value for an error message: numbers as written, strings quoted, objects by type. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (value instanceof WasmArray) return `WasmArray(${value.type}, ${value.length})`;
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
-  if (typeof value === 'function') return 'a function';
-  return (value as object).constructor?.name ?? 'an object';
-}
 
 function isNumberArray(value: unknown): value is readonly number[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'number');
