@@ -23,3 +23,6 @@ export {
   sgd_f32, adam_f32, rmsprop_f32, adagrad_f32, adadelta_f32, adamax_f32, nadam_f32, lion_f32,
   lamb_direction_f32, axpy_f32, sum_squares_f32, clip_value_f32, scale_f32,
 } from './optim';
+export { gather_rows_f32, gather_i32 } from './batch';
+export { column_sums_f32, weight_penalty_f32 } from './dense';
+export { dropout_forward_f32, dropout_key, multiply_f32 } from './dropout';

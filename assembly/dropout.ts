@@ -1,0 +1,51 @@
+// Inverted dropout with a counter-based generator: the mask of element i at a given (seed, step,
+// layer) is a pure function of those numbers, so a run is reproducible and resumable from the step
+// count alone, with no generator state to save.
+
+// @ts-ignore: decorator
+@inline
+function hash32(x: u32): u32 {
+  // lowbias32 (Chris Wellons): a well-mixed 32-bit integer hash
+  x ^= x >> 16;
+  x *= 0x7feb352d;
+  x ^= x >> 15;
+  x *= 0x846ca68b;
+  x ^= x >> 16;
+  return x;
+}
+
+/**
+ * y = x·mask/(1 − rate), with mask[i] = 0 with probability `rate`; writes the scaled mask
+ * (0 or 1/(1 − rate)) into `mask` for the backward pass. `key` mixes seed, step and layer.
+ */
+export function dropout_forward_f32(x: usize, y: usize, mask: usize, n: i32, rate: f32, key: u32): void {
+  const threshold = <u32>(<f64>rate * 4294967296.0);
+  const scale: f32 = 1 / (1 - rate);
+  const base = hash32(key);
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const m: f32 = hash32(base ^ hash32(<u32>i + 0x9e3779b9)) >= threshold ? scale : 0;
+    store<f32>(mask + o, m);
+    store<f32>(y + o, load<f32>(x + o) * m);
+  }
+}
+
+/** Mixes seed, step and layer index into one dropout key. */
+export function dropout_key(seed: u32, step: u32, layer: u32): u32 {
+  return hash32(hash32(hash32(seed) ^ step) ^ (layer * 0x85ebca6b));
+}
+
+/** dx = dy ⊙ mask (elementwise product; also used for masks from the forward pass). */
+export function multiply_f32(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
