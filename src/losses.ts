@@ -208,6 +208,14 @@ function weightArray(
 export function computeLoss(
   heap: Heap, name: unknown, input: unknown, target: unknown, options: LossOptions = {},
 ): LossResult {
+  const { value, grad } = computeLossParts(heap, name, input, target, options);
+  return { value, grad };
+}
+
+/** computeLoss, plus the sum of the items and the divisor 'mean' uses (for losses over many batches). */
+export function computeLossParts(
+  heap: Heap, name: unknown, input: unknown, target: unknown, options: LossOptions = {},
+): LossResult & { total: number; divisor: number } {
   const k: KernelExports = heap.exports;
   if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
     throw new TypeError(`loss name must be one of ${LOSS_NAMES.join(', ')}; got ${describe(name)}`);
@@ -426,7 +434,7 @@ export function computeLoss(
       : reduction === 'mean' ? total / divisor : total;
     let grad: Float32Array | null = null;
     if (gradArray) grad = gradArray === out ? (out.array as Float32Array) : (gradArray.array as Float32Array).slice();
-    return { value, grad };
+    return { value, grad, total, divisor };
   } finally {
     staging.release();
   }

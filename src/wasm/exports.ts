@@ -75,4 +75,8 @@ export interface KernelExports {
   dropout_forward_f32(x: Ptr, y: Ptr, mask: Ptr, n: number, rate: number, key: number): void;
   dropout_key(seed: number, step: number, layer: number): number;
   multiply_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  count_argmax_matches_i32(out: Ptr, labels: Ptr, rows: number, cols: number, ignoreIndex: number): number;
+  count_argmax_matches_f32(out: Ptr, targets: Ptr, rows: number, cols: number): number;
+  count_binary_matches_f32(out: Ptr, targets: Ptr, n: number, outThreshold: number, targetThreshold: number): number;
+  sum_abs_diff_f32(out: Ptr, targets: Ptr, n: number): number;
 }

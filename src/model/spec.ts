@@ -1,0 +1,164 @@
+// The trainer spec: plain data (it crosses postMessage), validated in one place with errors that
+// name the path, e.g. `layers[1].units must be a positive integer, got -3`.
+
+import { LOSS_NAMES, type LossName, type LossOptions } from '../losses.js';
+import { DEFAULT_LEARNING_RATE, type OptimizerName, optimizerFromSpec } from '../optim/optimizers.js';
+import type { Transform } from '../optim/transform.js';
+import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
+import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+
+export const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal'] as const;
+export type Initializer = (typeof INITIALIZERS)[number];
+
+export interface DenseLayerSpec {
+  type?: 'dense';
+  units: number;
+  activation?: Activation;
+  /** Keras-style penalties on this layer's weights (not biases): l1·Σ|w| + l2·Σw². */
+  l1?: number;
+  l2?: number;
+  useBias?: boolean;
+  init?: Initializer;
+}
+
+export interface DropoutLayerSpec {
+  type: 'dropout';
+  rate: number;
+}
+
+export type LayerSpec = DenseLayerSpec | DropoutLayerSpec;
+
+export interface OptimizerSpec {
+  name: OptimizerName;
+  learningRate?: LearningRateSpec;
+  [option: string]: unknown;
+}
+
+export interface TrainerSpec {
+  inputSize: number;
+  layers: LayerSpec[];
+  loss: LossName | ({ name: LossName } & Record<string, unknown>);
+  optimizer: OptimizerSpec;
+  seed?: number;
+  /** Standardise features with the mean and std of the first fit's training data. */
+  normalize?: boolean;
+}
+
+export interface DenseLayer {
+  kind: 'dense';
+  /** Index in spec.layers (checkpoint names `{index}.weight`, `{index}.bias`). */
+  index: number;
+  inputs: number;
+  units: number;
+  activation: Activation;
+  l1: number;
+  l2: number;
+  useBias: boolean;
+  init: Initializer;
+}
+
+export interface DropoutLayer {
+  kind: 'dropout';
+  index: number;
+  units: number;
+  rate: number;
+}
+
+export type Layer = DenseLayer | DropoutLayer;
+
+/** A validated spec with defaults filled in, and its optimizer and schedule built. */
+export interface Model {
+  spec: TrainerSpec;
+  inputSize: number;
+  outputs: number;
+  layers: Layer[];
+  lossName: LossName;
+  lossOptions: LossOptions;
+  optimizer: Transform;
+  learningRate: LearningRateSpec;
+  seed: number;
+  normalize: boolean;
+}
+
+const SPEC_KEYS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
+const DENSE_KEYS = ['type', 'units', 'activation', 'l1', 'l2', 'useBias', 'init'];
+const LOSS_OPTION_KEYS = ['delta', 'beta', 'alpha', 'scale', 'weight', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
+
+/** Validates `spec` completely (before any memory is touched) and returns the model description. */
+export function modelFromSpec(spec: unknown): Model {
+  const s = plainObject('spec', spec);
+  knownKeys('spec', s, SPEC_KEYS);
+  const inputSize = numberOption('inputSize', s.inputSize, NaN, { min: 1, integer: true });
+  if (!Array.isArray(s.layers) || s.layers.length === 0) {
+    throw new RangeError(`layers must be a non-empty array of layer specs, got ${describe(s.layers)}`);
+  }
+  const layers: Layer[] = [];
+  let width = inputSize;
+  s.layers.forEach((raw, index) => {
+    const path = `layers[${index}]`;
+    const l = plainObject(path, raw);
+    if (l.type === 'dropout') {
+      knownKeys(path, l, ['type', 'rate']);
+      const rate = numberOption(`${path}.rate`, l.rate, NaN, { min: 0, max: 1, maxExclusive: true });
+      layers.push({ kind: 'dropout', index, units: width, rate });
+      return;
+    }
+    if (l.type !== undefined && l.type !== 'dense') {
+      throw new RangeError(`${path}.type must be 'dense' or 'dropout', got ${describe(l.type)}`);
+    }
+    knownKeys(path, l, DENSE_KEYS);
+    const units = numberOption(`${path}.units`, l.units, NaN, { min: 1, integer: true });
+    const activation = l.activation ?? 'linear';
+    if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
+      throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
+    }
+    const init = l.init ?? 'glorotUniform';
+    if (typeof init !== 'string' || !(INITIALIZERS as readonly string[]).includes(init)) {
+      throw new RangeError(`${path}.init must be one of ${INITIALIZERS.join(', ')}; got ${describe(init)}`);
+    }
+    layers.push({
+      kind: 'dense', index, inputs: width, units, activation: activation as Activation,
+      l1: numberOption(`${path}.l1`, l.l1, 0, { min: 0 }),
+      l2: numberOption(`${path}.l2`, l.l2, 0, { min: 0 }),
+      useBias: booleanOption(`${path}.useBias`, l.useBias, true),
+      init: init as Initializer,
+    });
+    width = units;
+  });
+  if (!layers.some((layer) => layer.kind === 'dense')) {
+    throw new RangeError('layers must contain at least one dense layer, got only dropout layers');
+  }
+
+  let lossName: unknown;
+  const lossOptions: LossOptions = {};
+  if (typeof s.loss === 'string') {
+    lossName = s.loss;
+  } else {
+    const l = plainObject('loss', s.loss);
+    lossName = l.name;
+    knownKeys('loss', l, ['name', ...LOSS_OPTION_KEYS]);
+    for (const key of LOSS_OPTION_KEYS) if (l[key] !== undefined) (lossOptions as Record<string, unknown>)[key] = l[key];
+  }
+  if (typeof lossName !== 'string' || !(LOSS_NAMES as readonly string[]).includes(lossName)) {
+    throw new RangeError(`loss must be one of ${LOSS_NAMES.join(', ')} (or { name, ...options }); got ${describe(lossName)}`);
+  }
+
+  const o = plainObject('optimizer', s.optimizer);
+  const optimizer = optimizerFromSpec(o);
+  const learningRate = (o.learningRate ?? DEFAULT_LEARNING_RATE[o.name as OptimizerName]) as LearningRateSpec;
+  scheduleFromSpec(learningRate, 'optimizer.learningRate');
+
+  const seed = numberOption('seed', s.seed, 0, { min: 0, max: 2 ** 32, maxExclusive: true, integer: true });
+  const normalize = booleanOption('normalize', s.normalize, false);
+  return {
+    spec: s as unknown as TrainerSpec, inputSize, outputs: width, layers, lossName: lossName as LossName, lossOptions,
+    optimizer, learningRate, seed, normalize,
+  };
+}
+
+/** A fresh schedule for the model's learning rate. */
+export function scheduleOf(model: Model): Schedule {
+  return scheduleFromSpec(model.learningRate, 'optimizer.learningRate');
+}
