@@ -10,3 +10,10 @@ export {
   type FloatInput,
   type IndexInput,
 } from './losses.js';
+export { createTrainer, type CreateTrainerOptions } from './train/create.js';
+export {
+  Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
+  type EarlyStoppingOptions, type Monitor,
+} from './train/trainer.js';
+export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
+export type { LearningRateSpec } from './schedules.js';
