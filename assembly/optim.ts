@@ -1,6 +1,8 @@
 // Optimizer updates over a flat parameter range (torch.optim formulas). The host precomputes every
 // per-step scalar (bias corrections, schedule values, NAdam's momentum products) so each kernel is
 // one pass over p, g and its state slots. `g` may be modified in place (it is scratch after a step).
+// Complements such as 1 − β2 come from the host in float64: formed in float32 from a float32 β2 =
+// 0.999 they would be off by 1.3e-5 relative, a visible drift from torch (which forms them in double).
 
 // @ts-ignore: decorator
 @inline
@@ -50,13 +52,13 @@ export function sgd_f32(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentu
  */
 export function adam_f32(
   p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32,
-  stepSize: f32, beta1: f32, beta2: f32, eps: f32, sqrtBc2: f32, wd: f32, decay: f32,
+  stepSize: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, sqrtBc2: f32, wd: f32, decay: f32,
 ): void {
   const invSqrtBc2: f32 = 1 / sqrtBc2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(1 - beta1);
-    const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(1 - beta2);
+    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(oneMinusBeta1);
+    const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(oneMinusBeta2);
     const veps = f32x4.splat(eps), vstep = f32x4.splat(stepSize), vinv = f32x4.splat(invSqrtBc2);
     const vwd = f32x4.splat(wd), vdecay = f32x4.splat(decay);
     for (; i + 4 <= n; i += 4) {
@@ -81,8 +83,8 @@ export function adam_f32(
     let pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
     pv *= decay;
-    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
-    let vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
+    const mv = beta1 * load<f32>(m + o) + oneMinusBeta1 * gv;
+    let vv = beta2 * load<f32>(v + o) + oneMinusBeta2 * gv * gv;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     if (vmax) {
@@ -99,17 +101,17 @@ export function adam_f32(
  * else p −= lr·g/avg. `ga` / `buf` are 0 when unused.
  */
 export function rmsprop_f32(
-  p: usize, g: usize, sq: usize, ga: usize, buf: usize, n: i32, lr: f32, alpha: f32, eps: f32, momentum: f32, wd: f32,
+  p: usize, g: usize, sq: usize, ga: usize, buf: usize, n: i32, lr: f32, alpha: f32, oneMinusAlpha: f32, eps: f32, momentum: f32, wd: f32,
 ): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
-    const s = alpha * load<f32>(sq + o) + (1 - alpha) * gv * gv;
+    const s = alpha * load<f32>(sq + o) + oneMinusAlpha * gv * gv;
     store<f32>(sq + o, s);
     let avg: f32;
     if (ga) {
-      const a = alpha * load<f32>(ga + o) + (1 - alpha) * gv;
+      const a = alpha * load<f32>(ga + o) + oneMinusAlpha * gv;
       store<f32>(ga + o, a);
       avg = Mathf.sqrt(s - a * a) + eps;
     } else {
@@ -153,27 +155,29 @@ export function adagrad_f32(p: usize, g: usize, sum: usize, n: i32, clr: f32, ep
  * Adadelta (torch.optim): g += wd·p; sq = ρ·sq + (1−ρ)·g²; δ = sqrt(acc + eps)/sqrt(sq + eps)·g;
  * acc = ρ·acc + (1−ρ)·δ²; p −= lr·δ.
  */
-export function adadelta_f32(p: usize, g: usize, sq: usize, acc: usize, n: i32, lr: f32, rho: f32, eps: f32, wd: f32): void {
+export function adadelta_f32(p: usize, g: usize, sq: usize, acc: usize, n: i32, lr: f32, rho: f32, oneMinusRho: f32, eps: f32, wd: f32): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
-    const s = rho * load<f32>(sq + o) + (1 - rho) * gv * gv;
+    const s = rho * load<f32>(sq + o) + oneMinusRho * gv * gv;
     store<f32>(sq + o, s);
     const a = load<f32>(acc + o);
     const delta = (Mathf.sqrt(a + eps) / Mathf.sqrt(s + eps)) * gv;
-    store<f32>(acc + o, rho * a + (1 - rho) * delta * delta);
+    store<f32>(acc + o, rho * a + oneMinusRho * delta * delta);
     store<f32>(p + o, pv - lr * delta);
   }
 }
 
 /** Adamax (torch.optim): g += wd·p; m = β1·m + (1−β1)·g; u = max(β2·u, |g| + eps); p −= stepSize·m/u. */
-export function adamax_f32(p: usize, g: usize, m: usize, u: usize, n: i32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, wd: f32): void {
+export function adamax_f32(
+  p: usize, g: usize, m: usize, u: usize, n: i32, stepSize: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, eps: f32, wd: f32,
+): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
-    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
+    const mv = beta1 * load<f32>(m + o) + oneMinusBeta1 * gv;
     const uv = Mathf.max(beta2 * load<f32>(u + o), Mathf.abs(gv) + eps);
     store<f32>(m + o, mv);
     store<f32>(u + o, uv);
@@ -187,15 +191,16 @@ export function adamax_f32(p: usize, g: usize, m: usize, u: usize, n: i32, stepS
  * cMomentum = lr·μ_{t+1}/(1 − Πμ·μ_{t+1}).
  */
 export function nadam_f32(
-  p: usize, g: usize, m: usize, v: usize, n: i32, cGrad: f32, cMomentum: f32, beta1: f32, beta2: f32, eps: f32, bc2: f32, wd: f32,
+  p: usize, g: usize, m: usize, v: usize, n: i32, cGrad: f32, cMomentum: f32,
+  beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, bc2: f32, wd: f32,
 ): void {
   const invBc2: f32 = 1 / bc2;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
-    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
-    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
+    const mv = beta1 * load<f32>(m + o) + oneMinusBeta1 * gv;
+    const vv = beta2 * load<f32>(v + o) + oneMinusBeta2 * gv * gv;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     const denom = Mathf.sqrt(vv * invBc2) + eps;
@@ -204,16 +209,18 @@ export function nadam_f32(
 }
 
 /** Lion: c = β1·m + (1−β1)·g; p = p·(1 − lr·wd) − lr·sign(c); m = β2·m + (1−β2)·g. */
-export function lion_f32(p: usize, g: usize, m: usize, n: i32, lr: f32, beta1: f32, beta2: f32, wd: f32): void {
+export function lion_f32(
+  p: usize, g: usize, m: usize, n: i32, lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, wd: f32,
+): void {
   const decay: f32 = 1 - lr * wd;
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const gv = load<f32>(g + o);
     const mv = load<f32>(m + o);
-    const c = beta1 * mv + (1 - beta1) * gv;
+    const c = beta1 * mv + oneMinusBeta1 * gv;
     const s: f32 = c > 0 ? 1 : c < 0 ? -1 : 0;
     store<f32>(p + o, load<f32>(p + o) * decay - lr * s);
-    store<f32>(m + o, beta2 * mv + (1 - beta2) * gv);
+    store<f32>(m + o, beta2 * mv + oneMinusBeta2 * gv);
   }
 }
 
@@ -222,13 +229,14 @@ export function lion_f32(p: usize, g: usize, m: usize, n: i32, lr: f32, beta1: f
  * m, v as Adam; u = m̂ / (sqrt(v̂) + eps) + wd·p. The trust ratio and the step follow per tensor.
  */
 export function lamb_direction_f32(
-  p: usize, g: usize, m: usize, v: usize, n: i32, beta1: f32, beta2: f32, eps: f32, invBc1: f32, invBc2: f32, wd: f32,
+  p: usize, g: usize, m: usize, v: usize, n: i32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
+  eps: f32, invBc1: f32, invBc2: f32, wd: f32,
 ): void {
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
     const gv = load<f32>(g + o);
-    const mv = beta1 * load<f32>(m + o) + (1 - beta1) * gv;
-    const vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
+    const mv = beta1 * load<f32>(m + o) + oneMinusBeta1 * gv;
+    const vv = beta2 * load<f32>(v + o) + oneMinusBeta2 * gv * gv;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     store<f32>(g + o, (mv * invBc1) / (Mathf.sqrt(vv * invBc2) + eps) + wd * load<f32>(p + o));

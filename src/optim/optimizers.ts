@@ -150,7 +150,7 @@ function adam(beta1: number, beta2: number, epsilon: number, weightDecay: number
         const sqrtBc2 = Math.sqrt(1 - beta2 ** t);
         target.heap.exports.adam_f32(
           target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, slots.get('exp_avg_sq')!.ptr,
-          slots.get('max_exp_avg_sq')?.ptr ?? 0, target.params.length, stepSize, beta1, beta2, epsilon, sqrtBc2,
+          slots.get('max_exp_avg_sq')?.ptr ?? 0, target.params.length, stepSize, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, sqrtBc2,
           decoupled ? 0 : weightDecay, decoupled ? 1 - lr * weightDecay : 1,
         );
       });
@@ -166,7 +166,7 @@ function rmsprop(alpha: number, epsilon: number, weightDecay: number, momentum: 
       const slots = allocateSlots(target, names);
       return simpleState(slots, (_t, lr) => target.heap.exports.rmsprop_f32(
         target.params.ptr, target.grads.ptr, slots.get('square_avg')!.ptr, slots.get('grad_avg')?.ptr ?? 0,
-        slots.get('momentum_buffer')?.ptr ?? 0, target.params.length, lr, alpha, epsilon, momentum, weightDecay,
+        slots.get('momentum_buffer')?.ptr ?? 0, target.params.length, lr, alpha, 1 - alpha, epsilon, momentum, weightDecay,
       ));
     },
   };
@@ -193,7 +193,7 @@ function adadelta(rho: number, epsilon: number, weightDecay: number): Transform 
       const slots = allocateSlots(target, ['square_avg', 'acc_delta']);
       return simpleState(slots, (_t, lr) => target.heap.exports.adadelta_f32(
         target.params.ptr, target.grads.ptr, slots.get('square_avg')!.ptr, slots.get('acc_delta')!.ptr,
-        target.params.length, lr, rho, epsilon, weightDecay,
+        target.params.length, lr, rho, 1 - rho, epsilon, weightDecay,
       ));
     },
   };
@@ -206,7 +206,7 @@ function adamax(beta1: number, beta2: number, epsilon: number, weightDecay: numb
       const slots = allocateSlots(target, ['exp_avg', 'exp_inf']);
       return simpleState(slots, (t, lr) => target.heap.exports.adamax_f32(
         target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, slots.get('exp_inf')!.ptr,
-        target.params.length, lr / (1 - beta1 ** t), beta1, beta2, epsilon, weightDecay,
+        target.params.length, lr / (1 - beta1 ** t), beta1, 1 - beta1, beta2, epsilon, weightDecay,
       ));
     },
   };
@@ -226,7 +226,7 @@ function nadam(beta1: number, beta2: number, epsilon: number, weightDecay: numbe
         target.heap.exports.nadam_f32(
           target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, slots.get('exp_avg_sq')!.ptr,
           target.params.length, (lr * (1 - mu)) / (1 - product), (lr * muNext) / (1 - product * muNext),
-          beta1, beta2, epsilon, 1 - beta2 ** t, weightDecay,
+          beta1, 1 - beta1, beta2, 1 - beta2, epsilon, 1 - beta2 ** t, weightDecay,
         );
       }, scalars);
       return state;
@@ -240,7 +240,7 @@ function lion(beta1: number, beta2: number, weightDecay: number): Transform {
     init(target) {
       const slots = allocateSlots(target, ['exp_avg']);
       return simpleState(slots, (_t, lr) => target.heap.exports.lion_f32(
-        target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, target.params.length, lr, beta1, beta2, weightDecay,
+        target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, target.params.length, lr, beta1, 1 - beta1, beta2, 1 - beta2, weightDecay,
       ));
     },
   };
@@ -257,7 +257,7 @@ function lamb(beta1: number, beta2: number, epsilon: number, weightDecay: number
         // p −= lr·(‖p‖/‖u‖)·u (ratio 1 when either norm is 0), as optax.lamb.
         k.lamb_direction_f32(
           target.params.ptr, target.grads.ptr, slots.get('exp_avg')!.ptr, slots.get('exp_avg_sq')!.ptr,
-          target.params.length, beta1, beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t), weightDecay,
+          target.params.length, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t), weightDecay,
         );
         for (const segment of target.segments) {
           const p = target.params.ptr + segment.offset * 4;

@@ -51,18 +51,26 @@ export interface KernelExports {
   sgd_f32(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number, nesterov: boolean, wd: number, first: boolean): void;
   adam_f32(
     p: Ptr, g: Ptr, m: Ptr, v: Ptr, vmax: Ptr, n: number,
-    stepSize: number, beta1: number, beta2: number, eps: number, sqrtBc2: number, wd: number, decay: number,
+    stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, sqrtBc2: number, wd: number, decay: number,
   ): void;
-  rmsprop_f32(p: Ptr, g: Ptr, sq: Ptr, ga: Ptr, buf: Ptr, n: number, lr: number, alpha: number, eps: number, momentum: number, wd: number): void;
+  rmsprop_f32(
+    p: Ptr, g: Ptr, sq: Ptr, ga: Ptr, buf: Ptr, n: number, lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, wd: number,
+  ): void;
   adagrad_f32(p: Ptr, g: Ptr, sum: Ptr, n: number, clr: number, eps: number, wd: number): void;
-  adadelta_f32(p: Ptr, g: Ptr, sq: Ptr, acc: Ptr, n: number, lr: number, rho: number, eps: number, wd: number): void;
-  adamax_f32(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, stepSize: number, beta1: number, beta2: number, eps: number, wd: number): void;
-  nadam_f32(
-    p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, cGrad: number, cMomentum: number, beta1: number, beta2: number, eps: number, bc2: number, wd: number,
+  adadelta_f32(p: Ptr, g: Ptr, sq: Ptr, acc: Ptr, n: number, lr: number, rho: number, oneMinusRho: number, eps: number, wd: number): void;
+  adamax_f32(
+    p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, eps: number, wd: number,
   ): void;
-  lion_f32(p: Ptr, g: Ptr, m: Ptr, n: number, lr: number, beta1: number, beta2: number, wd: number): void;
+  nadam_f32(
+    p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, cGrad: number, cMomentum: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, bc2: number, wd: number,
+  ): void;
+  lion_f32(
+    p: Ptr, g: Ptr, m: Ptr, n: number, lr: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, wd: number,
+  ): void;
   lamb_direction_f32(
-    p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, beta1: number, beta2: number, eps: number, invBc1: number, invBc2: number, wd: number,
+    p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    eps: number, invBc1: number, invBc2: number, wd: number,
   ): void;
   axpy_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
   sum_squares_f32(x: Ptr, n: number): number;
