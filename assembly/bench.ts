@@ -23,3 +23,46 @@ export function stream_read_f32(x: usize, n: i32): f64 {
   for (; i < n; i++) total += load<f32>(x + (<usize>i << 2));
   return total;
 }
+
+/**
+ * f32x4 multiply–add throughput: `iterations` rounds of 12 independent mul+add chains (96 flops per
+ * round with SIMD, 24 in the scalar build), enough chains to cover the latency of both units;
+ * returns a value so the work is not optimised away.
+ */
+export function peak_muladd_f32(iterations: i32): f32 {
+  if (ASC_FEATURE_SIMD) {
+    const m = f32x4.splat(0.999999);
+    const a = f32x4.splat(1e-7);
+    let c0 = f32x4.splat(1), c1 = f32x4.splat(2), c2 = f32x4.splat(3), c3 = f32x4.splat(4);
+    let c4 = f32x4.splat(5), c5 = f32x4.splat(6), c6 = f32x4.splat(7), c7 = f32x4.splat(8);
+    let c8 = f32x4.splat(9), c9 = f32x4.splat(10), c10 = f32x4.splat(11), c11 = f32x4.splat(12);
+    for (let i = 0; i < iterations; i++) {
+      c0 = f32x4.add(f32x4.mul(c0, m), a);
+      c1 = f32x4.add(f32x4.mul(c1, m), a);
+      c2 = f32x4.add(f32x4.mul(c2, m), a);
+      c3 = f32x4.add(f32x4.mul(c3, m), a);
+      c4 = f32x4.add(f32x4.mul(c4, m), a);
+      c5 = f32x4.add(f32x4.mul(c5, m), a);
+      c6 = f32x4.add(f32x4.mul(c6, m), a);
+      c7 = f32x4.add(f32x4.mul(c7, m), a);
+      c8 = f32x4.add(f32x4.mul(c8, m), a);
+      c9 = f32x4.add(f32x4.mul(c9, m), a);
+      c10 = f32x4.add(f32x4.mul(c10, m), a);
+      c11 = f32x4.add(f32x4.mul(c11, m), a);
+    }
+    const s0 = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
+    const s = f32x4.add(s0, f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)));
+    return f32x4.extract_lane(s, 0);
+  } else {
+    let c0: f32 = 1, c1: f32 = 2, c2: f32 = 3, c3: f32 = 4, c4: f32 = 5, c5: f32 = 6;
+    let c6: f32 = 7, c7: f32 = 8, c8: f32 = 9, c9: f32 = 10, c10: f32 = 11, c11: f32 = 12;
+    const m: f32 = 0.999999;
+    const a: f32 = 1e-7;
+    for (let i = 0; i < iterations; i++) {
+      c0 = c0 * m + a; c1 = c1 * m + a; c2 = c2 * m + a; c3 = c3 * m + a;
+      c4 = c4 * m + a; c5 = c5 * m + a; c6 = c6 * m + a; c7 = c7 * m + a;
+      c8 = c8 * m + a; c9 = c9 * m + a; c10 = c10 * m + a; c11 = c11 * m + a;
+    }
+    return c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11;
+  }
+}
