@@ -11,6 +11,7 @@ export {
   type IndexInput,
 } from './losses.js';
 export { createTrainer, type CreateTrainerOptions } from './train/create.js';
+export { WorkerTrainer, type RemoteFitOptions, type WorkerTrainerOptions } from './worker/client.js';
 export {
   Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
   type EarlyStoppingOptions, type Monitor,

@@ -1,26 +1,36 @@
-// createTrainer: the one entry point for training. `{ worker: false }` builds the Trainer in the
-// calling thread; the worker runtime (the default) is built on top of it.
+// createTrainer: the one entry point for training. By default the trainer runs in a worker
+// (Web Worker, worker_threads or Deno Worker); `{ worker: false }` builds it in the calling thread
+// with the same methods.
 
 import type { TrainerSpec } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
+import { WorkerTrainer } from '../worker/client.js';
 import { Trainer } from './trainer.js';
 
 export interface CreateTrainerOptions {
-  /** false: train in the calling thread. true (default): in a worker (not available in this version). */
+  /** true (default): train in a worker; false: in the calling thread. */
   worker?: boolean;
   /** Force the SIMD (true) or scalar (false) build; default: SIMD when supported. */
   simd?: boolean;
+  /** URL of the worker entry file, for apps that host it themselves (CSP, CDN). */
+  workerUrl?: string | URL;
 }
 
-/** Validates `spec` and returns a trainer. */
-export async function createTrainer(spec: TrainerSpec, options: CreateTrainerOptions = {}): Promise<Trainer> {
+/** Validates `spec` and returns a trainer: in a worker by default, in this thread with `{ worker: false }`. */
+export async function createTrainer(spec: TrainerSpec, options: CreateTrainerOptions & { worker: false }): Promise<Trainer>;
+export async function createTrainer(spec: TrainerSpec, options?: CreateTrainerOptions & { worker?: true }): Promise<WorkerTrainer>;
+export async function createTrainer(spec: TrainerSpec, options?: CreateTrainerOptions): Promise<Trainer | WorkerTrainer>;
+export async function createTrainer(spec: TrainerSpec, options: CreateTrainerOptions = {}): Promise<Trainer | WorkerTrainer> {
   const o = plainObject('options', options);
-  knownKeys('createTrainer options', o, ['worker', 'simd']);
+  knownKeys('createTrainer options', o, ['worker', 'simd', 'workerUrl']);
   const worker = booleanOption('worker', o.worker, true);
-  if (worker) {
-    throw new Error(
-      'createTrainer: training in a worker is not available in this version of descent yet; pass { worker: false } to train in this thread',
-    );
+  const simd = o.simd === undefined ? undefined : booleanOption('simd', o.simd, true);
+  if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
+    throw new TypeError(`workerUrl must be a string or URL, got ${typeof o.workerUrl}`);
   }
-  return Trainer.create(spec, o.simd === undefined ? {} : { simd: booleanOption('simd', o.simd, true) });
+  if (!worker) return Trainer.create(spec, simd === undefined ? {} : { simd });
+  return WorkerTrainer.create(spec, {
+    ...(simd === undefined ? {} : { simd }),
+    ...(o.workerUrl === undefined ? {} : { workerUrl: o.workerUrl as string | URL }),
+  });
 }

@@ -144,7 +144,7 @@ export class Trainer {
   }
 
   /** Runtime facts: build, thread, parameter count. */
-  get info(): { runtime: string; build: 'simd' | 'scalar'; worker: 'none'; parameters: number } {
+  get info(): { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number } {
     const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined' ? 'deno'
       : typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' ? 'node' : 'browser';
     return { runtime, build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size };

@@ -1,0 +1,168 @@
+// The caller's side of a worker trainer: a plain object (not the raw Comlink proxy, which would turn
+// every property, Symbol.asyncDispose included, into a remote call) that tracks pending calls and
+// rejects them all when the worker dies, so nothing ever hangs.
+
+import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
+import * as Comlink from 'comlink';
+import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
+import type { EvaluateResult, FitOptions, History } from '../train/trainer.js';
+import { booleanOption, describe, plainObject } from '../validate.js';
+import type { WorkerApi } from './api.js';
+
+const ERROR_TYPES: Record<string, new (message: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+/** Rebuilds an error that crossed the worker boundary with its original class, name and message. */
+function rebuild(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error));
+  const Type = ERROR_TYPES[error.name] ?? Error;
+  const rebuilt = new Type(error.message);
+  if (!(error.name in ERROR_TYPES)) rebuilt.name = error.name;
+  return rebuilt;
+}
+
+export interface RemoteFitOptions extends FitOptions {
+  /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
+  transfer?: boolean;
+}
+
+export interface WorkerTrainerOptions {
+  /** Serve the worker file yourself (CSP, CDN): the URL of dist/worker/entry.web.js (or entry.node.js). */
+  workerUrl?: string | URL;
+  simd?: boolean;
+}
+
+type Info = Awaited<ReturnType<WorkerApi['init']>>;
+
+/** A trainer running in a worker; every method returns a promise. */
+export class WorkerTrainer {
+  readonly #worker: SpawnedWorker;
+  readonly #remote: Comlink.Remote<WorkerApi>;
+  readonly #pending = new Set<(error: Error) => void>();
+  #dead: Error | null = null;
+  #info: Info & { worker: string } = { runtime: '', build: 'simd', worker: '', parameters: 0 };
+
+  private constructor(worker: SpawnedWorker) {
+    this.#worker = worker;
+    this.#remote = Comlink.wrap<WorkerApi>(worker.endpoint);
+    worker.onDeath((error) => this.#kill(error));
+  }
+
+  /** Validates `spec` in this thread, then starts a worker and builds the trainer there. */
+  static async create(spec: TrainerSpec, options: WorkerTrainerOptions = {}): Promise<WorkerTrainer> {
+    modelFromSpec(spec); // spec errors are reported before any worker starts
+    const trainer = new WorkerTrainer(spawnWorker(options.workerUrl));
+    try {
+      const info = await trainer.#call(() => trainer.#remote.init(spec, options.simd === undefined ? {} : { simd: options.simd }));
+      trainer.#info = { ...info, worker: trainer.#worker.kind };
+    } catch (error) {
+      await trainer.dispose();
+      throw error;
+    }
+    return trainer;
+  }
+
+  /** Runtime, build, worker kind and parameter count. */
+  get info(): Info & { worker: string } {
+    return { ...this.#info };
+  }
+
+  #kill(error: Error): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const reject of this.#pending) reject(error);
+    this.#pending.clear();
+    this.#remote[Comlink.releaseProxy]?.();
+  }
+
+  #call<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.add(reject);
+      run().then(
+        (value) => {
+          this.#pending.delete(reject);
+          resolve(value);
+        },
+        (error) => {
+          this.#pending.delete(reject);
+          reject(this.#dead ?? rebuild(error));
+        },
+      );
+    });
+  }
+
+  /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). */
+  async fit(x: unknown, y: unknown, options: RemoteFitOptions = {}): Promise<History> {
+    const o = { ...plainObject('options', options) } as Record<string, unknown>;
+    const { onEpochEnd, onBatchEnd, signal, transfer } = o;
+    delete o.onEpochEnd;
+    delete o.onBatchEnd;
+    delete o.signal;
+    delete o.transfer;
+    for (const [key, value] of [['onEpochEnd', onEpochEnd], ['onBatchEnd', onBatchEnd]] as const) {
+      if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+    const move = booleanOption('transfer', transfer, false);
+    const epochCallback = onEpochEnd ? Comlink.proxy(onEpochEnd as (log: unknown) => unknown) : undefined;
+    const batchCallback = onBatchEnd ? Comlink.proxy(onBatchEnd as (log: unknown) => unknown) : undefined;
+    const abort = () => this.stop();
+    (signal as AbortSignal | undefined)?.addEventListener('abort', abort);
+    if ((signal as AbortSignal | undefined)?.aborted) queueMicrotask(abort);
+    const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
+    const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer) : [];
+    try {
+      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, o, epochCallback, batchCallback));
+    } finally {
+      (signal as AbortSignal | undefined)?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */
+  stop(): void {
+    if (this.#dead) return;
+    this.#remote.stop().catch(() => {});
+  }
+
+  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array> {
+    return this.#call(() => this.#remote.predict(x, options));
+  }
+
+  evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
+    return this.#call(() => this.#remote.evaluate(x, y));
+  }
+
+  getWeights(): Promise<Record<string, Float32Array>> {
+    return this.#call(() => this.#remote.getWeights());
+  }
+
+  setWeights(weights: Record<string, Float32Array>): Promise<void> {
+    return this.#call(() => this.#remote.setWeights(weights));
+  }
+
+  summary(): Promise<string> {
+    return this.#call(() => this.#remote.summary());
+  }
+
+  /** Terminates the worker; pending and later calls reject with `trainer is disposed`. */
+  async dispose(): Promise<void> {
+    if (this.#dead) return;
+    this.#kill(new Error('trainer is disposed'));
+    await this.#worker.terminate();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+// A typed-array view that does not cover its whole buffer is copied, so that cloning or
+// transferring never carries (or detaches) more of the caller's memory than the view shows.
+function wholeBuffer(value: unknown): unknown {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
+  const view = value as unknown as { byteOffset: number; byteLength: number; buffer: ArrayBufferLike; slice(): unknown };
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer)) return value;
+  return view.slice();
+}

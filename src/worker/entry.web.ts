@@ -1,0 +1,6 @@
+// The file a browser (or Deno) module Worker runs: exposes the worker API on `self`, synchronously
+// at the top so no message is missed.
+import * as Comlink from 'comlink';
+import { workerApi } from './api.js';
+
+Comlink.expose(workerApi());
