@@ -1,0 +1,122 @@
+// createTrainer in a real worker_threads Worker (no mocks): same results as in-thread, callbacks,
+// errors rebuilt with their class, stop and resume, dispose, and a dying worker rejecting every
+// pending call instead of hanging.
+import { describe, expect, it } from 'vitest';
+import { createTrainer, type TrainerSpec } from '../src/index.js';
+// @ts-expect-error: plain JavaScript module without declarations
+import { loadIris, trainTestSplit } from '../data/datasets.mjs';
+
+const spec: TrainerSpec = {
+  inputSize: 4,
+  layers: [{ units: 12, activation: 'tanh' }, { type: 'dropout', rate: 0.1 }, { units: 3 }],
+  loss: 'softmax_cross_entropy',
+  optimizer: { name: 'adam', learningRate: 0.02 },
+  seed: 11,
+  normalize: true,
+};
+const { train, test } = trainTestSplit(loadIris(), 0.2, 3) as {
+  train: { x: Float32Array; y: Int32Array };
+  test: { x: Float32Array; y: Int32Array };
+};
+
+describe('worker trainer (worker_threads)', () => {
+  it('trains to the same weights as the in-thread trainer and delivers every epoch before resolving', async () => {
+    const inThread = await createTrainer(spec, { worker: false });
+    const expected = await inThread.fit(train.x, train.y, { epochs: 8, batchSize: 16 });
+    const t = await createTrainer(spec);
+    try {
+      expect(t.info.worker).toBe('worker_threads');
+      const seen: number[] = [];
+      const history = await t.fit(train.x, train.y, { epochs: 8, batchSize: 16, onEpochEnd: (log) => { seen.push(log.epoch); } });
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(history.epochs.map((e) => e.loss)).toEqual(expected.epochs.map((e) => e.loss));
+      expect(await t.getWeights()).toEqual(inThread.getWeights());
+      expect(await t.predict(test.x)).toEqual(await inThread.predict(test.x));
+      expect(await t.evaluate(test.x, test.y)).toEqual(await inThread.evaluate(test.x, test.y));
+    } finally {
+      await t.dispose();
+      await inThread.dispose();
+    }
+  });
+
+  it('rebuilds errors with their class and leaves the trainer usable', async () => {
+    const t = await createTrainer(spec);
+    try {
+      const error = await t.fit(train.x, new Int32Array(3)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toMatch(/y must have one label per row of x \(\d+\), got 3/);
+      const typeError = await t.fit('nope', train.y).catch((e: unknown) => e);
+      expect(typeError).toBeInstanceOf(TypeError);
+      const history = await t.fit(train.x, train.y, { epochs: 1 });
+      expect(history.epochs[0]!.epoch).toBe(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('reports spec errors before starting a worker', async () => {
+    const bad = { ...spec, layers: [{ units: 4 }, { units: -3 }] } as TrainerSpec;
+    await expect(createTrainer(bad)).rejects.toThrow(/layers\[1\]\.units must be an integer ≥ 1, got -3/);
+  });
+
+  it('stop() ends fit after the current batch, a second fit is refused meanwhile, and fit resumes', async () => {
+    const t = await createTrainer(spec);
+    try {
+      let batches = 0;
+      const running = t.fit(train.x, train.y, {
+        epochs: 10_000, batchSize: 4, batchCallbackInterval: 0,
+        onBatchEnd: () => { if (++batches === 5) t.stop(); },
+      });
+      await expect(t.fit(train.x, train.y)).rejects.toThrow(/fit is already running/);
+      const history = await running;
+      expect(history.stopReason).toBe('stopped');
+      const resumed = await t.fit(train.x, train.y, { epochs: 2 });
+      expect(resumed.stopReason).toBe('completed');
+      expect(resumed.epochs[0]!.epoch).toBe(history.epochs.length + 1);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('an AbortSignal stops fit', async () => {
+    const t = await createTrainer(spec);
+    try {
+      const controller = new AbortController();
+      const running = t.fit(train.x, train.y, {
+        epochs: 10_000, batchSize: 4, signal: controller.signal,
+        onEpochEnd: (log) => { if (log.epoch === 2) controller.abort(); },
+      });
+      const history = await running;
+      expect(history.stopReason).toBe('stopped');
+      expect(history.epochs.length).toBeLessThan(10_000);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('dispose rejects the running fit and every later call with "trainer is disposed"', async () => {
+    const t = await createTrainer(spec);
+    const running = t.fit(train.x, train.y, { epochs: 10_000, batchSize: 4 }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.dispose();
+    expect(await running).toEqual(new Error('trainer is disposed'));
+    await expect(t.predict(test.x)).rejects.toThrow('trainer is disposed');
+    expect(() => t.stop()).not.toThrow();
+    await t.dispose(); // twice is harmless
+  });
+
+  it('a worker that exits rejects every pending call within 1 s', async () => {
+    const t = await createTrainer(spec, { workerUrl: new URL('./fixtures/exiting-worker.mjs', import.meta.url) });
+    const started = Date.now();
+    const fit = t.fit(train.x, train.y).catch((e: unknown) => e);
+    const evaluate = t.evaluate(test.x, test.y).catch((e: unknown) => e);
+    const [fitError, evaluateError] = await Promise.all([fit, evaluate]);
+    // the fixture exits 100 ms into fit
+    expect(Date.now() - started).toBeLessThan(100 + 1000);
+    for (const error of [fitError, evaluateError]) {
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/descent worker exited \(code 3\)/);
+    }
+    await expect(t.getWeights()).rejects.toThrow(/exited/);
+  });
+});
