@@ -18,3 +18,5 @@ export {
 } from './train/trainer.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { LearningRateSpec } from './schedules.js';
+export { loadModel, type Predictor } from './train/load-model.js';
+export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';

@@ -47,12 +47,12 @@ export class Network {
       if (layer.kind !== 'dense') continue;
       const weight = size;
       size += layer.units * layer.inputs;
-      this.segments.push({ name: `${layer.index}.weight`, offset: weight, length: layer.units * layer.inputs });
+      this.segments.push({ name: `${layer.index}.weight`, offset: weight, length: layer.units * layer.inputs, shape: [layer.units, layer.inputs] });
       let bias = -1;
       if (layer.useBias) {
         bias = size;
         size += layer.units;
-        this.segments.push({ name: `${layer.index}.bias`, offset: bias, length: layer.units });
+        this.segments.push({ name: `${layer.index}.bias`, offset: bias, length: layer.units, shape: [layer.units] });
       }
       this.#slots.set(layer.index, { weight, bias });
     }

@@ -10,6 +10,8 @@ export interface Segment {
   name: string;
   offset: number;
   length: number;
+  /** The tensor's shape ([out, in] for weights, [out] for biases). */
+  shape: number[];
 }
 
 /** The flat parameter and gradient buffers of a model, in one instance's memory. */

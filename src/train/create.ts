@@ -2,6 +2,7 @@
 // (Web Worker, worker_threads or Deno Worker); `{ worker: false }` builds it in the calling thread
 // with the same methods.
 
+import { checkpointSpec } from '../io/checkpoint.js';
 import type { TrainerSpec } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { WorkerTrainer } from '../worker/client.js';
@@ -16,11 +17,24 @@ export interface CreateTrainerOptions {
   workerUrl?: string | URL;
 }
 
-/** Validates `spec` and returns a trainer: in a worker by default, in this thread with `{ worker: false }`. */
-export async function createTrainer(spec: TrainerSpec, options: CreateTrainerOptions & { worker: false }): Promise<Trainer>;
-export async function createTrainer(spec: TrainerSpec, options?: CreateTrainerOptions & { worker?: true }): Promise<WorkerTrainer>;
-export async function createTrainer(spec: TrainerSpec, options?: CreateTrainerOptions): Promise<Trainer | WorkerTrainer>;
-export async function createTrainer(spec: TrainerSpec, options: CreateTrainerOptions = {}): Promise<Trainer | WorkerTrainer> {
+/**
+ * Validates `spec` and returns a trainer: in a worker by default, in this thread with
+ * `{ worker: false }`. Given checkpoint bytes from save(), the trainer resumes exactly where that one stopped.
+ */
+export async function createTrainer(spec: TrainerSpec | Uint8Array, options: CreateTrainerOptions & { worker: false }): Promise<Trainer>;
+export async function createTrainer(spec: TrainerSpec | Uint8Array, options?: CreateTrainerOptions & { worker?: true }): Promise<WorkerTrainer>;
+export async function createTrainer(spec: TrainerSpec | Uint8Array, options?: CreateTrainerOptions): Promise<Trainer | WorkerTrainer>;
+export async function createTrainer(spec: TrainerSpec | Uint8Array, options: CreateTrainerOptions = {}): Promise<Trainer | WorkerTrainer> {
+  if (spec instanceof Uint8Array) {
+    const trainer = await createTrainer(checkpointSpec(spec), options);
+    try {
+      await trainer.load(spec);
+    } catch (error) {
+      await trainer.dispose();
+      throw error;
+    }
+    return trainer;
+  }
   const o = plainObject('options', options);
   knownKeys('createTrainer options', o, ['worker', 'simd', 'workerUrl']);
   const worker = booleanOption('worker', o.worker, true);

@@ -11,6 +11,7 @@ import type { TransformState } from '../optim/transform.js';
 import type { Schedule } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import { Heap, WasmArray } from '../wasm/heap.js';
+import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { loadKernels } from '../wasm/load.js';
 
 export interface EpochLog {
@@ -123,6 +124,8 @@ export class Trainer {
   #stopRequested = false;
   #disposed = false;
   #normalization: { mean: Float64Array; std: Float64Array } | null = null;
+  /** Every epoch log since the trainer was made (or of the checkpoint it was loaded from). */
+  #history: EpochLog[] = [];
   readonly #simd: boolean;
 
   private constructor(model: Model, heap: Heap, simd: boolean) {
@@ -163,6 +166,55 @@ export class Trainer {
   /** Ends a running fit after the current batch; a no-op when idle or disposed. Never throws. */
   stop(): void {
     if (this.#running) this.#stopRequested = true;
+  }
+
+  /** The whole training state as safetensors bytes (weights shaped as torch.nn.Linear, optimizer slots, metadata). */
+  async save(): Promise<Uint8Array> {
+    this.#checkAlive();
+    return encodeCheckpoint(this.#state());
+  }
+
+  /**
+   * Restores a checkpoint made by save() for the same spec: weights, optimizer state, counters,
+   * schedule, normalisation and history. Everything is checked before anything is changed.
+   */
+  async load(bytes: unknown): Promise<void> {
+    this.#checkAlive();
+    if (this.#running) throw new Error('load is not allowed while fit is running');
+    const state = decodeCheckpoint(bytes, this.model, this.#network.segments, [...this.#optimizer.slots.keys()]);
+    (this.#network.params.array as Float32Array).set(state.params);
+    for (const [name, values] of state.slots) this.#optimizer.slots.get(name)!.array.set(values);
+    this.#optimizer.scalars = state.optimizerScalars;
+    this.#step = state.step;
+    this.#epoch = state.epoch;
+    this.#schedule.state = state.scheduleState;
+    this.#normalization = state.normalization;
+    this.#history = state.history;
+  }
+
+  /**
+   * Replaces the weights with tensors from safetensors bytes made elsewhere (F32, F16, BF16 or F64,
+   * named `{i}.weight` [out, in] and `{i}.bias`); optimizer state and counters are kept.
+   */
+  async importWeights(bytes: unknown): Promise<void> {
+    this.#checkAlive();
+    const params = readWeights(bytes, this.#network.segments, this.#network.size);
+    (this.#network.params.array as Float32Array).set(params);
+  }
+
+  #state(): CheckpointState {
+    return {
+      spec: this.model.spec,
+      segments: this.#network.segments,
+      params: (this.#network.params.array as Float32Array).slice(),
+      slots: new Map([...this.#optimizer.slots].map(([name, slot]) => [name, (slot.array as Float32Array).slice()])),
+      optimizerScalars: { ...this.#optimizer.scalars },
+      step: this.#step,
+      epoch: this.#epoch,
+      scheduleState: { ...this.#schedule.state },
+      normalization: this.#normalization,
+      history: this.#history.map((log) => ({ ...log })),
+    };
   }
 
   /** Layers, output shapes and parameter counts, as a printable table. */
@@ -346,6 +398,7 @@ export class Trainer {
         }
         log.ms = now() - started;
         history.epochs.push(log);
+        this.#history.push(log);
         this.#schedule.observe(log.valLoss ?? log.loss);
         if (o.onEpochEnd) await (o.onEpochEnd as (log: EpochLog) => unknown)(log);
         if (this.#stopRequested) {

@@ -44,6 +44,12 @@ export function workerApi() {
     getWeights: () => live().getWeights(),
     setWeights: (weights: Record<string, Float32Array>) => live().setWeights(weights),
     summary: () => live().summary(),
+    async save() {
+      const bytes = await live().save();
+      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    },
+    load: (bytes: Uint8Array) => live().load(bytes),
+    importWeights: (bytes: Uint8Array) => live().importWeights(bytes),
     info: () => live().info,
     async dispose() {
       await trainer?.dispose();

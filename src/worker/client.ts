@@ -146,6 +146,21 @@ export class WorkerTrainer {
     return this.#call(() => this.#remote.summary());
   }
 
+  /** The whole training state as safetensors bytes. */
+  save(): Promise<Uint8Array> {
+    return this.#call(() => this.#remote.save());
+  }
+
+  /** Restores a checkpoint from save() (same spec); checked completely before anything changes. */
+  load(bytes: Uint8Array): Promise<void> {
+    return this.#call(() => this.#remote.load(bytes));
+  }
+
+  /** Replaces the weights with safetensors tensors made elsewhere (F32, F16, BF16). */
+  importWeights(bytes: Uint8Array): Promise<void> {
+    return this.#call(() => this.#remote.importWeights(bytes));
+  }
+
   /** Terminates the worker; pending and later calls reject with `trainer is disposed`. */
   async dispose(): Promise<void> {
     if (this.#dead) return;
