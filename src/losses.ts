@@ -384,8 +384,11 @@ export function computeLossParts(
         break;
       case 'log_cosh': total = k.log_cosh_f32(xp, yp, n, gp, ip, gscale); break;
       case 'barron': {
+        // Within float32 reach of a limit, use the limit: |α| < 1e-6 differs from Cauchy by about
+        // α·log(z)/4 relative (< 1e-5), while b/α would overflow float32 for subnormal α.
         const alpha32 = Math.fround(alpha);
-        const mode = alpha32 === 2 ? BARRON_L2 : alpha32 === 0 ? BARRON_CAUCHY : alpha === -Infinity ? BARRON_WELSCH : BARRON_GENERAL;
+        const mode = alpha32 === 2 ? BARRON_L2 : Math.abs(alpha32) < 1e-6 ? BARRON_CAUCHY
+          : alpha === -Infinity ? BARRON_WELSCH : BARRON_GENERAL;
         total = k.barron_f32(xp, yp, n, gp, ip, gscale, alpha, scale, mode);
         break;
       }
