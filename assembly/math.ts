@@ -78,13 +78,15 @@ function expClamped(xc: v128): v128 {
   const n = f32x4.sub(shifted, lanes(ROUND_SHIFTER));
   let r = f32x4.sub(xc, f32x4.mul(n, lanes(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(n, lanes(LN2_LO)));
-  let p = lanes(EXP_P);
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 4));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 8));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 12));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 16));
-  p = f32x4.add(f32x4.mul(p, r), lanes(EXP_P + 20));
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), lanes(ONE));
+  // P(r) = c5 + c4·r + c3·r² + c2·r³ + c1·r⁴ + c0·r⁵ by Estrin's scheme: three independent pairs
+  // joined by r² and r⁴, half the dependent steps of Horner's rule (these kernels are latency-bound).
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const low = f32x4.add(f32x4.mul(lanes(EXP_P + 16), r), lanes(EXP_P + 20));
+  const mid = f32x4.add(f32x4.mul(lanes(EXP_P + 8), r), lanes(EXP_P + 12));
+  const high = f32x4.add(f32x4.mul(lanes(EXP_P), r), lanes(EXP_P + 4));
+  const p = f32x4.add(f32x4.add(low, f32x4.mul(mid, r2)), f32x4.mul(high, r4));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(ONE));
   // 2^n built in the exponent field from the integer bits of `shifted`; n is in [-126, 127].
   const pow2n = i32x4.shl(i32x4.add(shifted, lanes(EXP_BIAS)), 23);
   return f32x4.mul(y, pow2n);
@@ -119,15 +121,16 @@ export function log_f32x4(x: v128): v128 {
   m = f32x4.sub(f32x4.add(m, v128.and(m, small)), lanes(ONE));
   const ef = f32x4.convert_i32x4_s(e);
   const z = f32x4.mul(m, m);
-  let p = lanes(LOG_P);
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 4));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 8));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 12));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 16));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 20));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 24));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 28));
-  p = f32x4.add(f32x4.mul(p, m), lanes(LOG_P + 32));
+  // P(m) = a0 + a1·m + … + a8·m⁸ (LOG_P lists a8 … a0) by Estrin's scheme
+  const m4 = f32x4.mul(z, z);
+  const m8 = f32x4.mul(m4, m4);
+  const a01 = f32x4.add(f32x4.mul(lanes(LOG_P + 28), m), lanes(LOG_P + 32));
+  const a23 = f32x4.add(f32x4.mul(lanes(LOG_P + 20), m), lanes(LOG_P + 24));
+  const a45 = f32x4.add(f32x4.mul(lanes(LOG_P + 12), m), lanes(LOG_P + 16));
+  const a67 = f32x4.add(f32x4.mul(lanes(LOG_P + 4), m), lanes(LOG_P + 8));
+  const low = f32x4.add(a01, f32x4.mul(a23, z));
+  const high = f32x4.add(a45, f32x4.mul(a67, z));
+  const p = f32x4.add(f32x4.add(low, f32x4.mul(high, m4)), f32x4.mul(lanes(LOG_P), m8));
   let y = f32x4.mul(f32x4.mul(p, m), z);
   y = f32x4.add(y, f32x4.mul(ef, lanes(LN2_LO)));
   y = f32x4.sub(y, f32x4.mul(z, lanes(HALF)));
@@ -162,14 +165,14 @@ const ATANH_P = memory.data<f32>([1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5,
 export function log1pUnit_f32x4(x: v128, inv2px: v128): v128 {
   const s = f32x4.mul(x, inv2px);
   const z = f32x4.mul(s, s);
-  let p = lanes(ATANH_P);
-  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 4));
-  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 8));
-  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 12));
-  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 16));
-  p = f32x4.add(f32x4.mul(p, z), lanes(ATANH_P + 20));
-  // truncation after z^6/13: < (1/9)^7/15 ≈ 1.4e-8 relative
-  p = f32x4.add(f32x4.mul(p, z), lanes(ONE));
+  // 1 + z/3 + z²/5 + … + z⁶/13 by Estrin's scheme (truncation < (1/9)^7/15 ≈ 1.4e-8 relative)
+  const z2 = f32x4.mul(z, z);
+  const z4 = f32x4.mul(z2, z2);
+  const a = f32x4.add(f32x4.mul(lanes(ATANH_P + 20), z), lanes(ONE)); // 1 + z/3
+  const b = f32x4.add(f32x4.mul(lanes(ATANH_P + 12), z), lanes(ATANH_P + 16)); // 1/5 + z/7
+  const c = f32x4.add(f32x4.mul(lanes(ATANH_P + 4), z), lanes(ATANH_P + 8)); // 1/9 + z/11
+  const d = f32x4.add(c, f32x4.mul(lanes(ATANH_P), z2)); // + z²/13
+  const p = f32x4.add(f32x4.add(a, f32x4.mul(b, z2)), f32x4.mul(d, z4));
   return f32x4.mul(f32x4.add(s, s), p);
 }
 
