@@ -1,26 +1,61 @@
 // Physical-limit proxies for the benchmarks: how fast this engine can stream bytes and do arithmetic.
 
-/** Reads n f32 (SIMD build: as f32x4) and returns their sum; the memory-bandwidth ceiling. */
+/**
+ * Reads n f32 (SIMD build: as f32x4, 128 bytes per iteration into 8 independent sums, so the adds
+ * never limit the rate) and returns their sum: the memory-bandwidth ceiling of a streaming kernel.
+ */
 export function stream_read_f32(x: usize, n: i32): f64 {
   let i = 0;
   let total: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    let a0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0);
-    const n16 = n & ~15;
-    for (; i < n16; i += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    const n32 = n & ~31;
+    for (; i < n32; i += 32) {
       const p = x + (<usize>i << 2);
       a0 = f32x4.add(a0, v128.load(p));
       a1 = f32x4.add(a1, v128.load(p, 16));
       a2 = f32x4.add(a2, v128.load(p, 32));
       a3 = f32x4.add(a3, v128.load(p, 48));
+      a4 = f32x4.add(a4, v128.load(p, 64));
+      a5 = f32x4.add(a5, v128.load(p, 80));
+      a6 = f32x4.add(a6, v128.load(p, 96));
+      a7 = f32x4.add(a7, v128.load(p, 112));
     }
-    const s = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
     total = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
   }
   for (; i < n; i++) total += load<f32>(x + (<usize>i << 2));
+  return total;
+}
+
+/**
+ * Reads n f32 from each of three arrays in one loop (the access pattern of a loss kernel: input,
+ * target and gradient streams) and returns their sum: the bandwidth ceiling for those bytes.
+ */
+export function stream_read3_f32(a: usize, b: usize, c: usize, n: i32): f64 {
+  let i = 0;
+  let total: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0), s4 = f32x4.splat(0), s5 = f32x4.splat(0);
+    const n8 = n & ~7;
+    for (; i < n8; i += 8) {
+      const o = <usize>i << 2;
+      s0 = f32x4.add(s0, v128.load(a + o));
+      s1 = f32x4.add(s1, v128.load(b + o));
+      s2 = f32x4.add(s2, v128.load(c + o));
+      s3 = f32x4.add(s3, v128.load(a + o, 16));
+      s4 = f32x4.add(s4, v128.load(b + o, 16));
+      s5 = f32x4.add(s5, v128.load(c + o, 16));
+    }
+    const s = f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), f32x4.add(s4, s5));
+    total = <f64>f32x4.extract_lane(s, 0) + <f64>f32x4.extract_lane(s, 1) + <f64>f32x4.extract_lane(s, 2) + <f64>f32x4.extract_lane(s, 3);
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    total += <f64>load<f32>(a + o) + <f64>load<f32>(b + o) + <f64>load<f32>(c + o);
+  }
   return total;
 }
 

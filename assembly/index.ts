@@ -12,7 +12,7 @@ export {
   softmax_cross_entropy_prob_f32,
   nll_f32,
 } from './losses/classification';
-export { stream_read_f32, peak_muladd_f32 } from './bench';
+export { stream_read_f32, stream_read3_f32, peak_muladd_f32 } from './bench';
 export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
 export {
   relu_forward_f32, relu_backward_f32, leaky_relu_forward_f32, leaky_relu_backward_f32,

@@ -59,7 +59,7 @@ export async function runLossBenchmarks({ quick = false, seconds = quick ? 0.3 :
     const gradJs = new Float32Array(n);
     const jsValue = c.kind === 'softmax' ? c.js(x, y, gradJs, c.rows, c.cols) : c.js(x, y, gradJs);
     const row = { case: c.label, elements: n, bytes: 0 };
-    // bytes a kernel must move: input and target read, gradient written
+    // bytes a kernel must move: input and target read, gradient written (class labels: 4 bytes a row)
     row.bytes = n * 4 * 2 + (c.kind === 'softmax' ? c.rows * 4 : n * 4);
     row.plainJs = await measure(() => (c.kind === 'softmax' ? c.js(x, y, gradJs, c.rows, c.cols) : c.js(x, y, gradJs)), { seconds });
     for (const [build, k] of Object.entries(builds)) {
@@ -76,11 +76,9 @@ export async function runLossBenchmarks({ quick = false, seconds = quick ? 0.3 :
       const raw = rawCall(k, c, input, target, out, n);
       if (raw && build === 'simd') row.simdRaw = await measure(raw, { seconds });
       if (build === 'simd') {
-        // stream-read proxy: the same number of bytes, read as f32x4
-        const stream = k.alloc(row.bytes / 4);
-        stream.array.fill(1);
-        row.streamRead = await measure(() => k.raw.stream_read_f32(stream.ptr, row.bytes / 4), { seconds });
-        stream.free();
+        // stream-read proxy: the kernel's own three arrays (input, target, gradient), read together as f32x4
+        const targetFloats = c.kind === 'softmax' ? 0 : n;
+        row.streamRead = await measure(() => k.raw.stream_read3_f32(input.ptr, targetFloats ? target.ptr : input.ptr, out.ptr, n), { seconds });
       }
       for (const a of [input, target, out]) a.free();
     }

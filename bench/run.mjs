@@ -26,7 +26,7 @@ const report = { environment: env };
 if (wanted('losses')) {
   console.log('## Loss + gradient\n');
   console.log('Zero-copy path: input, target and `out` already in WASM memory (`k.loss(name, p, y, { out: g })`). Copy path: plain Float32Arrays in, gradient copied out. ' +
-    'Stream read: WASM f32x4 read of as many bytes as the kernel moves (input + target read, gradient written). GB/s: those bytes over the SIMD zero-copy time.\n');
+    'Stream read: WASM f32x4 read of the kernel\'s own three arrays (input, target, gradient) in one loop, the bandwidth ceiling for those bytes. GB/s: the bytes the kernel moves over the SIMD zero-copy time.\n');
   report.losses = await runLossBenchmarks({ quick });
   console.log(lossTable(report.losses), '\n');
 }
