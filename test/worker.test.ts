@@ -54,6 +54,39 @@ describe('worker trainer (worker_threads)', () => {
     }
   });
 
+  it('{ transfer: true } moves the arrays (the caller\'s buffers detach) and trains the same', async () => {
+    const t = await createTrainer(spec);
+    const copyTrainer = await createTrainer(spec);
+    try {
+      const x = train.x.slice();
+      const y = train.y.slice();
+      const moved = await t.fit(x, y, { epochs: 2, transfer: true });
+      expect(x.length).toBe(0); // detached
+      expect(y.length).toBe(0);
+      const copied = await copyTrainer.fit(train.x, train.y, { epochs: 2 });
+      expect(moved.epochs.map((e) => e.loss)).toEqual(copied.epochs.map((e) => e.loss));
+      expect(train.x.length).toBeGreaterThan(0); // copying leaves the caller's arrays alone
+    } finally {
+      await t.dispose();
+      await copyTrainer.dispose();
+    }
+  });
+
+  it('saves in the worker and resumes in a new worker, bit for bit', async () => {
+    const straight = await createTrainer(spec, { worker: false });
+    await straight.fit(train.x, train.y, { epochs: 4, batchSize: 16 });
+    const a = await createTrainer(spec);
+    await a.fit(train.x, train.y, { epochs: 2, batchSize: 16 });
+    const b = await createTrainer(await a.save());
+    try {
+      await b.fit(train.x, train.y, { epochs: 2, batchSize: 16 });
+      expect(await b.getWeights()).toEqual(straight.getWeights());
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+  });
+
   it('reports spec errors before starting a worker', async () => {
     const bad = { ...spec, layers: [{ units: 4 }, { units: -3 }] } as TrainerSpec;
     await expect(createTrainer(bad)).rejects.toThrow(/layers\[1\]\.units must be an integer ≥ 1, got -3/);
