@@ -2,7 +2,7 @@
 // Forward may run in place (y = z). Backward takes whichever of z and y gives the derivative most
 // cheaply and may write dz over dy. Row activations (softmax, log_softmax) work on [rows, cols].
 
-import { expNonPositiveFlush_f32x4, exp_f32x4, hmax_f32x4, hsum_f32x4, lanes, ONE, HALF, tanh_f32x4, tanhf } from './math';
+import { expNonPositiveFlush_f32x4, exp_f32x4, hsum_f32x4, lanes, ONE, HALF, rowMax_f32, tanh_f32x4, tanhf } from './math';
 
 const LEAKY_SLOPE = memory.data<f32>([0.01]);
 
@@ -221,21 +221,6 @@ export function gelu_backward_f32(dy: usize, z: usize, dz: usize, n: i32): void 
 // ---------------------------------------------------------------------------------------------
 // Row activations over [rows, cols].
 
-// @ts-ignore: decorator
-@inline
-function rowMaxOf(x: usize, cols: i32): f32 {
-  let j = 0;
-  let mx: f32 = -Infinity;
-  if (ASC_FEATURE_SIMD) {
-    if (cols >= 4) {
-      let mv = f32x4.splat(-Infinity);
-      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(x + (<usize>j << 2)));
-      mx = hmax_f32x4(mv);
-    }
-  }
-  for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
-  return mx;
-}
 
 /** Per row: y = softmax(z) (log = 0) or log_softmax(z) (log = 1). */
 export function softmax_forward_f32(z: usize, y: usize, rows: i32, cols: i32, log: bool): void {
@@ -243,7 +228,7 @@ export function softmax_forward_f32(z: usize, y: usize, rows: i32, cols: i32, lo
     const off = (<usize>r * <usize>cols) << 2;
     const zr = z + off;
     const yr = y + off;
-    const mx = rowMaxOf(zr, cols);
+    const mx = rowMax_f32(zr, cols);
     let j = 0;
     let s: f64 = 0;
     if (ASC_FEATURE_SIMD) {

@@ -220,6 +220,29 @@ export function hmax_f32x4(v: v128): f32 {
   return f32x4.extract_lane(b, 0);
 }
 
+/** Largest of `cols` floats at x (NaN if any is NaN). */
+// @ts-ignore: decorator
+@inline
+export function rowMax_f32(x: usize, cols: i32): f32 {
+  let j = 0;
+  let mx: f32 = -Infinity;
+  if (ASC_FEATURE_SIMD) {
+    if (cols >= 4) {
+      // pmax is one instruction but drops NaN, so NaN lanes are tracked on the side.
+      let mv = f32x4.splat(-Infinity);
+      let nan = f32x4.splat(0);
+      for (; j + 4 <= cols; j += 4) {
+        const v = v128.load(x + (<usize>j << 2));
+        mv = f32x4.pmax(mv, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+      }
+      mx = v128.any_true(nan) ? NaN : hmax_f32x4(mv);
+    }
+  }
+  for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
+  return mx;
+}
+
 // log cosh a = a²/2 − a⁴/12 + a⁶/45 − 17a⁸/2520 + O(a¹⁰) below LOG_COSH_SERIES_LIMIT, where the
 // large-|a| form a + log1p(e^−2a) − log 2 would cancel.
 const LOG_COSH_P = memory.data<f32>([-0.00674603175, 0.0222222222, -0.0833333333, 0.5]);

@@ -1,18 +1,10 @@
 // Loss + gradient benchmark: descent SIMD and scalar (zero-copy path: inputs and `out` already in
 // WASM memory; copy path beside it), the raw kernel call (façade overhead), a fused plain-JS loop,
 // and a WASM f32x4 stream-read of the same bytes, all in one process on the same data.
+import { mulberry32 } from '../data/datasets.mjs';
 import { loadKernels } from '../dist/index.js';
 import { formatMs, measure } from './harness.mjs';
 import * as plain from './plain-js.mjs';
-
-function seeded(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cases: name, loss, shape, data maker, the plain-JS loop and the raw kernel call. */
 function cases(quick) {
@@ -52,7 +44,7 @@ function rawCall(k, c, x, y, g, n) {
 /** Runs the loss suite; returns { rows: [...], targets: [...] } for the report. */
 export async function runLossBenchmarks({ quick = false, seconds = quick ? 0.3 : 1 } = {}) {
   const builds = { simd: await loadKernels({ simd: true }), scalar: await loadKernels({ simd: false }) };
-  const random = seeded(7);
+  const random = mulberry32(7);
   const results = [];
   for (const c of cases(quick)) {
     const { x, y, n } = makeData(c, random);

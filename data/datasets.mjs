@@ -54,7 +54,8 @@ export function loadMnist() {
   return { x, y, rows, cols, classes: 10 };
 }
 
-function mulberry32(seed) {
+/** A seeded uniform generator on [0, 1) (mulberry32). */
+export function mulberry32(seed) {
   return () => {
     seed = (seed + 0x6d2b79f5) | 0;
     let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);

@@ -7,7 +7,7 @@
 // same four equal values every time (the host writes a splatted scalar there, 1 when absent).
 
 import {
-  expNonPositive_f32x4, expNonPositiveFlush_f32x4, hmax_f32x4, hsum_f32x4, lanes, log1p_f32x4, log1pUnit_f32x4, log_f32x4, MINUS_ONE, ONE, TWO,
+  expNonPositive_f32x4, expNonPositiveFlush_f32x4, hsum_f32x4, rowMax_f32, lanes, log1p_f32x4, log1pUnit_f32x4, log_f32x4, MINUS_ONE, ONE, TWO,
 } from '../math';
 import { BLOCK } from './regression';
 
@@ -322,27 +322,6 @@ export function poisson_f32(x: usize, y: usize, n: i32, grad: usize, items: usiz
 // ---------------------------------------------------------------------------------------------
 // Softmax cross-entropy from logits (torch.nn.CrossEntropyLoss), fused with its softmax.
 
-// @ts-ignore: decorator
-@inline
-function rowMax(x: usize, cols: i32): f32 {
-  let j = 0;
-  let mx: f32 = -Infinity;
-  if (ASC_FEATURE_SIMD) {
-    if (cols >= 4) {
-      // pmax is one instruction but drops NaN, so NaN lanes are tracked on the side.
-      let mv = f32x4.splat(-Infinity);
-      let nan = f32x4.splat(0);
-      for (; j + 4 <= cols; j += 4) {
-        const v = v128.load(x + (<usize>j << 2));
-        mv = f32x4.pmax(mv, v);
-        nan = v128.or(nan, f32x4.ne(v, v));
-      }
-      mx = v128.any_true(nan) ? NaN : hmax_f32x4(mv);
-    }
-  }
-  for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
-  return mx;
-}
 
 // Σ e^(x_j − mx) over the row; writes e^(x_j − mx) into `exps` when it is not 0.
 // @ts-ignore: decorator
@@ -476,7 +455,7 @@ export function softmax_cross_entropy_index_f32(
       if (items) store<f32>(items + (<usize>r << 2), 0);
       continue;
     }
-    const mx = rowMax(xr, cols);
+    const mx = rowMax_f32(xr, cols);
     const sumExp = rowSumExp(xr, cols, mx, gr);
     const lse = <f64>mx + Math.log(sumExp);
     const wt = load<f32>(w + <usize>target * wStride);
@@ -518,7 +497,7 @@ export function softmax_cross_entropy_prob_f32(
     const xr = x + off;
     const qr = q + off;
     const gr = grad ? grad + off : 0;
-    const mx = rowMax(xr, cols);
+    const mx = rowMax_f32(xr, cols);
     const sumExp = rowSumExp(xr, cols, mx, gr);
     const lse = <f64>mx + Math.log(sumExp);
     rowWeightedSums(xr, qr, cols, w, wStride, keep, spread);

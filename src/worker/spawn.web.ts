@@ -1,26 +1,15 @@
 // Browsers and Deno: a module Worker running the entry file (bundlers follow this literal URL).
 import type { Endpoint } from 'comlink';
+import { deathNotice, type SpawnedWorker } from './spawned.js';
 
-export interface SpawnedWorker {
-  endpoint: Endpoint;
-  /** Called once with an Error when the worker dies (uncaught error, unreadable message). */
-  onDeath(listener: (error: Error) => void): void;
-  terminate(): Promise<void>;
-  kind: 'worker_threads' | 'web-worker';
-}
+export type { SpawnedWorker } from './spawned.js';
 
 /** Starts the descent worker (or the module at `url`, for apps that host the file themselves). */
 export function spawnWorker(url?: string | URL): SpawnedWorker {
   const worker = url
     ? new Worker(url, { type: 'module' })
     : new Worker(new URL('./entry.web.js', import.meta.url), { type: 'module' });
-  let died = false;
-  const listeners: ((error: Error) => void)[] = [];
-  const die = (error: Error) => {
-    if (died) return;
-    died = true;
-    for (const listener of listeners) listener(error);
-  };
+  const { onDeath, die } = deathNotice();
   worker.addEventListener('error', (event: Event) => {
     event.preventDefault();
     die(new Error(`descent worker crashed: ${(event as ErrorEvent).message ?? 'unknown error'}`));
@@ -28,7 +17,7 @@ export function spawnWorker(url?: string | URL): SpawnedWorker {
   worker.addEventListener('messageerror', () => die(new Error('descent worker sent an unreadable message')));
   return {
     endpoint: worker as unknown as Endpoint,
-    onDeath: (listener) => listeners.push(listener),
+    onDeath,
     terminate: async () => {
       worker.terminate();
       die(new Error('descent worker was terminated'));
