@@ -14,7 +14,7 @@ export { createTrainer, type CreateTrainerOptions } from './train/create.js';
 export { WorkerTrainer, type RemoteFitOptions, type WorkerTrainerOptions } from './worker/client.js';
 export {
   Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
-  type EarlyStoppingOptions, type Monitor,
+  type EarlyStoppingOptions, type Monitor, type CheckpointOptions,
 } from './train/trainer.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { LearningRateSpec } from './schedules.js';

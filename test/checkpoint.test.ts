@@ -215,3 +215,51 @@ describe('hostile checkpoints', async () => {
     expect((await t.predict(test.x)).length).toBe(test.x.length / 4 * 3);
   });
 });
+
+describe('saving during training and to files', () => {
+  it("checkpoint: { every: 'best' } saves when the monitored metric improves; each checkpoint resumes", async () => {
+    const t = await createTrainer(spec, { worker: false });
+    const saved: { epoch: number; bytes: Uint8Array }[] = [];
+    const history = await t.fit(train.x, train.y, {
+      ...fit, epochs: 6, validationSplit: 0.2,
+      checkpoint: { every: 'best', onSave: (bytes, log) => { saved.push({ epoch: log.epoch, bytes }); } },
+    });
+    // a save exactly at each new best valLoss
+    let best = Infinity;
+    const improving = history.epochs.filter((e) => (e.valLoss! < best ? ((best = e.valLoss!), true) : false)).map((e) => e.epoch);
+    expect(saved.map((s) => s.epoch)).toEqual(improving);
+    const last = saved.at(-1)!;
+    const restored = await createTrainer(last.bytes, { worker: false });
+    expect(restored.epoch).toBe(last.epoch);
+    const everyEpoch: number[] = [];
+    await t.fit(train.x, train.y, { ...fit, epochs: 2, checkpoint: { every: 'epoch', onSave: (_b, log) => { everyEpoch.push(log.epoch); } } });
+    expect(everyEpoch).toEqual([7, 8]);
+    await expect(t.fit(train.x, train.y, { checkpoint: { every: 'sometimes', onSave: () => {} } as never })).rejects.toThrow(/checkpoint.every must be 'epoch' or 'best', got "sometimes"/);
+  });
+
+  it('the worker trainer sends checkpoints to the caller', async () => {
+    const t = await createTrainer(spec);
+    try {
+      const epochs: number[] = [];
+      await t.fit(train.x, train.y, { ...fit, epochs: 3, checkpoint: { every: 'epoch', onSave: (bytes, log) => { expect(decodeSafetensors(bytes).metadata.epoch).toBe(String(log.epoch)); epochs.push(log.epoch); } } });
+      expect(epochs).toEqual([1, 2, 3]);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('writeCheckpoint / readCheckpoint round-trip through a file and refuse a broken one', async () => {
+    const { writeCheckpoint, readCheckpoint } = await import('../src/node.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/descent-`);
+    const t = await createTrainer(spec, { worker: false });
+    await t.fit(train.x, train.y, { ...fit, epochs: 1 });
+    const bytes = await t.save();
+    await writeCheckpoint(`${dir}/model.safetensors`, bytes);
+    expect(await readCheckpoint(`${dir}/model.safetensors`)).toEqual(bytes);
+    writeFileSync(`${dir}/broken.safetensors`, bytes.subarray(0, 50));
+    await expect(readCheckpoint(`${dir}/broken.safetensors`)).rejects.toThrow(RangeError);
+    await expect(writeCheckpoint(`${dir}/x.safetensors`, new Uint8Array(3))).rejects.toThrow(/at least 8 bytes/);
+  });
+});

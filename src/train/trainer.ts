@@ -64,6 +64,16 @@ export interface FitOptions {
   /** Weight per class index (class-index losses only), as the loss's `weight`. */
   classWeight?: Record<number, number> | readonly number[];
   signal?: AbortSignal;
+  /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
+  checkpoint?: CheckpointOptions;
+}
+
+export interface CheckpointOptions {
+  every: 'epoch' | 'best';
+  /** For 'best': the metric to watch (default as earlyStopping: 'valLoss' with validation data, else 'loss'). */
+  monitor?: Monitor;
+  /** Receives each checkpoint (safetensors bytes, as save()) and the epoch's log. */
+  onSave: (bytes: Uint8Array, log: EpochLog) => void | Promise<void>;
 }
 
 export interface EvaluateResult {
@@ -74,7 +84,7 @@ export interface EvaluateResult {
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint',
 ];
 const INDEX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll'];
 const ARGMAX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll', 'cross_entropy'];
@@ -297,7 +307,9 @@ export class Trainer {
     }
     const data = this.#checkData(x, y, 'x', 'y');
     const classWeight = this.#classWeights(o.classWeight);
-    const early = this.#earlyStopping(o.earlyStopping, o.validationData !== undefined || validationSplit > 0);
+    const hasValidation = o.validationData !== undefined || validationSplit > 0;
+    const early = this.#earlyStopping(o.earlyStopping, hasValidation);
+    const checkpoint = this.#checkpointOptions(o.checkpoint, hasValidation);
     let validation: CheckedData | null = null;
     if (o.validationData !== undefined) {
       if (!Array.isArray(o.validationData) || o.validationData.length !== 2) {
@@ -401,6 +413,14 @@ export class Trainer {
         this.#history.push(log);
         this.#schedule.observe(log.valLoss ?? log.loss);
         if (o.onEpochEnd) await (o.onEpochEnd as (log: EpochLog) => unknown)(log);
+        if (checkpoint) {
+          const value = log[checkpoint.monitor] as number;
+          const improved = checkpoint.maximize ? value > checkpoint.best : value < checkpoint.best;
+          if (checkpoint.every === 'epoch' || improved) {
+            if (improved) checkpoint.best = value;
+            await checkpoint.onSave(encodeCheckpoint(this.#state()), log);
+          }
+        }
         if (this.#stopRequested) {
           history.stopReason = 'stopped';
           break;
@@ -630,20 +650,39 @@ export class Trainer {
     return weights;
   }
 
+  #checkpointOptions(value: unknown, hasValidation: boolean) {
+    if (value === undefined) return null;
+    const c = plainObject('checkpoint', value);
+    knownKeys('checkpoint', c, ['every', 'monitor', 'onSave']);
+    if (c.every !== 'epoch' && c.every !== 'best') throw new RangeError(`checkpoint.every must be 'epoch' or 'best', got ${describe(c.every)}`);
+    if (typeof c.onSave !== 'function') throw new TypeError(`checkpoint.onSave must be a function, got ${describe(c.onSave)}`);
+    const monitor = this.#monitor('checkpoint', c.monitor, hasValidation);
+    return {
+      every: c.every, monitor, maximize: monitor.endsWith('ccuracy'), best: monitor.endsWith('ccuracy') ? -Infinity : Infinity,
+      onSave: c.onSave as CheckpointOptions['onSave'],
+    };
+  }
+
+  /** A metric name for early stopping or checkpoints, checked against the loss and the data. */
+  #monitor(path: string, value: unknown, hasValidation: boolean): Monitor {
+    const monitor = (value ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
+    if (!['loss', 'valLoss', 'accuracy', 'valAccuracy'].includes(monitor)) {
+      throw new RangeError(`${path}.monitor must be 'loss', 'valLoss', 'accuracy' or 'valAccuracy', got ${describe(monitor)}`);
+    }
+    if (monitor.startsWith('val') && !hasValidation) {
+      throw new RangeError(`${path}.monitor ${monitor} needs validationSplit or validationData`);
+    }
+    if (monitor.endsWith('ccuracy') && !ARGMAX_LOSSES.includes(this.model.lossName) && !BINARY_LOSSES.includes(this.model.lossName)) {
+      throw new RangeError(`${path}.monitor ${monitor} needs a classification loss, got ${this.model.lossName}`);
+    }
+    return monitor;
+  }
+
   #earlyStopping(value: unknown, hasValidation: boolean) {
     if (value === undefined) return null;
     const e = plainObject('earlyStopping', value);
     knownKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
-    const monitor = (e.monitor ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
-    if (!['loss', 'valLoss', 'accuracy', 'valAccuracy'].includes(monitor)) {
-      throw new RangeError(`earlyStopping.monitor must be 'loss', 'valLoss', 'accuracy' or 'valAccuracy', got ${describe(monitor)}`);
-    }
-    if (monitor.startsWith('val') && !hasValidation) {
-      throw new RangeError(`earlyStopping.monitor ${monitor} needs validationSplit or validationData`);
-    }
-    if (monitor.endsWith('ccuracy') && !ARGMAX_LOSSES.includes(this.model.lossName) && !BINARY_LOSSES.includes(this.model.lossName)) {
-      throw new RangeError(`earlyStopping.monitor ${monitor} needs a classification loss, got ${this.model.lossName}`);
-    }
+    const monitor = this.#monitor('earlyStopping', e.monitor, hasValidation);
     return {
       monitor,
       maximize: monitor.endsWith('ccuracy'),

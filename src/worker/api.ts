@@ -8,6 +8,7 @@ import { type BatchLog, type EpochLog, type FitOptions, Trainer } from '../train
 
 type EpochCallback = (log: EpochLog) => unknown;
 type BatchCallback = (log: BatchLog) => unknown;
+type CheckpointCallback = (bytes: Uint8Array, log: EpochLog) => unknown;
 
 /** The API a worker exposes. */
 export function workerApi() {
@@ -24,16 +25,19 @@ export function workerApi() {
     // Callbacks are separate arguments: Comlink turns only top-level arguments into proxies.
     async fit(
       x: unknown, y: unknown, options: Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal'>,
-      onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback,
+      onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onCheckpoint?: CheckpointCallback,
     ) {
       const fitOptions: FitOptions = { ...options };
+      if (onCheckpoint && options.checkpoint) {
+        fitOptions.checkpoint = { ...options.checkpoint, onSave: async (bytes, log) => { await onCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), log); } };
+      }
       if (onEpochEnd) fitOptions.onEpochEnd = async (log) => { await onEpochEnd(log); };
       if (onBatchEnd) fitOptions.onBatchEnd = async (log) => { await onBatchEnd(log); };
       try {
         return await live().fit(x, y, fitOptions);
       } finally {
         // Release the callback proxies: their message ports would keep the caller's process alive.
-        for (const callback of [onEpochEnd, onBatchEnd]) {
+        for (const callback of [onEpochEnd, onBatchEnd, onCheckpoint]) {
           (callback as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
         }
       }

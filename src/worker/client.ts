@@ -106,6 +106,14 @@ export class WorkerTrainer {
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
     const move = booleanOption('transfer', transfer, false);
+    // checkpoint.onSave crosses as its own proxy; the rest of the checkpoint options are data
+    let checkpointCallback: ((bytes: Uint8Array, log: unknown) => unknown) | undefined;
+    if (o.checkpoint !== undefined) {
+      const c = plainObject('checkpoint', o.checkpoint);
+      if (typeof c.onSave !== 'function') throw new TypeError(`checkpoint.onSave must be a function, got ${describe(c.onSave)}`);
+      checkpointCallback = Comlink.proxy(c.onSave as (bytes: Uint8Array, log: unknown) => unknown);
+      o.checkpoint = { ...c, onSave: true };
+    }
     const epochCallback = onEpochEnd ? Comlink.proxy(onEpochEnd as (log: unknown) => unknown) : undefined;
     const batchCallback = onBatchEnd ? Comlink.proxy(onBatchEnd as (log: unknown) => unknown) : undefined;
     const abort = () => this.stop();
@@ -114,7 +122,7 @@ export class WorkerTrainer {
     const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
     const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer) : [];
     try {
-      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, o, epochCallback, batchCallback));
+      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, o, epochCallback, batchCallback, checkpointCallback));
     } finally {
       (signal as AbortSignal | undefined)?.removeEventListener('abort', abort);
     }
