@@ -401,7 +401,7 @@ export class Trainer {
         if (this.#stopRequested && lossDivisor === 0) break;
         this.#epoch = epochNumber;
         const log: EpochLog = { epoch: epochNumber, loss: lossSum / lossDivisor + this.#network.penalty(), lr, ms: 0 };
-        this.#addMetric(log, 'train', correct, counted, absSum);
+        Object.assign(log, this.#metric(correct, counted, absSum));
         if (val) {
           const evaluation = this.#evaluateStaged(val, classWeight);
           log.valLoss = evaluation.loss;
@@ -510,12 +510,10 @@ export class Trainer {
     return { total, divisor, correct, counted, absSum };
   }
 
-  #addMetric(log: EpochLog | EvaluateResult, kind: 'train' | 'val', correct: number, counted: number, absSum: number): void {
+  /** accuracy (classification losses) or mae (the others) from a pass's counts. */
+  #metric(correct: number, counted: number, absSum: number): { accuracy: number } | { mae: number } {
     const name = this.model.lossName;
-    const key = kind === 'train' ? '' : 'val';
-    const record = log as unknown as Record<string, number>;
-    if (ARGMAX_LOSSES.includes(name) || BINARY_LOSSES.includes(name)) record[key ? 'valAccuracy' : 'accuracy'] = correct / counted;
-    else record[key ? 'valMae' : 'mae'] = absSum / counted;
+    return ARGMAX_LOSSES.includes(name) || BINARY_LOSSES.includes(name) ? { accuracy: correct / counted } : { mae: absSum / counted };
   }
 
   #evaluateStaged(data: Staged, classWeight: Float32Array | null): EvaluateResult {
@@ -537,11 +535,7 @@ export class Trainer {
       counted += part.counted;
       absSum += part.absSum;
     }
-    const result: EvaluateResult = { loss: total / divisor + this.#network.penalty() };
-    const name = this.model.lossName;
-    if (ARGMAX_LOSSES.includes(name) || BINARY_LOSSES.includes(name)) result.accuracy = correct / counted;
-    else result.mae = absSum / counted;
-    return result;
+    return { loss: total / divisor + this.#network.penalty(), ...this.#metric(correct, counted, absSum) };
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
