@@ -6,7 +6,39 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Runs `code` as a module at the package root under Deno and returns its output lines. */
+function runDeno(code: string): string[] {
+  const file = `${root}.deno-check.mjs`;
+  writeFileSync(file, code);
+  try {
+    return execFileSync(`${root}node_modules/.bin/deno`, ['run', '--allow-read', '--allow-env', file], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    }).trim().split('\n');
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 describe('Deno', () => {
+  it('trains in a Deno module Worker: callbacks, rebuilt errors, dispose', () => {
+    const [result, error] = runDeno(`import { createTrainer } from 'descent';
+const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
+const y = new Int32Array([0, 1, 1, 0]);
+const t = await createTrainer({ inputSize: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 2 }],
+  loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.05 }, seed: 7 });
+let epochs = 0;
+const h = await t.fit(x, y, { epochs: 300, batchSize: 4, onEpochEnd: () => { epochs++; } });
+console.log(JSON.stringify({ worker: t.info.worker, runtime: t.info.runtime, stopReason: h.stopReason, accuracy: h.epochs.at(-1).accuracy, epochs }));
+const e = await t.fit(x, new Int32Array(1)).catch((e) => e);
+console.log(JSON.stringify({ name: e.name, isRangeError: e instanceof RangeError }));
+await t.dispose();
+`);
+    expect(JSON.parse(result!)).toEqual({ worker: 'web-worker', runtime: 'deno', stopReason: 'completed', accuracy: 1, epochs: 300 });
+    expect(JSON.parse(error!)).toEqual({ name: 'RangeError', isRangeError: true });
+  });
+
   it('imports descent by package name and computes the worked examples on both builds', () => {
     const file = `${root}.deno-check.mjs`;
     writeFileSync(
