@@ -12,6 +12,8 @@ export {
 } from './losses.js';
 export { createTrainer, type CreateTrainerOptions } from './train/create.js';
 export { WorkerTrainer, type RemoteFitOptions, type WorkerTrainerOptions } from './worker/client.js';
+export { toShared, sharedMemoryAvailable } from './worker/shared-memory.js';
+export type { FitEvent, FitStream } from './train/fit-stream.js';
 export {
   Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions,
@@ -20,3 +22,4 @@ export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, Optimize
 export type { LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';
+export { runBenchmarks, BENCHMARK_CASES, type BenchmarkOptions, type BenchmarkRow, type BenchmarkCase } from './benchmarks.js';
