@@ -1,9 +1,68 @@
+import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+
+// Three projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
+// ones never share the machine's two cores with the rest of the suite:
+//   unit    — everything in Node, files in parallel
+//   timing  — event-loop delay and "rejects within 1 s" checks, one file at a time
+//   browser — vitest browser mode in Debian's Chromium: the package as a Vite app bundles it,
+//             module Workers, long-task observation
+const CHROMIUM = '/usr/bin/chromium';
+const dist = (file: string) => fileURLToPath(new URL(`./dist/${file}`, import.meta.url));
 
 export default defineConfig({
   test: {
-    // as-pect's *.spec.ts files under assembly/ are not vitest files.
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          // as-pect's *.spec.ts files under assembly/ are not vitest files.
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/timing/**', 'test/browser/**', '**/node_modules/**'],
+          testTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'timing',
+          include: ['test/timing/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Tests import the built package by name, as an app does; Vite resolves its "#…" imports
+        // through package.json's browser/default conditions and bundles the worker entry.
+        resolve: { alias: { 'descent': dist('index.js') } },
+        optimizeDeps: { exclude: ['descent'], include: ['comlink'] },
+        worker: { format: 'es' },
+        server: {
+          headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+        },
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          sequence: { groupOrder: 2 },
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: CHROMIUM,
+                args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+                  '--disable-component-update', '--disable-sync', '--no-first-run'],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
   },
 });

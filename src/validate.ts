@@ -46,6 +46,9 @@ interface NumberRule {
 function ruleText(rule: NumberRule): string {
   const kind = rule.integer ? 'an integer' : 'a finite number';
   if (rule.min === undefined && rule.max === undefined) return `must be ${kind}`;
+  if (rule.integer && rule.max === undefined && !rule.minExclusive && (rule.min === 1 || rule.min === 0)) {
+    return rule.min === 1 ? 'must be a positive integer' : 'must be a non-negative integer';
+  }
   if (rule.max === undefined) return `must be ${kind} ${rule.minExclusive ? '>' : '≥'} ${rule.min}`;
   if (rule.min === undefined) return `must be ${kind} ${rule.maxExclusive ? '<' : '≤'} ${rule.max}`;
   return `must be ${kind} in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}${rule.maxExclusive ? ')' : ']'}`;

@@ -306,8 +306,8 @@ describe('determinism and continuity', () => {
 describe('bad specs and data', () => {
   const good = classifier(4, 8, 3);
   const bad: [string, unknown, RegExp][] = [
-    ['inputSize 0', { ...good, inputSize: 0 }, /inputSize must be an integer ≥ 1, got 0/],
-    ['negative units', { ...good, layers: [{ units: 4 }, { units: -3 }] }, /layers\[1\]\.units must be an integer ≥ 1, got -3/],
+    ['inputSize 0', { ...good, inputSize: 0 }, /inputSize must be a positive integer, got 0/],
+    ['negative units', { ...good, layers: [{ units: 4 }, { units: -3 }] }, /layers\[1\]\.units must be a positive integer, got -3/],
     ['no layers', { ...good, layers: [] }, /layers must be a non-empty array/],
     ['unknown activation', { ...good, layers: [{ units: 4, activation: 'swish' }] }, /layers\[0\]\.activation must be one of .*got "swish"/],
     ['unknown optimizer', { ...good, optimizer: { name: 'adamm' } }, /optimizer\.name must be one of .*got "adamm"/],
@@ -333,8 +333,8 @@ describe('bad specs and data', () => {
       [x.subarray(0, 39), y, {}, /x length must be a positive multiple of inputSize 4, got 39/],
       [x, Int32Array.from([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]), {}, /labels must be in \[0, 3\), got 3/],
       [x, y.subarray(0, 9), {}, /y must have one label per row of x \(10\), got 9/],
-      [x, y, { batchSize: 0 }, /batchSize must be an integer ≥ 1, got 0/],
-      [x, y, { epochs: -1 }, /epochs must be an integer ≥ 0, got -1/],
+      [x, y, { batchSize: 0 }, /batchSize must be a positive integer, got 0/],
+      [x, y, { epochs: -1 }, /epochs must be a non-negative integer, got -1/],
       [x, y, { validationSplit: 1 }, /validationSplit must be a finite number in \[0, 1\), got 1/],
       [x, y, { epoch: 3 }, /unknown option "epoch" in fit options/],
       [x, y, { onEpochEnd: 'no' }, /onEpochEnd must be a function, got "no"/],

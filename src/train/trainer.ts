@@ -13,6 +13,7 @@ import { booleanOption, describe, knownKeys, numberOption, plainObject } from '.
 import { Heap, WasmArray } from '../wasm/heap.js';
 import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { loadKernels } from '../wasm/load.js';
+import { fitStream, type FitStream } from './fit-stream.js';
 
 export interface EpochLog {
   /** Global epoch number, counted from 1 across fit calls. */
@@ -286,6 +287,11 @@ export class Trainer {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
+  fitStream(x: unknown, y: unknown, options?: FitOptions): FitStream {
+    return fitStream(this, x, y, options);
+  }
 
   /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
   async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {

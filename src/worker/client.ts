@@ -8,6 +8,7 @@ import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import type { EvaluateResult, FitOptions, History } from '../train/trainer.js';
 import { booleanOption, describe, plainObject } from '../validate.js';
 import type { WorkerApi } from './api.js';
+import { fitStream, type FitStream } from '../train/fit-stream.js';
 
 const ERROR_TYPES: Record<string, new (message: string) => Error> = {
   Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
@@ -120,12 +121,18 @@ export class WorkerTrainer {
     (signal as AbortSignal | undefined)?.addEventListener('abort', abort);
     if ((signal as AbortSignal | undefined)?.aborted) queueMicrotask(abort);
     const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
-    const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer) : [];
+    // Shared memory is never transferred (it is shared: no copy either way).
+    const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer) : [];
     try {
       return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, o, epochCallback, batchCallback, checkpointCallback));
     } finally {
       (signal as AbortSignal | undefined)?.removeEventListener('abort', abort);
     }
+  }
+
+  /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
+  fitStream(x: unknown, y: unknown, options?: RemoteFitOptions): FitStream {
+    return fitStream(this, x, y, options);
   }
 
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */
@@ -135,11 +142,11 @@ export class WorkerTrainer {
   }
 
   predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array> {
-    return this.#call(() => this.#remote.predict(x, options));
+    return this.#call(() => this.#remote.predict(wholeBuffer(x), options));
   }
 
   evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
-    return this.#call(() => this.#remote.evaluate(x, y));
+    return this.#call(() => this.#remote.evaluate(wholeBuffer(x), wholeBuffer(y)));
   }
 
   getWeights(): Promise<Record<string, Float32Array>> {
@@ -181,11 +188,18 @@ export class WorkerTrainer {
   }
 }
 
-// A typed-array view that does not cover its whole buffer is copied, so that cloning or
+/** True for a SharedArrayBuffer (a global that pages without cross-origin isolation lack). */
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
+}
+
+// Arrays in shared memory cross as they are (the worker sees the same memory, nothing is copied).
+// Otherwise a typed-array view that does not cover its whole buffer is copied, so that cloning or
 // transferring never carries (or detaches) more of the caller's memory than the view shows.
 function wholeBuffer(value: unknown): unknown {
   if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
   const view = value as unknown as { byteOffset: number; byteLength: number; buffer: ArrayBufferLike; slice(): unknown };
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && !(view.buffer instanceof SharedArrayBuffer)) return value;
+  if (isShared(view.buffer)) return value;
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return value;
   return view.slice();
 }

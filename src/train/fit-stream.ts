@@ -1,0 +1,81 @@
+// fitStream: fit's progress as an async iterator, for code that prefers `for await` to callbacks.
+// The same for the in-thread Trainer and the worker wrapper: it wraps their fit() and its callbacks.
+// Leaving the loop early (break, return, throw) stops training after the current batch.
+
+import type { BatchLog, EpochLog, FitOptions, History } from './trainer.js';
+import { describe, plainObject } from '../validate.js';
+
+export type FitEvent = ({ type: 'batch' } & BatchLog) | ({ type: 'epoch' } & EpochLog);
+
+/** The events of one fit, in order; `history` resolves (or rejects) as fit does. */
+export interface FitStream extends AsyncIterableIterator<FitEvent, History, undefined> {
+  readonly history: Promise<History>;
+}
+
+interface Fittable<O extends FitOptions> {
+  fit(x: unknown, y: unknown, options: O): Promise<History>;
+  stop(): void;
+}
+
+/** Starts `trainer.fit(x, y, options)` with callbacks that feed the returned iterator. */
+export function fitStream<O extends FitOptions>(trainer: Fittable<O>, x: unknown, y: unknown, options?: O): FitStream {
+  const given = plainObject('options', options ?? {}) as O;
+  for (const key of ['onEpochEnd', 'onBatchEnd'] as const) {
+    if (given[key] !== undefined && typeof given[key] !== 'function') {
+      throw new TypeError(`${key} must be a function, got ${describe(given[key])}`);
+    }
+  }
+  const queue: FitEvent[] = [];
+  let wake: (() => void) | null = null;
+  let finished = false;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  const history = trainer.fit(x, y, {
+    ...given,
+    onEpochEnd: async (log: EpochLog) => {
+      queue.push({ type: 'epoch', ...log });
+      notify();
+      await given.onEpochEnd?.(log);
+    },
+    onBatchEnd: async (log: BatchLog) => {
+      queue.push({ type: 'batch', ...log });
+      notify();
+      await given.onBatchEnd?.(log);
+    },
+  });
+  const settled = history.then(() => undefined, () => undefined).finally(() => {
+    finished = true;
+    notify();
+  });
+
+  const stream: FitStream = {
+    history,
+    async next(): Promise<IteratorResult<FitEvent, History>> {
+      for (;;) {
+        const event = queue.shift();
+        if (event) return { value: event, done: false };
+        if (finished) return { value: await history, done: true };
+        await new Promise<void>((resolve) => { wake = resolve; });
+      }
+    },
+    async return(): Promise<IteratorResult<FitEvent, History>> {
+      if (!finished) trainer.stop();
+      await settled;
+      queue.length = 0;
+      return { value: await history, done: true };
+    },
+    async throw(error?: unknown): Promise<IteratorResult<FitEvent, History>> {
+      if (!finished) trainer.stop();
+      await settled;
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return stream;
+    },
+  };
+  // The caller may only iterate: fit's rejection then surfaces through next(), not as unhandled.
+  history.catch(() => {});
+  return stream;
+}

@@ -1,0 +1,142 @@
+// In real Chromium (vitest browser mode): the built package, bundled by Vite as an app would bundle
+// it, trains in a module Worker while the page's main thread stays free.
+import { createTrainer, sharedMemoryAvailable, toShared, type TrainerSpec } from 'descent';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: plain JavaScript data helpers without type declarations
+import { loadDigits, loadIris, trainTestSplit } from '../../data/datasets.web.mjs';
+
+interface DataSet { x: Float32Array; y: Int32Array; rows: number; cols: number; classes: number }
+
+const spec = (inputSize: number, classes: number): TrainerSpec => ({
+  inputSize,
+  layers: [{ units: 64, activation: 'relu' }, { units: classes }],
+  loss: 'softmax_cross_entropy',
+  optimizer: { name: 'adam', learningRate: 0.003 },
+  seed: 7,
+});
+
+/** Long tasks (> 50 ms) seen on this thread while `run` runs. */
+async function longTasksDuring<T>(run: () => Promise<T>): Promise<{ result: T; longTasks: number[] }> {
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push(entry.duration);
+  });
+  observer.observe({ type: 'longtask', buffered: false });
+  const result = await run();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // let the observer deliver
+  observer.disconnect();
+  return { result, longTasks };
+}
+
+describe('module Worker in Chromium', () => {
+  let train: DataSet;
+  let test: DataSet;
+
+  beforeAll(async () => {
+    const digits = await loadDigits();
+    expect(digits.rows).toBe(1797);
+    ({ train, test } = trainTestSplit(digits, 0.2, 3));
+    for (let i = 0; i < train.x.length; i++) train.x[i] /= 16;
+    for (let i = 0; i < test.x.length; i++) test.x[i] /= 16;
+  });
+
+  afterAll(() => {
+    // nothing to release: every test disposes its trainer
+  });
+
+  it('trains the digits in a worker with progress callbacks and no long task on the main thread', async () => {
+    const trainer = await createTrainer(spec(64, 10));
+    expect(trainer.info.worker).toBe('web-worker');
+    expect(trainer.info.build).toBe('simd');
+    const epochs: number[] = [];
+    const batches: number[] = [];
+    const { result: history, longTasks } = await longTasksDuring(() => trainer.fit(train.x, train.y, {
+      epochs: 6,
+      batchSize: 32,
+      onEpochEnd: (log) => { epochs.push(log.loss); },
+      onBatchEnd: (log) => { batches.push(log.loss); },
+      batchCallbackInterval: 0,
+    }));
+    expect(history.stopReason).toBe('completed');
+    expect(epochs).toHaveLength(6);
+    expect(epochs[5]).toBeLessThan(epochs[0] * 0.5);
+    expect(batches.length).toBeGreaterThan(6); // many batch logs, at most one per batch
+    expect(batches.length).toBeLessThanOrEqual(6 * Math.ceil(train.rows / 32));
+    const { accuracy } = await trainer.evaluate(test.x, test.y);
+    expect(accuracy).toBeGreaterThan(0.9);
+    console.info(`worker: ${longTasks.length} long tasks on the main thread during 6 epochs (${longTasks.map(Math.round).join(', ')} ms)`);
+    expect(longTasks).toEqual([]);
+    await trainer.dispose();
+    await expect(trainer.predict(test.x)).rejects.toThrow('trainer is disposed');
+  });
+
+  it('stop() ends fit after the current batch; fit again resumes with global epoch numbers', async () => {
+    const trainer = await createTrainer(spec(64, 10));
+    let stopped = false;
+    const first = await trainer.fit(train.x, train.y, {
+      epochs: 50,
+      batchSize: 16,
+      batchCallbackInterval: 0,
+      onBatchEnd: (log) => {
+        if (log.epoch === 2 && !stopped) {
+          stopped = true;
+          trainer.stop();
+        }
+      },
+    });
+    expect(first.stopReason).toBe('stopped');
+    expect(first.epochs.length).toBeGreaterThanOrEqual(1);
+    expect(first.epochs.length).toBeLessThan(5);
+    const second = await trainer.fit(train.x, train.y, { epochs: 1, batchSize: 16 });
+    expect(second.epochs[0]!.epoch).toBe(first.epochs.length + 1);
+    await trainer.dispose();
+  });
+
+  it('fitStream: progress as an async iterator; leaving the loop stops training', async () => {
+    const iris = loadIris() as DataSet;
+    const trainer = await createTrainer(spec(4, 3));
+    const seen: string[] = [];
+    const stream = trainer.fitStream(iris.x, iris.y, { epochs: 500, batchSize: 16, batchCallbackInterval: 0 });
+    for await (const event of stream) {
+      seen.push(event.type);
+      if (event.type === 'epoch' && event.epoch === 3) break;
+    }
+    const history = await stream.history;
+    expect(history.stopReason).toBe('stopped');
+    expect(seen.filter((type) => type === 'epoch').length).toBeGreaterThanOrEqual(3);
+    expect(seen).toContain('batch');
+    await trainer.dispose();
+  });
+
+  it('errors cross with their class and message; a second fit rejects', async () => {
+    const trainer = await createTrainer(spec(64, 10));
+    await expect(trainer.fit(train.x, train.y, { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer, got 0/);
+    const error = await trainer.fit(train.x.subarray(0, 10), train.y, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    const running = trainer.fit(train.x, train.y, { epochs: 3 });
+    await expect(trainer.fit(train.x, train.y)).rejects.toThrow('fit is already running');
+    await running;
+    await trainer.dispose();
+  });
+
+  it('a worker that cannot start rejects the call promptly instead of hanging', async () => {
+    const started = performance.now();
+    await expect(createTrainer(spec(4, 3), { workerUrl: new URL('/no-such-worker.js', location.href) })).rejects.toThrow(/descent worker/);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('shares a data set in SharedArrayBuffer memory on a cross-origin isolated page', async () => {
+    expect(crossOriginIsolated).toBe(true);
+    expect(sharedMemoryAvailable()).toBe(true);
+    const x = toShared(train.x);
+    const y = toShared(train.y);
+    expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const trainer = await createTrainer(spec(64, 10));
+    const history = await trainer.fit(x, y, { epochs: 2, batchSize: 32 });
+    expect(history.epochs).toHaveLength(2);
+    expect(Array.from(x.subarray(0, 64))).toEqual(Array.from(train.x.subarray(0, 64))); // never written to
+    const predictions = await trainer.predict(toShared(test.x));
+    expect(predictions.length).toBe(test.rows * 10);
+    await trainer.dispose();
+  });
+});
