@@ -1,7 +1,7 @@
 // createTrainer in a real worker_threads Worker (no mocks): same results as in-thread, callbacks,
 // errors rebuilt with their class, stop and resume, dispose. (Dying workers: test/timing/worker-faults.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { createTrainer, type TrainerSpec } from '../src/index.js';
+import { createTrainer, toShared, type FitEvent, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris, trainTestSplit } from '../data/datasets.mjs';
 
@@ -136,4 +136,57 @@ describe('worker trainer (worker_threads)', () => {
     expect(() => t.stop()).not.toThrow();
     await t.dispose(); // twice is harmless
   });
+
+  it('arrays in shared memory cross without a copy and train exactly as copied ones', async () => {
+    const [shared, copied] = await Promise.all([createTrainer(spec), createTrainer(spec)]);
+    try {
+      const x = toShared(train.x);
+      const y = toShared(train.y);
+      expect(x.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const a = await shared.fit(x, y, { epochs: 3, batchSize: 16 });
+      const b = await copied.fit(train.x, train.y, { epochs: 3, batchSize: 16 });
+      const withoutTime = (h: typeof a) => h.epochs.map(({ ms: _ms, ...log }) => log);
+      expect(withoutTime(a)).toEqual(withoutTime(b));
+      expect(await shared.getWeights()).toEqual(await copied.getWeights());
+      expect(Array.from(x)).toEqual(Array.from(train.x)); // the trainer never writes to the caller's data
+      // shared memory is never transferred, even when asked
+      await shared.fit(x, y, { epochs: 1, transfer: true });
+      expect(x.length).toBe(train.x.length);
+    } finally {
+      await Promise.all([shared.dispose(), copied.dispose()]);
+    }
+  });
+
+  it('toShared refuses what is not a typed array', () => {
+    expect(() => toShared([1, 2] as unknown as Float32Array)).toThrow(/toShared expects a typed array, got object/);
+  });
+
+  for (const worker of [true, false]) {
+    it(`fitStream yields every epoch in order and returns the history (${worker ? 'worker' : 'in-thread'})`, async () => {
+      const t = await createTrainer(spec, { worker });
+      try {
+        const events: FitEvent[] = [];
+        const stream = t.fitStream(train.x, train.y, { epochs: 4, batchSize: 16, batchCallbackInterval: 0 });
+        let result: IteratorResult<FitEvent> = await stream.next();
+        while (!result.done) {
+          events.push(result.value);
+          result = await stream.next();
+        }
+        const history = await stream.history;
+        expect(result.value).toEqual(history);
+        expect(events.filter((e) => e.type === 'epoch').map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+        expect(events.filter((e) => e.type === 'batch').length).toBe(4 * Math.ceil(train.x.length / 4 / 16));
+        // a failing fit surfaces through the iterator
+        const bad = t.fitStream(train.x, train.y, { batchSize: -1 });
+        await expect(bad.next()).rejects.toThrow(/batchSize must be a positive integer, got -1/);
+        await expect(bad.history).rejects.toThrow(RangeError);
+        // leaving early stops after the current batch
+        const stream2 = t.fitStream(train.x, train.y, { epochs: 10_000, batchSize: 4 });
+        for await (const event of stream2) if (event.type === 'epoch') break;
+        expect((await stream2.history).stopReason).toBe('stopped');
+      } finally {
+        await t.dispose();
+      }
+    });
+  }
 });
