@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 // ones never share the machine's two cores with the rest of the suite:
 //   unit    — everything in Node, files in parallel
 //   timing  — event-loop delay and "rejects within 1 s" checks, one file at a time
+//   e2e     — the demo app built from `npm pack`'s output, driven in Chromium
 //   browser — vitest browser mode in Debian's Chromium: the package as a Vite app bundles it,
 //             module Workers, long-task observation
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,7 +21,7 @@ export default defineConfig({
           name: 'unit',
           // as-pect's *.spec.ts files under assembly/ are not vitest files.
           include: ['test/**/*.test.ts'],
-          exclude: ['test/timing/**', 'test/browser/**', '**/node_modules/**'],
+          exclude: ['test/timing/**', 'test/browser/**', 'test/e2e/**', '**/node_modules/**'],
           testTimeout: 60_000,
           sequence: { groupOrder: 0 },
         },
@@ -32,6 +33,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // The demo app, built from the packed package, driven in Chromium through playwright-core.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+          sequence: { groupOrder: 3 },
         },
       },
       {
