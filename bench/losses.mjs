@@ -1,121 +1,156 @@
-// Loss + gradient benchmark: descent SIMD and scalar (zero-copy path: inputs and `out` already in
-// WASM memory; copy path beside it), the raw kernel call (façade overhead), a fused plain-JS loop,
-// and a WASM f32x4 stream-read of the same bytes, all in one process on the same data.
-import { mulberry32 } from '../data/datasets.mjs';
+// Loss + gradient: descent SIMD and scalar (zero-copy path: input, target and `out` already in WASM
+// memory; the copy path and the raw kernel call beside it), the fused plain-JS loop, tfjs-cpu and
+// tfjs-wasm (`tf.valueAndGrad` over `tf.losses.*`, value read back), and the f32x4 stream read of the
+// same bytes; every implementation's value and gradient are checked against plain JS before timing.
+import { BENCHMARK_CASES, caseData, plainLoss, relativeMaxError, VALUE_RTOL } from '../dist/benchmarks.js';
 import { loadKernels } from '../dist/index.js';
-import { formatMs, measure } from './harness.mjs';
-import * as plain from './plain-js.mjs';
+import { formatRatio, formatTiming, markdownTable, progress, timeCase, timingOptions } from './harness.mjs';
+import { checkNoLeak, tf, tfjsBackends, useBackend } from './tfjs.mjs';
 
-/** Cases: name, loss, shape, data maker, the plain-JS loop and the raw kernel call. */
-function cases(quick) {
-  const sizes = quick ? [1e4, 1e6] : [1e3, 1e4, 1e5, 1e6];
-  const list = [];
-  for (const [name, js] of [['mse', plain.mse], ['mae', plain.mae], ['huber', plain.huber]]) {
-    for (const n of sizes) list.push({ label: `${name} N=${n.toExponential(0).replace('+', '')}`, loss: name, rows: n, cols: 1, js, kind: 'regression' });
+/** Largest gradient error allowed, relative to the largest plain-JS gradient element. */
+const GRAD_RTOL = 1e-3;
+
+// tf.losses.* reduce with SUM_BY_NONZERO_WEIGHTS by default: the mean over elements (rows for softmax CE), as descent's 'mean'.
+const TF_LOSSES = {
+  mse: (y, p) => tf.losses.meanSquaredError(y, p),
+  mae: (y, p) => tf.losses.absoluteDifference(y, p),
+  huber: (y, p) => tf.losses.huberLoss(y, p, undefined, 1),
+  softmax_cross_entropy: (y, p) => tf.losses.softmaxCrossEntropy(y, p),
+  bce_with_logits: (y, p) => tf.losses.sigmoidCrossEntropy(y, p),
+};
+
+/** Throws unless `value` and `grad` match the plain-JS float64 value and its gradient. */
+function check(c, impl, value, grad, reference) {
+  const valueError = Math.abs(value - reference.value) / Math.abs(reference.value);
+  const gradError = relativeMaxError(grad, reference.grad);
+  if (!(valueError <= VALUE_RTOL) || !(gradError <= GRAD_RTOL)) {
+    throw new Error(`${c.name}, ${impl}: loss ${value} vs plain JS ${reference.value} (relative error ${valueError.toExponential(2)}, ` +
+      `tolerance ${VALUE_RTOL}); gradient error ${gradError.toExponential(2)} of the largest element (tolerance ${GRAD_RTOL})`);
   }
-  for (const [rows, cols] of quick ? [[256, 1000]] : [[1024, 10], [256, 1000], [64, 32000]]) {
-    list.push({ label: `softmax CE [${rows},${cols}]`, loss: 'softmax_cross_entropy', rows, cols, js: plain.softmaxCrossEntropy, kind: 'softmax' });
-  }
-  list.push({ label: 'BCE-with-logits N=1e6', loss: 'bce_with_logits', rows: 1e6, cols: 1, js: plain.bceWithLogits, kind: 'binary' });
-  return list;
 }
 
-function makeData(c, random) {
-  const n = c.rows * c.cols;
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = (random() * 2 - 1) * 4;
-  let y;
-  if (c.kind === 'softmax') y = Int32Array.from({ length: c.rows }, () => Math.floor(random() * c.cols));
-  else if (c.kind === 'binary') y = Float32Array.from({ length: n }, () => (random() < 0.5 ? 0 : 1));
-  else y = Float32Array.from({ length: n }, () => (random() * 2 - 1) * 4);
-  return { x, y, n };
-}
-
-function rawCall(k, c, x, y, g, n) {
+function rawCall(k, c, input, target, out) {
   const r = k.raw;
+  const n = input.length;
   switch (c.loss) {
-    case 'mse': return () => r.mse_f32(x.ptr, y.ptr, n, g.ptr, 0, 1 / n);
-    case 'mae': return () => r.mae_f32(x.ptr, y.ptr, n, g.ptr, 0, 1 / n);
-    case 'huber': return () => r.huber_f32(x.ptr, y.ptr, n, g.ptr, 0, 1 / n, 1, 1);
+    case 'mse': return () => r.mse_f32(input.ptr, target.ptr, n, out.ptr, 0, 1 / n);
+    case 'mae': return () => r.mae_f32(input.ptr, target.ptr, n, out.ptr, 0, 1 / n);
+    case 'huber': return () => r.huber_f32(input.ptr, target.ptr, n, out.ptr, 0, 1 / n, 1, 1);
     default: return null;
   }
 }
 
-/** Runs the loss suite; returns { rows: [...], targets: [...] } for the report. */
-export async function runLossBenchmarks({ quick = false, seconds = quick ? 0.3 : 1 } = {}) {
-  const builds = { simd: await loadKernels({ simd: true }), scalar: await loadKernels({ simd: false }) };
-  const random = mulberry32(7);
-  const results = [];
-  for (const c of cases(quick)) {
-    const { x, y, n } = makeData(c, random);
-    const gradJs = new Float32Array(n);
-    const jsValue = c.kind === 'softmax' ? c.js(x, y, gradJs, c.rows, c.cols) : c.js(x, y, gradJs);
-    const row = { case: c.label, elements: n, bytes: 0 };
-    // bytes a kernel must move: input and target read, gradient written (class labels: 4 bytes a row)
-    row.bytes = n * 4 * 2 + (c.kind === 'softmax' ? c.rows * 4 : n * 4);
-    row.plainJs = await measure(() => (c.kind === 'softmax' ? c.js(x, y, gradJs, c.rows, c.cols) : c.js(x, y, gradJs)), { seconds });
-    for (const [build, k] of Object.entries(builds)) {
-      const input = k.alloc(n);
-      const target = k.alloc(y.length, y instanceof Int32Array ? 'i32' : 'f32');
-      const out = k.alloc(n);
-      input.array.set(x);
-      target.array.set(y);
-      const options = { shape: [c.rows, c.cols], out };
-      const { value } = k.loss(c.loss, input, target, options);
-      if (Math.abs(value - jsValue) > 1e-4 * Math.abs(jsValue) + 1e-6) row[`${build}Mismatch`] = `✗ descent ${value} vs plain JS ${jsValue}`;
-      row[build] = await measure(() => k.loss(c.loss, input, target, options), { seconds });
-      row[`${build}Copy`] = await measure(() => k.loss(c.loss, x, y, { shape: [c.rows, c.cols] }), { seconds });
-      const raw = rawCall(k, c, input, target, out, n);
-      if (raw && build === 'simd') row.simdRaw = await measure(raw, { seconds });
-      if (build === 'simd') {
-        // stream-read proxy: the kernel's own three arrays (input, target, gradient), read together as f32x4
-        const targetFloats = c.kind === 'softmax' ? 0 : n;
-        row.streamRead = await measure(() => k.raw.stream_read3_f32(input.ptr, targetFloats ? target.ptr : input.ptr, out.ptr, n), { seconds });
-      }
-      for (const a of [input, target, out]) a.free();
+async function timeTfjs(c, x, y, backend, reference, timing) {
+  await useBackend(backend);
+  const softmax = c.loss === 'softmax_cross_entropy';
+  const logits = softmax ? tf.tensor2d(x, [c.rows, c.cols]) : tf.tensor1d(x);
+  let targets;
+  if (softmax) {
+    const onehot = new Float32Array(c.rows * c.cols);
+    y.forEach((label, r) => { onehot[r * c.cols + label] = 1; });
+    targets = tf.tensor2d(onehot, [c.rows, c.cols]);
+  } else {
+    targets = tf.tensor1d(y);
+  }
+  const lossOf = TF_LOSSES[c.loss];
+  const valueAndGrad = tf.valueAndGrad((p) => lossOf(targets, p));
+  try {
+    const tensors = tf.memory().numTensors;
+    const first = valueAndGrad(logits);
+    check(c, `tfjs (${backend})`, first.value.dataSync()[0], first.grad.dataSync(), reference);
+    tf.dispose([first.value, first.grad]);
+    const time = await timeCase(() => {
+      const { value, grad } = valueAndGrad(logits);
+      const v = value.dataSync()[0];
+      tf.dispose([value, grad]);
+      return v;
+    }, timing);
+    checkNoLeak(tensors, `${c.name} on tfjs ${backend}`);
+    return time;
+  } finally {
+    tf.dispose([logits, targets]);
+  }
+}
+
+async function timeDescent(c, x, y, k, reference, timing) {
+  const build = k.simd ? 'SIMD' : 'scalar';
+  const input = k.alloc(x.length);
+  const target = k.alloc(y.length, y instanceof Int32Array ? 'i32' : 'f32');
+  const out = k.alloc(x.length);
+  try {
+    input.array.set(x);
+    target.array.set(y);
+    const shape = [c.rows, c.cols];
+    const zeroCopy = { shape, out };
+    check(c, `descent ${build}`, k.loss(c.loss, input, target, zeroCopy).value, out.array, reference);
+    const copied = k.loss(c.loss, x, y, { shape });
+    check(c, `descent ${build} copy path`, copied.value, copied.grad, reference);
+    const timings = {
+      [`descent ${build}`]: await timeCase(() => k.loss(c.loss, input, target, zeroCopy), timing),
+      [`descent ${build} copy path`]: await timeCase(() => k.loss(c.loss, x, y, { shape }), timing),
+    };
+    const raw = rawCall(k, c, input, target, out);
+    if (raw && k.simd) timings['descent SIMD raw kernel'] = await timeCase(raw, timing);
+    if (k.simd) {
+      // the bandwidth ceiling: the kernel's own three arrays read together as f32x4 (class labels: the input twice)
+      const second = c.loss === 'softmax_cross_entropy' ? input : target;
+      timings['limit: f32x4 stream read'] = await timeCase(() => k.raw.stream_read3_f32(input.ptr, second.ptr, out.ptr, x.length), timing);
     }
-    results.push(row);
+    return timings;
+  } finally {
+    for (const a of [input, target, out]) a.free();
   }
-  return { rows: results, targets: targets(results) };
 }
 
-function targets(rows) {
-  const find = (label) => rows.find((r) => r.case === label);
-  const list = [];
-  const ratio = (r, key = 'simd') => r.plainJs.median / r[key].median;
-  const mse = find('mse N=1e6');
-  if (mse) {
-    list.push({ target: 'MSE N=1e6 ≥ 4× plain JS (zero-copy)', measured: ratio(mse), goal: 4 });
-    list.push({ target: 'MSE N=1e6 ≥ 60 % of stream-read bandwidth', measured: mse.streamRead.median / mse.simd.median, goal: 0.6, percent: true });
+/** Runs every loss case of BENCHMARK_CASES on every implementation; returns rows with their timings. */
+export async function runLossBenchmarks({ quick = false } = {}) {
+  const timing = timingOptions(quick);
+  const builds = [await loadKernels({ simd: true }), await loadKernels({ simd: false })];
+  const results = [];
+  // quick: the smallest and largest sizes only
+  const quickSkip = (name) => quick && (name.includes('N=1e5') || name === 'softmax CE [256,1000]');
+  for (const c of BENCHMARK_CASES.filter((b) => b.kind === 'loss' && !quickSkip(b.name))) {
+    progress(`losses: ${c.name}`);
+    const { x, y } = caseData(c);
+    const grad = new Float32Array(x.length);
+    const reference = { value: plainLoss(c, x, y, grad), grad: grad.slice() };
+    const timings = { 'plain JS': await timeCase(() => plainLoss(c, x, y, grad), timing) };
+    for (const [label, backend] of Object.entries(tfjsBackends({ quick }))) timings[label] = await timeTfjs(c, x, y, backend, reference, timing);
+    for (const k of builds) Object.assign(timings, await timeDescent(c, x, y, k, reference, timing));
+    // bytes a kernel must move: input and target read (class labels: 4 bytes a row), gradient written
+    const bytes = x.length * 8 + y.length * 4;
+    results.push({ case: c.name, loss: c.loss, elements: x.length, bytes, value: reference.value, timings });
   }
-  const huber = find('huber N=1e6');
-  if (huber) list.push({ target: 'Huber N=1e6 ≥ 4× plain JS', measured: ratio(huber), goal: 4 });
-  const ce = find('softmax CE [256,1000]');
-  if (ce) list.push({ target: 'softmax CE [256,1000] ≥ 8× plain JS', measured: ratio(ce), goal: 8 });
-  const bce = find('BCE-with-logits N=1e6');
-  if (bce) list.push({ target: 'BCE-with-logits N=1e6 ≥ 8× plain JS', measured: ratio(bce), goal: 8 });
-  return list;
+  return { rows: results, targets: lossTargets(results) };
 }
 
-/** The markdown table of a runLossBenchmarks result. */
-export function lossTable({ rows, targets: goals }) {
-  const lines = [
-    '| case | plain JS | descent SIMD (zero-copy) | ×JS | GB/s | % stream | SIMD copy path | SIMD raw kernel | scalar (zero-copy) | ×JS | scalar copy | stream read |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
+function lossTargets(rows) {
+  const largest = ['mse N=1e6', 'huber N=1e6', 'softmax CE [64,32000]', 'BCE-with-logits N=1e6'];
+  return largest.flatMap((name) => {
+    const r = rows.find((row) => row.case === name);
+    if (!r) return [];
+    const simd = r.timings['descent SIMD'].medianMs;
+    return [
+      { target: `${name}: descent SIMD ≥ 10× tfjs-wasm`, measured: r.timings['tfjs-wasm'].medianMs / simd, goal: 10 },
+      { target: `${name}: descent SIMD ≥ 4× plain JS`, measured: r.timings['plain JS'].medianMs / simd, goal: 4 },
+    ];
+  });
+}
+
+/** The markdown table of a runLossBenchmarks result: one line per case and implementation. */
+export function lossTable({ rows }) {
+  const lines = [];
   for (const r of rows) {
-    const gbs = r.bytes / r.simd.median / 1e6;
-    const flag = (m) => (m.busy ? ' ⚠' : '');
-    lines.push(`| ${r.case}${r.simdMismatch ? ` ${r.simdMismatch}` : ''} | ${formatMs(r.plainJs.median)}${flag(r.plainJs)} | ` +
-      `${formatMs(r.simd.median)} (${formatMs(r.simd.min)}–${formatMs(r.simd.max)})${flag(r.simd)} | ${(r.plainJs.median / r.simd.median).toFixed(1)}× | ` +
-      `${gbs.toFixed(1)} | ${((100 * r.streamRead.median) / r.simd.median).toFixed(0)} % | ${formatMs(r.simdCopy.median)} | ` +
-      `${r.simdRaw ? formatMs(r.simdRaw.median) : '—'} | ${formatMs(r.scalar.median)}${flag(r.scalar)} | ${(r.plainJs.median / r.scalar.median).toFixed(1)}× | ` +
-      `${formatMs(r.scalarCopy.median)} | ${formatMs(r.streamRead.median)} |`);
+    const t = r.timings;
+    for (const [impl, time] of Object.entries(t)) {
+      const limit = impl.startsWith('limit');
+      const notes = [];
+      if (impl === 'descent SIMD' || limit) notes.push(`${(r.bytes / time.medianMs / 1e6).toFixed(1)} GB/s`);
+      if (impl === 'descent SIMD') notes.push(`${((100 * t['limit: f32x4 stream read'].medianMs) / time.medianMs).toFixed(0)} % of stream read`);
+      if (time.busy && time.othersCores !== null) notes.push(`others used ${time.othersCores.toFixed(2)} cores`);
+      lines.push([r.case, impl, formatTiming(time),
+        ...['plain JS', 'tfjs-cpu', 'tfjs-wasm'].map((b) => (limit ? '—' : formatRatio(time, t[b]))), notes.join(', ')]);
+    }
   }
-  lines.push('', '| target | measured | |', '|---|---|---|');
-  for (const t of goals) {
-    const shown = t.percent ? `${(100 * t.measured).toFixed(0)} %` : `${t.measured.toFixed(1)}×`;
-    lines.push(`| ${t.target} | ${shown} | ${t.measured >= t.goal ? '✓' : '✗'} |`);
-  }
-  return lines.join('\n');
+  return markdownTable(['case', 'implementation', 'median (min–max)', '× plain JS', '× tfjs-cpu', '× tfjs-wasm', 'notes'], lines);
 }
