@@ -16,15 +16,17 @@ function hash32(x: u32): u32 {
 
 /**
  * y = x·mask/(1 − rate), with mask[i] = 0 with probability `rate`; writes the scaled mask
- * (0 or 1/(1 − rate)) into `mask` for the backward pass. `key` mixes seed, step and layer.
+ * (0 or 1/(1 − rate)) into `mask` for the backward pass. `key` mixes seed, step and layer; element i
+ * draws counter `first + i`, so a batch split into shards (first = shard's row offset × width) gets
+ * the same masks as the whole batch.
  */
-export function dropout_forward_f32(x: usize, y: usize, mask: usize, n: i32, rate: f32, key: u32): void {
+export function dropout_forward_f32(x: usize, y: usize, mask: usize, n: i32, rate: f32, key: u32, first: i32): void {
   const threshold = <u32>(<f64>rate * 4294967296.0);
   const scale: f32 = 1 / (1 - rate);
   const base = hash32(key);
   for (let i = 0; i < n; i++) {
     const o = <usize>i << 2;
-    const m: f32 = hash32(base ^ hash32(<u32>i + 0x9e3779b9)) >= threshold ? scale : 0;
+    const m: f32 = hash32(base ^ hash32(<u32>(i + first) + 0x9e3779b9)) >= threshold ? scale : 0;
     store<f32>(mask + o, m);
     store<f32>(y + o, load<f32>(x + o) * m);
   }

@@ -66,7 +66,8 @@ export function decodeSafetensors(bytes: unknown): SafetensorsFile {
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    // slice(): browsers' TextDecoder refuses views of shared memory
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.slice(8, 8 + n)));
   } catch (error) {
     throw new RangeError(`checkpoint header is not valid UTF-8 JSON: ${(error as Error).message}`);
   }

@@ -151,9 +151,10 @@ export class Network {
 
   /**
    * Runs the layers on `rows` rows at `input` (a pointer to rows × inputSize floats). With
-   * `dropoutStep` ≥ 0 dropout is active, its masks keyed by (seed, step, layer).
+   * `dropoutStep` ≥ 0 dropout is active, its masks keyed by (seed, step, layer) and by the row's
+   * position in the whole batch (`firstRow`: where these rows start, for a shard of a batch).
    */
-  forward(input: number, rows: number, dropoutStep = -1): void {
+  forward(input: number, rows: number, dropoutStep = -1, firstRow = 0): void {
     this.ensureCapacity(rows);
     const k = this.heap.exports;
     let x = input;
@@ -167,7 +168,7 @@ export class Network {
         activationForward(k, layer.activation, b.z!.ptr, b.out.ptr, rows, layer.units);
       } else if (dropoutStep >= 0 && layer.rate > 0) {
         const key = k.dropout_key(this.model.seed, dropoutStep, layer.index);
-        k.dropout_forward_f32(x, b.out.ptr, b.mask!.ptr, rows * layer.units, layer.rate, key);
+        k.dropout_forward_f32(x, b.out.ptr, b.mask!.ptr, rows * layer.units, layer.rate, key, firstRow * layer.units);
       } else {
         // identity at inference (and rate 0): copy through
         new Uint8Array(k.memory.buffer).copyWithin(b.out.ptr, x, x + rows * layer.units * 4);

@@ -113,9 +113,10 @@ describe('module Worker in Chromium', () => {
     await expect(trainer.fit(train.x, train.y, { batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer, got 0/);
     const error = await trainer.fit(train.x.subarray(0, 10), train.y, {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
-    const running = trainer.fit(train.x, train.y, { epochs: 3 });
+    const running = trainer.fit(train.x, train.y, { epochs: 10_000 });
     await expect(trainer.fit(train.x, train.y)).rejects.toThrow('fit is already running');
-    await running;
+    trainer.stop();
+    expect((await running).stopReason).toBe('stopped');
     await trainer.dispose();
   });
 
@@ -137,6 +138,11 @@ describe('module Worker in Chromium', () => {
     expect(Array.from(x.subarray(0, 64))).toEqual(Array.from(train.x.subarray(0, 64))); // never written to
     const predictions = await trainer.predict(toShared(test.x));
     expect(predictions.length).toBe(test.rows * 10);
+    // a checkpoint in shared memory loads too (browsers' TextDecoder refuses shared views)
+    const inThread = await createTrainer(spec(64, 10), { worker: false });
+    await inThread.load(toShared(await trainer.save()));
+    expect(await inThread.predict(test.x)).toEqual(predictions);
+    await inThread.dispose();
     await trainer.dispose();
   });
 });
