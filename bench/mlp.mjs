@@ -78,8 +78,8 @@ function descent(worker) {
     const fit = { epochs: 1, batchSize: MLP.batchSize, shuffle: false };
     return {
       epoch: () => trainer.fit(data.x, data.y, fit),
-      /** The recommended worker path for one-off data: x and y moved (transferred), not copied. */
-      epochTransfer: () => trainer.fit(data.x.slice(), data.y.slice(), { ...fit, transfer: true }),
+      // the worker path for data the caller no longer needs: x and y moved (transferred), not copied
+      ...(worker ? { epochTransfer: () => trainer.fit(data.x.slice(), data.y.slice(), { ...fit, transfer: true }) } : {}),
       weights: () => trainer.getWeights(),
       dispose: () => trainer.dispose(),
     };

@@ -79,6 +79,8 @@ const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 const machine = env.machine.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40);
 const base = `${env.date.slice(0, 10)}-${machine}${quick ? '-quick' : ''}`;
-writeFileSync(new URL(`${base}.json`, dir), `${JSON.stringify(report, null, 1)}\n`);
+// one line per array of numbers (the samples), so the file stays readable
+const json = JSON.stringify(report, null, 1).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, inner) => `[${inner.split(/,\s+/).join(', ')}]`);
+writeFileSync(new URL(`${base}.json`, dir), `${json}\n`);
 writeFileSync(new URL(`${base}.md`, dir), `${out.join('\n')}\n`);
 console.log(`\nresults: bench/results/${base}.json and .md`);
