@@ -19,9 +19,13 @@ export const SPEC = {
   optimizer: { name: 'adam', learningRate: MLP.learningRate, beta1: MLP.beta1, beta2: MLP.beta2, epsilon: MLP.epsilon }, seed: MLP.seed,
 };
 
+/** Images in the `mnist` package. */
+export const MNIST_ROWS = 10_000;
+
 /** The first `rows` MNIST images in one seeded order (the package stores them by digit), labels and one-hot targets. */
 export function mnistRows(rows) {
   const all = loadMnist();
+  if (all.rows !== MNIST_ROWS) throw new Error(`the mnist package has ${all.rows} images, expected ${MNIST_ROWS}`);
   const order = Int32Array.from({ length: all.rows }, (_, i) => i);
   const random = mulberry32(2024);
   for (let i = order.length - 1; i > 0; i--) {
@@ -204,8 +208,8 @@ export async function initialWeights() {
 }
 
 export async function runMlpBenchmarks({ quick = false } = {}) {
-  const rows = quick ? 1024 : 4096;
-  const data = mnistRows(rows);
+  const data = mnistRows(quick ? 1024 : MNIST_ROWS);
+  const rows = data.rows;
   const init = await initialWeights();
   const initialLoss = float64Loss(init, data);
   const results = [];

@@ -3,7 +3,7 @@
 // `transfer: true`). Event-loop delay from perf_hooks.monitorEventLoopDelay, sampled every millisecond.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { formatMs, markdownTable, progress } from './harness.mjs';
-import { IMPLEMENTATIONS, initialWeights, mnistRows } from './mlp.mjs';
+import { IMPLEMENTATIONS, initialWeights, MNIST_ROWS, mnistRows } from './mlp.mjs';
 
 const RESOLUTION_MS = 1;
 const P99_GOAL_MS = 10;
@@ -34,7 +34,7 @@ const CASES = [
 ];
 
 export async function runStallBenchmarks({ quick = false } = {}) {
-  const data = mnistRows(quick ? 1024 : 4096);
+  const data = mnistRows(quick ? 1024 : MNIST_ROWS);
   const init = await initialWeights();
   const rows = [];
   for (const [label, impl, method] of CASES) {

@@ -46,7 +46,7 @@ export const BENCHMARK_CASES: readonly BenchmarkCase[] = [
 export interface MeasureOptions {
   /** Time spent sampling after warm-up, in seconds. */
   seconds?: number;
-  /** Warm-up calls (at least; warm-up also lasts a fifth of `seconds`). */
+  /** Warm-up calls (at least; warm-up also lasts a fifth of `seconds`); 0: the caller warmed up, one call a sample. */
   warmup?: number;
   minSamples?: number;
   maxSamples?: number;
@@ -70,7 +70,7 @@ export async function measure(run: () => unknown, options: MeasureOptions = {}):
   const { seconds = 1, warmup = 3, minSamples = 5, maxSamples = 100 } = options;
   const warmupEnd = now() + seconds * 200;
   let single = Infinity;
-  for (let i = 0; i < warmup || now() < warmupEnd; i++) {
+  for (let i = 0; i < warmup || (warmup > 0 && now() < warmupEnd); i++) {
     const t = now();
     await run();
     single = Math.min(single, now() - t);
