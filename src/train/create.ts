@@ -4,9 +4,11 @@
 
 import { checkpointSpec } from '../io/checkpoint.js';
 import type { TrainerSpec } from '../model/spec.js';
-import { booleanOption, knownKeys, plainObject } from '../validate.js';
+import { booleanOption, knownKeys, numberOption, plainObject } from '../validate.js';
+import { hardwareConcurrency } from '#worker-spawn';
 import { WorkerTrainer } from '../worker/client.js';
 import { Trainer } from './trainer.js';
+import { ShardPool } from '../parallel/pool.js';
 
 export interface CreateTrainerOptions {
   /** true (default): train in a worker; false: in the calling thread. */
@@ -15,6 +17,13 @@ export interface CreateTrainerOptions {
   simd?: boolean;
   /** URL of the worker entry file, for apps that host it themselves (CSP, CDN). */
   workerUrl?: string | URL;
+  /**
+   * Data-parallel training: every batch is split across this many workers, their gradients averaged
+   * before one optimizer step (default 1). 'auto': one per core but one, at least 1. Needs
+   * SharedArrayBuffer (Node always; browsers when cross-origin isolated), else one worker trains and
+   * `info.parallel` says why.
+   */
+  workers?: number | 'auto';
 }
 
 /**
@@ -36,15 +45,19 @@ export async function createTrainer(spec: TrainerSpec | Uint8Array, options: Cre
     return trainer;
   }
   const o = plainObject('options', options);
-  knownKeys('createTrainer options', o, ['worker', 'simd', 'workerUrl']);
+  knownKeys('createTrainer options', o, ['worker', 'simd', 'workerUrl', 'workers']);
   const worker = booleanOption('worker', o.worker, true);
   const simd = o.simd === undefined ? undefined : booleanOption('simd', o.simd, true);
   if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
     throw new TypeError(`workerUrl must be a string or URL, got ${typeof o.workerUrl}`);
   }
-  if (!worker) return Trainer.create(spec, simd === undefined ? {} : { simd });
+  const workers = o.workers === 'auto' ? Math.max(1, hardwareConcurrency() - 1)
+    : numberOption('workers', o.workers, 1, { min: 1, integer: true });
+  const parallel = workers > 1 ? { workers } : {};
+  if (!worker) return Trainer.create(spec, { ...(simd === undefined ? {} : { simd }), ...parallel, startPool: ShardPool.start });
   return WorkerTrainer.create(spec, {
     ...(simd === undefined ? {} : { simd }),
+    ...parallel,
     ...(o.workerUrl === undefined ? {} : { workerUrl: o.workerUrl as string | URL }),
   });
 }

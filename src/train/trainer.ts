@@ -14,6 +14,9 @@ import { Heap, WasmArray } from '../wasm/heap.js';
 import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { loadKernels } from '../wasm/load.js';
 import { fitStream, type FitStream } from './fit-stream.js';
+import type { ShardPool } from '../parallel/pool.js';
+import { CONTROL_SLOTS, STATS, type ShardBuffers, shardRange, statsOf } from '../parallel/protocol.js';
+import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 
 export interface EpochLog {
   /** Global epoch number, counted from 1 across fit calls. */
@@ -123,6 +126,9 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
+/** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
+export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
+
 export class Trainer {
   readonly model: Model;
   readonly #heap: Heap;
@@ -138,6 +144,11 @@ export class Trainer {
   /** Every epoch log since the trainer was made (or of the checkpoint it was loaded from). */
   #history: EpochLog[] = [];
   readonly #simd: boolean;
+  /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
+  #pool: ShardPool | null = null;
+  #parallelNote = '';
+  /** A shard worker's copy of the training set and batch buffers (set by _shardBegin). */
+  #shard: { train: Staged; indices: WasmArray; batchX: WasmArray; batchY: WasmArray; classWeight: Float32Array | null } | null = null;
 
   private constructor(model: Model, heap: Heap, simd: boolean) {
     this.model = model;
@@ -150,18 +161,43 @@ export class Trainer {
     this.#schedule = scheduleOf(model);
   }
 
-  /** Validates `spec` and builds a trainer with its own WASM instance (SIMD build when supported). */
-  static async create(spec: TrainerSpec, options: { simd?: boolean } = {}): Promise<Trainer> {
+  /**
+   * Validates `spec` and builds a trainer with its own WASM instance (SIMD build when supported).
+   * `workers` > 1 splits every batch across this thread and `workers − 1` shard workers (needs
+   * SharedArrayBuffer; without it the trainer computes alone and `info.parallel` says why), started
+   * by `startPool` (ShardPool.start; passed in so that shard workers, which build trainers too,
+   * never load the code that starts workers).
+   */
+  static async create(spec: TrainerSpec, options: { simd?: boolean; workers?: number; startPool?: PoolStarter } = {}): Promise<Trainer> {
     const model = modelFromSpec(spec);
-    const kernels = await loadKernels(options);
-    return new Trainer(model, new Heap(kernels.raw), kernels.simd);
+    const workers = numberOption('workers', options.workers, 1, { min: 1, integer: true });
+    const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+    const trainer = new Trainer(model, new Heap(kernels.raw), kernels.simd);
+    if (workers > 1) {
+      if (!options.startPool) {
+        throw new Error('workers > 1 needs a shard pool: use createTrainer(spec, { workers })');
+      } else if (!sharedMemoryAvailable()) {
+        trainer.#parallelNote = `workers: ${workers} needs SharedArrayBuffer (cross-origin isolation in browsers); training in one worker`;
+      } else {
+        try {
+          trainer.#pool = await options.startPool(workers, spec, { simd: kernels.simd });
+        } catch (error) {
+          await trainer.dispose();
+          throw error;
+        }
+      }
+    }
+    return trainer;
   }
 
   /** Runtime facts: build, thread, parameter count. */
-  get info(): { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number } {
+  get info(): { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number; parallel?: string } {
     const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined' ? 'deno'
       : typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' ? 'node' : 'browser';
-    return { runtime, build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size };
+    return {
+      runtime, build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size,
+      workers: this.#pool?.shards ?? 1, ...(this.#parallelNote ? { parallel: this.#parallelNote } : {}),
+    };
   }
 
   /** Optimizer steps taken so far (across fit calls). */
@@ -274,6 +310,7 @@ export class Trainer {
     if (this.#disposed) return;
     this.#stopRequested = true;
     this.#disposed = true;
+    await this.#pool?.dispose();
     this.#optimizer.free();
     this.#network.free();
   }
@@ -329,6 +366,8 @@ export class Trainer {
       throw new RangeError(`validationSplit ${validationSplit} of ${data.rows} rows selects no validation rows`);
     }
 
+    if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
+
     // All checks done: from here on the trainer changes.
     this.#running = true;
     this.#stopRequested = false;
@@ -354,6 +393,11 @@ export class Trainer {
       const batchX = this.#heap.alloc(Math.min(batchSize, train.rows) * this.model.inputSize, 'f32', 'batch');
       const batchY = this.#heap.alloc(Math.min(batchSize, train.rows) * (train.y.type === 'i32' ? 1 : this.model.outputs), train.y.type, 'batch');
       staged.push({ rows: 0, x: batchX, y: batchY });
+      let shared: ShardBuffers | null = null;
+      if (this.#pool) {
+        shared = this.#sharedBuffers(train, Math.min(batchSize, train.rows), classWeight);
+        await this.#pool.begin(shared);
+      }
 
       let best = early ? (early.maximize ? -Infinity : Infinity) : 0;
       let bestWeights: Float32Array | null = null;
@@ -376,7 +420,9 @@ export class Trainer {
         for (let start = 0; start < train.rows; start += batchSize) {
           const rows = Math.min(batchSize, train.rows - start);
           (indices.array as Int32Array).set(order.subarray(start, start + rows));
-          const result = this.#trainStep(train, indices, batchX, batchY, rows, classWeight);
+          const result = shared
+            ? await this.#trainStepParallel(shared, train, indices, batchX, batchY, rows, classWeight)
+            : this.#trainStep(train, indices, batchX, batchY, rows, classWeight);
           if (!result) {
             nan = true;
             break;
@@ -449,6 +495,7 @@ export class Trainer {
       if (this.#stopRequested && history.stopReason === 'completed') history.stopReason = 'stopped';
       return history;
     } finally {
+      await this.#pool?.end();
       for (const s of staged) {
         s.x.free();
         if (s.y !== s.x) s.y.free();
@@ -477,6 +524,145 @@ export class Trainer {
     this.#step++;
     this.#optimizer.update(this.#step, lr);
     return { ...result, loss, lr };
+  }
+
+  /** This fit's shared memory for the shard workers: the staged (normalised) training set and step buffers. */
+  #sharedBuffers(train: Staged, batchSize: number, classWeight: Float32Array | null): ShardBuffers {
+    const copy = (source: Float32Array | Int32Array): SharedArrayBuffer => {
+      const buffer = new SharedArrayBuffer(source.byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+      return buffer;
+    };
+    const size = this.#network.size;
+    const helpers = this.#pool!.shards - 1;
+    return {
+      control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
+      params: new SharedArrayBuffer(size * 4),
+      grads: new SharedArrayBuffer(helpers * size * 4),
+      stats: new SharedArrayBuffer(helpers * STATS * 8),
+      indices: new SharedArrayBuffer(batchSize * 4),
+      x: copy(train.x.array as Float32Array),
+      y: copy(train.y.array as Float32Array | Int32Array),
+      yType: train.y.type as 'i32' | 'f32',
+      rows: train.rows,
+      batchSize,
+      classWeight,
+    };
+  }
+
+  /**
+   * One optimizer step with the batch split across this thread (shard 0) and the shard workers. The
+   * gradients are combined in shard order, each weighted by its share of the loss divisor, which is
+   * exactly the gradient of the whole batch's loss (up to float32 rounding).
+   */
+  async #trainStepParallel(
+    shared: ShardBuffers, data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number,
+    classWeight: Float32Array | null,
+  ) {
+    const k = this.#heap.exports;
+    const pool = this.#pool!;
+    new Float32Array(shared.params).set(this.#network.params.array as Float32Array);
+    new Int32Array(shared.indices).set((indices.array as Int32Array).subarray(0, rows));
+    pool.dispatch(rows, this.#step);
+    const [, own] = shardRange(0, pool.shards, rows);
+    let part = { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0 };
+    if (own > 0) {
+      const inputSize = this.model.inputSize;
+      k.gather_rows_f32(data.x.ptr, inputSize, indices.ptr, own, batchX.ptr);
+      if (data.y.type === 'i32') k.gather_i32(data.y.ptr, indices.ptr, own, batchY.ptr);
+      else k.gather_rows_f32(data.y.ptr, this.model.outputs, indices.ptr, own, batchY.ptr);
+      this.#network.forward(batchX.ptr, own, this.#step, 0);
+      part = this.#loss(batchY, own, true, classWeight);
+      this.#network.backward(batchX.ptr, own);
+    }
+    await pool.collect();
+    let { total, divisor, correct, counted, absSum } = part;
+    const others: [number, Float32Array][] = [];
+    const size = this.#network.size;
+    for (let w = 1; w < pool.shards; w++) {
+      const stats = statsOf(shared, w);
+      total += stats[0]!;
+      divisor += stats[1]!;
+      correct += stats[2]!;
+      counted += stats[3]!;
+      absSum += stats[4]!;
+      if (stats[1]! > 0) others.push([stats[1]!, new Float32Array(shared.grads, (w - 1) * size * 4, size)]);
+    }
+    const grads = this.#network.grads.array as Float32Array;
+    const ownWeight = own > 0 ? part.divisor / divisor : 0;
+    if (own === 0) grads.fill(0);
+    const weighted = others.map(([d, g]) => [d / divisor, g] as const);
+    for (let i = 0; i < size; i++) {
+      let sum = ownWeight * grads[i]!;
+      for (const [weight, g] of weighted) sum += weight * g[i]!;
+      grads[i] = sum;
+    }
+    const loss = total / divisor + this.#network.penalty();
+    const gradNormSquared = k.sum_squares_f32(this.#network.grads.ptr, size);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNormSquared)) return null;
+    const lr = this.#schedule.valueAt(this.#step);
+    this.#step++;
+    this.#optimizer.update(this.#step, lr);
+    return { total, divisor, correct, counted, absSum, loss, lr };
+  }
+
+  /** @internal (shard workers) Copies a fit's training set, already normalised, and makes the batch buffers. */
+  _shardBegin(x: Float32Array, y: Int32Array | Float32Array, rows: number, batchSize: number, classWeight: Float32Array | null): void {
+    this._shardEnd();
+    const owned: WasmArray[] = [];
+    try {
+      const alloc = (n: number, type: 'f32' | 'i32') => {
+        const a = this.#heap.alloc(n, type, 'shard');
+        owned.push(a);
+        return a;
+      };
+      const xs = alloc(x.length, 'f32');
+      xs.array.set(x);
+      const yType = y instanceof Int32Array ? 'i32' : 'f32';
+      const ys = alloc(y.length, yType);
+      ys.array.set(y);
+      const width = yType === 'i32' ? 1 : this.model.outputs;
+      this.#shard = {
+        train: { rows, x: xs, y: ys },
+        indices: alloc(batchSize, 'i32'),
+        batchX: alloc(batchSize * this.model.inputSize, 'f32'),
+        batchY: alloc(batchSize * width, yType),
+        classWeight,
+      };
+    } catch (error) {
+      for (const a of owned) a.free();
+      throw error;
+    }
+  }
+
+  /** @internal (shard workers) Gradient of the batch rows listed in `rows` (starting at `firstRow` of the batch). */
+  _shardGradient(params: Float32Array, rows: Int32Array, firstRow: number, step: number) {
+    const s = this.#shard!;
+    const k = this.#heap.exports;
+    const n = rows.length;
+    if (n === 0) return { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0, grads: this.#network.grads.array as Float32Array };
+    (this.#network.params.array as Float32Array).set(params);
+    (s.indices.array as Int32Array).set(rows);
+    k.gather_rows_f32(s.train.x.ptr, this.model.inputSize, s.indices.ptr, n, s.batchX.ptr);
+    if (s.train.y.type === 'i32') k.gather_i32(s.train.y.ptr, s.indices.ptr, n, s.batchY.ptr);
+    else k.gather_rows_f32(s.train.y.ptr, this.model.outputs, s.indices.ptr, n, s.batchY.ptr);
+    this.#network.forward(s.batchX.ptr, n, step, firstRow);
+    const part = this.#loss(s.batchY, n, true, s.classWeight);
+    this.#network.backward(s.batchX.ptr, n);
+    return { ...part, grads: this.#network.grads.array as Float32Array };
+  }
+
+  /** @internal (tests) Terminates shard worker `k` as a crash would. */
+  async _killShardWorker(k: number): Promise<void> {
+    await this.#pool?.kill(k);
+  }
+
+  /** @internal (shard workers) Frees what _shardBegin made. */
+  _shardEnd(): void {
+    if (!this.#shard) return;
+    const { train, indices, batchX, batchY } = this.#shard;
+    for (const a of [train.x, train.y, indices, batchX, batchY]) a.free();
+    this.#shard = null;
   }
 
   /** Loss of the network output for `rows` rows against `targets`, with metric counts; grads into outputGradient when `grad`. */

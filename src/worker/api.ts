@@ -4,6 +4,7 @@
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
+import { ShardPool } from '../parallel/pool.js';
 import { type BatchLog, type EpochLog, type FitOptions, Trainer } from '../train/trainer.js';
 
 type EpochCallback = (log: EpochLog) => unknown;
@@ -18,8 +19,8 @@ export function workerApi() {
     return trainer;
   };
   return {
-    async init(spec: TrainerSpec, options: { simd?: boolean }) {
-      trainer = await Trainer.create(spec, options);
+    async init(spec: TrainerSpec, options: { simd?: boolean; workers?: number }) {
+      trainer = await Trainer.create(spec, { ...options, startPool: ShardPool.start });
       return trainer.info;
     },
     // Callbacks are separate arguments: Comlink turns only top-level arguments into proxies.

@@ -32,6 +32,8 @@ export interface WorkerTrainerOptions {
   /** Serve the worker file yourself (CSP, CDN): the URL of dist/worker/entry.web.js (or entry.node.js). */
   workerUrl?: string | URL;
   simd?: boolean;
+  /** Data-parallel training: split every batch across this many workers (default 1). */
+  workers?: number;
 }
 
 type Info = Awaited<ReturnType<WorkerApi['init']>>;
@@ -42,7 +44,7 @@ export class WorkerTrainer {
   readonly #remote: Comlink.Remote<WorkerApi>;
   readonly #pending = new Set<(error: Error) => void>();
   #dead: Error | null = null;
-  #info: Info & { worker: string } = { runtime: '', build: 'simd', worker: '', parameters: 0 };
+  #info: Info & { worker: string } = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
 
   private constructor(worker: SpawnedWorker) {
     this.#worker = worker;
@@ -55,7 +57,8 @@ export class WorkerTrainer {
     modelFromSpec(spec); // spec errors are reported before any worker starts
     const trainer = new WorkerTrainer(spawnWorker(options.workerUrl));
     try {
-      const info = await trainer.#call(() => trainer.#remote.init(spec, options.simd === undefined ? {} : { simd: options.simd }));
+      const init = { ...(options.simd === undefined ? {} : { simd: options.simd }), ...(options.workers === undefined ? {} : { workers: options.workers }) };
+      const info = await trainer.#call(() => trainer.#remote.init(spec, init));
       trainer.#info = { ...info, worker: trainer.#worker.kind };
     } catch (error) {
       await trainer.dispose();

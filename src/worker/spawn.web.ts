@@ -6,9 +6,13 @@ export type { SpawnedWorker } from './spawned.js';
 
 /** Starts the descent worker (or the module at `url`, for apps that host the file themselves). */
 export function spawnWorker(url?: string | URL): SpawnedWorker {
-  const worker = url
+  return watch(url
     ? new Worker(url, { type: 'module' })
-    : new Worker(new URL('./entry.web.js', import.meta.url), { type: 'module' });
+    : new Worker(new URL('./entry.web.js', import.meta.url), { type: 'module' }));
+}
+
+/** `worker` as a Comlink endpoint with a death notice. */
+export function watch(worker: Worker): SpawnedWorker {
   const { onDeath, die } = deathNotice();
   worker.addEventListener('error', (event: Event) => {
     event.preventDefault();
@@ -24,4 +28,9 @@ export function spawnWorker(url?: string | URL): SpawnedWorker {
     },
     kind: 'web-worker',
   };
+}
+
+/** Logical processors the browser (or Deno) reports. */
+export function hardwareConcurrency(): number {
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }

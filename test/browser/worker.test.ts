@@ -145,4 +145,19 @@ describe('module Worker in Chromium', () => {
     await inThread.dispose();
     await trainer.dispose();
   });
+
+  it('data-parallel: two workers (nested module Workers sharing memory) train as one does', async () => {
+    const fit = { epochs: 2, batchSize: 50, shuffle: true };
+    const weights = [];
+    for (const workers of [1, 2]) {
+      const trainer = await createTrainer(spec(64, 10), { workers });
+      expect(trainer.info.workers).toBe(workers);
+      await trainer.fit(train.x, train.y, fit);
+      weights.push((await trainer.getWeights())['0.weight']!);
+      await trainer.dispose();
+    }
+    let diff = 0;
+    for (let i = 0; i < weights[0]!.length; i++) diff = Math.max(diff, Math.abs(weights[0]![i]! - weights[1]![i]!));
+    expect(diff).toBeLessThan(1e-4);
+  });
 });

@@ -1,0 +1,139 @@
+// The coordinator's side of data-parallel training: n − 1 shard workers (the coordinator computes
+// shard 0 itself), started with the trainer and kept for its lifetime. Per step it writes the batch
+// into shared memory, wakes the workers with Atomics.notify and waits for them with
+// Atomics.waitAsync (this thread's event loop stays free, so a dying worker is noticed at once).
+
+import { spawnShardWorker } from '#shard-spawn';
+import type { SpawnedWorker } from '../worker/spawned.js';
+import * as Comlink from 'comlink';
+import type { TrainerSpec } from '../model/spec.js';
+import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STEP, type ShardBuffers } from './protocol.js';
+import type { ShardApi } from './shard-api.js';
+
+interface ShardWorker {
+  spawned: SpawnedWorker;
+  remote: Comlink.Remote<ShardApi>;
+}
+
+type WaitAsync = (array: Int32Array, index: number, value: number) => { async: boolean; value: Promise<unknown> | string };
+
+export class ShardPool {
+  /** Shards per batch: the coordinator and its workers. */
+  readonly shards: number;
+  readonly #workers: ShardWorker[];
+  #dead: Error | null = null;
+  #deathListeners: ((error: Error) => void)[] = [];
+  #control: Int32Array | null = null;
+  #runs: Promise<unknown>[] = [];
+
+  private constructor(workers: ShardWorker[]) {
+    this.#workers = workers;
+    this.shards = workers.length + 1;
+  }
+
+  /** Starts `shards − 1` workers, each building a trainer from `spec`. */
+  static async start(shards: number, spec: TrainerSpec, options: { simd?: boolean }): Promise<ShardPool> {
+    const workers: ShardWorker[] = [];
+    for (let i = 1; i < shards; i++) {
+      const spawned = spawnShardWorker();
+      workers.push({ spawned, remote: Comlink.wrap<ShardApi>(spawned.endpoint) });
+    }
+    const pool = new ShardPool(workers);
+    workers.forEach((w, i) => w.spawned.onDeath((error) => pool.#fail(new Error(`descent shard worker ${i + 1} died: ${error.message}`))));
+    try {
+      await Promise.all(workers.map((w) => pool.#call(w.remote.init(spec, options))));
+    } catch (error) {
+      await pool.dispose();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** The error that broke the pool (a worker died), or null. */
+  get dead(): Error | null {
+    return this.#dead;
+  }
+
+  #fail(error: Error): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const listener of this.#deathListeners) listener(error);
+    // wake the coordinator if it is waiting for this step
+    if (this.#control) Atomics.notify(this.#control, DONE);
+  }
+
+  /** `promise`, or a rejection as soon as any worker dies. */
+  #call<T>(promise: Promise<T>): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise<T>((resolve, reject) => {
+      this.#deathListeners.push(reject);
+      promise.then(resolve, reject).finally(() => {
+        this.#deathListeners = this.#deathListeners.filter((l) => l !== reject);
+      });
+    });
+  }
+
+  /** Hands this fit's shared memory to every worker (they copy the data set in) and starts their loops. */
+  async begin(buffers: ShardBuffers): Promise<void> {
+    await Promise.all(this.#workers.map((w, i) => this.#call(w.remote.begin(buffers, i + 1, this.shards))));
+    const control = new Int32Array(buffers.control, 0, CONTROL_SLOTS);
+    this.#control = control;
+    const seen = Atomics.load(control, GENERATION);
+    this.#runs = this.#workers.map((w) => this.#call(w.remote.run(seen)));
+    for (const run of this.#runs) run.catch(() => {}); // failures surface through collect()
+  }
+
+  /** Wakes the workers to compute their shards of a batch of `rows` rows at optimizer step `step`. */
+  dispatch(rows: number, step: number): void {
+    const control = this.#control!;
+    Atomics.store(control, DONE, 0);
+    Atomics.store(control, FAILED, 0);
+    Atomics.store(control, ROWS, rows);
+    Atomics.store(control, STEP, step);
+    Atomics.store(control, COMMAND, COMPUTE);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+  }
+
+  /** Resolves when every worker has written its gradient and statistics for the current step. */
+  async collect(): Promise<void> {
+    const control = this.#control!;
+    const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    for (;;) {
+      if (this.#dead) throw this.#dead;
+      const done = Atomics.load(control, DONE);
+      if (done >= this.#workers.length) break;
+      if (waitAsync) {
+        const waiting = waitAsync(control, DONE, done);
+        if (waiting.async) await waiting.value;
+      } else {
+        // engines without waitAsync: block in short slices (a worker thread may)
+        Atomics.wait(control, DONE, done, 50);
+      }
+    }
+    const failed = Atomics.load(control, FAILED);
+    if (failed) throw new Error(`descent shard worker ${failed} could not compute its gradient`);
+  }
+
+  /** Ends this fit's loops (the workers return to answering messages). */
+  async end(): Promise<void> {
+    const control = this.#control;
+    if (!control) return;
+    this.#control = null;
+    Atomics.store(control, COMMAND, EXIT);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    await Promise.allSettled(this.#runs);
+    this.#runs = [];
+  }
+
+  /** @internal (tests) Terminates shard worker `k` (1-based), as a crash would. */
+  async kill(k: number): Promise<void> {
+    await this.#workers[k - 1]!.spawned.terminate();
+  }
+
+  async dispose(): Promise<void> {
+    this.#fail(new Error('trainer is disposed'));
+    await Promise.all(this.#workers.map((w) => w.spawned.terminate()));
+  }
+}

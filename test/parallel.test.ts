@@ -1,0 +1,125 @@
+// Data-parallel training (createTrainer(spec, { workers: n })): every batch is split across the
+// trainer's thread and n − 1 shard workers, real worker_threads sharing SharedArrayBuffers. With the
+// same seed and global batch the result must match one worker within float32 rounding, for batch
+// sizes that do not divide evenly, with dropout, L2 and class weights; a dying shard worker fails fit
+// cleanly and keeps the last completed step's weights.
+import { describe, expect, it } from 'vitest';
+import { createTrainer, type TrainerSpec } from '../src/index.js';
+// @ts-expect-error: plain JavaScript module without declarations
+import { loadDigits, loadIris } from '../data/datasets.mjs';
+
+const digits = loadDigits() as { x: Float32Array; y: Int32Array; rows: number };
+const iris = loadIris() as { x: Float32Array; y: Int32Array; rows: number };
+
+const classifier: TrainerSpec = {
+  inputSize: 64,
+  layers: [{ units: 24, activation: 'tanh', l2: 1e-3 }, { type: 'dropout', rate: 0.2 }, { units: 10 }],
+  loss: { name: 'softmax_cross_entropy', labelSmoothing: 0.05 },
+  optimizer: { name: 'adam', learningRate: 0.01 },
+  seed: 3,
+  normalize: true,
+};
+
+function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]!));
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+  }
+  return diff / scale;
+}
+
+async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y: Int32Array | Float32Array, fit: Record<string, unknown>, worker = true) {
+  const t = await createTrainer(spec, { workers, worker });
+  try {
+    expect(t.info.workers).toBe(workers);
+    const history = await t.fit(x, y, fit);
+    return { history, weights: await t.getWeights() };
+  } finally {
+    await t.dispose();
+  }
+}
+
+function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited<ReturnType<typeof trainWith>>) {
+  expect(b.history.epochs.length).toBe(a.history.epochs.length);
+  a.history.epochs.forEach((log, i) => {
+    const other = b.history.epochs[i]!;
+    expect(other.loss).toBeCloseTo(log.loss, 5);
+    if (log.accuracy !== undefined) expect(Math.abs(other.accuracy! - log.accuracy)).toBeLessThanOrEqual(2 / 1797);
+  });
+  for (const name of Object.keys(a.weights)) {
+    expect(maxRelativeDifference(a.weights[name]!, b.weights[name]!), name).toBeLessThan(1e-4);
+  }
+}
+
+describe('data-parallel training (workers: n)', () => {
+  it('matches one worker for n = 2 and 3, with uneven shards, dropout, L2, label smoothing and class weights', async () => {
+    // 1797 rows, batch 50: shards of 25/25 and 16/17/17, and a last batch of 47
+    const fit = { epochs: 2, batchSize: 50, classWeight: [1, 1, 2, 1, 1, 1, 1, 1, 0.5, 1] };
+    const one = await trainWith(classifier, 1, digits.x, digits.y, fit);
+    for (const n of [2, 3]) expectSameTraining(one, await trainWith(classifier, n, digits.x, digits.y, fit));
+  });
+
+  it('handles batches smaller than the number of shards (some shards empty) and regression targets', async () => {
+    const spec: TrainerSpec = {
+      inputSize: 3,
+      layers: [{ units: 8, activation: 'gelu' }, { units: 1 }],
+      loss: { name: 'huber', delta: 0.5 },
+      optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      seed: 9,
+    };
+    const x = Float32Array.from(iris.x.filter((_, i) => i % 4 !== 3));
+    const y = Float32Array.from({ length: iris.rows }, (_, r) => iris.x[r * 4 + 3]!);
+    const fit = { epochs: 3, batchSize: 2, shuffle: true };
+    const one = await trainWith(spec, 1, x, y, fit);
+    expectSameTraining(one, await trainWith(spec, 3, x, y, fit));
+  });
+
+  it('works with the coordinator in the calling thread ({ worker: false })', async () => {
+    const fit = { epochs: 1, batchSize: 64 };
+    const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false);
+    expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false));
+  });
+
+  it('validates workers and resolves "auto" to the cores but one', async () => {
+    await expect(createTrainer(classifier, { workers: 0 })).rejects.toThrow('workers must be a positive integer, got 0');
+    await expect(createTrainer(classifier, { workers: 1.5 })).rejects.toThrow(/workers must be a positive integer, got 1\.5/);
+    await expect(createTrainer(classifier, { workers: 'many' as unknown as number })).rejects.toThrow(/workers must be/);
+    const { availableParallelism } = await import('node:os');
+    const t = await createTrainer(classifier, { workers: 'auto', worker: false });
+    expect(t.info.workers).toBe(Math.max(1, availableParallelism() - 1));
+    await t.dispose();
+  });
+
+  it('a shard worker that dies fails fit cleanly, keeping the last completed step; later fits refuse', async () => {
+    const t = await createTrainer(classifier, { workers: 2, worker: false });
+    try {
+      let snapshot: Record<string, Float32Array> | null = null;
+      let killed = false;
+      const started = performance.now();
+      const error = await t.fit(digits.x, digits.y, {
+        epochs: 5,
+        batchSize: 32,
+        batchCallbackInterval: 0,
+        onBatchEnd: async (log) => {
+          if (log.batch === 3 && !killed) {
+            killed = true;
+            snapshot = await t.getWeights();
+            await t._killShardWorker(1);
+          }
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/shard worker 1 died/);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(await t.getWeights()).toEqual(snapshot);
+      await expect(t.fit(digits.x, digits.y)).rejects.toThrow(/shard workers failed .* create a new trainer/);
+      // predict and save still work on the coordinator
+      expect((await t.predict(digits.x.subarray(0, 64))).length).toBe(10);
+      expect((await t.save()).length).toBeGreaterThan(0);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
