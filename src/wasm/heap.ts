@@ -6,8 +6,8 @@ import type { KernelExports } from './exports.js';
 /** Element type of a WasmArray: 'f32' (Float32Array view) or 'i32' (Int32Array view). */
 export type WasmArrayType = 'f32' | 'i32';
 
-/** AssemblyScript caps one block at 1 GiB. */
-export const MAX_BLOCK_BYTES = 2 ** 30;
+/** AssemblyScript caps one block at 1 GiB less its 4-byte header; 16-byte alignment leaves 2³⁰ − 16. */
+export const MAX_BLOCK_BYTES = 2 ** 30 - 16;
 
 /** An array of `length` f32 or i32 values in one kernels instance's memory; free it when done. */
 export class WasmArray {
@@ -75,8 +75,12 @@ export class Heap {
     let ptr: number;
     try {
       ptr = this.exports.alloc(bytes) >>> 0;
-    } catch (error) {
-      throw new RangeError(`could not allocate ${bytes} bytes of WASM memory (memory.grow failed): ${(error as Error).message}`);
+    } catch {
+      // The allocator traps only when memory.grow fails: past wasm32's 4 GiB, or the engine's own limit.
+      throw new RangeError(
+        `could not allocate ${bytes} bytes of WASM memory: memory.grow failed at ${this.exports.memory.buffer.byteLength} bytes ` +
+        '(one instance holds at most 4 GiB, and engines may stop earlier; free arrays, or use another instance)',
+      );
     }
     return new WasmArray(this, ptr, length, type);
   }
