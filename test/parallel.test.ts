@@ -30,10 +30,11 @@ function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y: Int32Array | Float32Array, fit: Record<string, unknown>, worker = true) {
-  const t = await createTrainer(spec, { workers, worker });
+async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y: Int32Array | Float32Array, fit: Record<string, unknown>, worker = true, simd = true) {
+  const t = await createTrainer(spec, { workers, worker, simd });
   try {
     expect(t.info.workers).toBe(workers);
+    expect(t.info.build).toBe(simd ? 'simd' : 'scalar');
     const history = await t.fit(x, y, fit);
     return { history, weights: await t.getWeights() };
   } finally {
@@ -76,11 +77,13 @@ describe('data-parallel training (workers: n)', () => {
     expectSameTraining(one, await trainWith(spec, 3, x, y, fit));
   });
 
-  it('works with the coordinator in the calling thread ({ worker: false })', async () => {
-    const fit = { epochs: 1, batchSize: 64 };
-    const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false);
-    expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false));
-  });
+  for (const simd of [true, false]) {
+    it(`works with the coordinator in the calling thread ({ worker: false }), ${simd ? 'SIMD' : 'scalar'} build`, async () => {
+      const fit = { epochs: 1, batchSize: 64 };
+      const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false, simd);
+      expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false, simd));
+    });
+  }
 
   it('validates workers and resolves "auto" to the cores but one', async () => {
     await expect(createTrainer(classifier, { workers: 0 })).rejects.toThrow('workers must be a positive integer, got 0');

@@ -147,6 +147,8 @@ export class Trainer {
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
   #parallelNote = '';
+  /** Where data-parallel steps spend their time (ms, summed): own shard, waiting for the others, combining and the update. */
+  #parallelTime = { steps: 0, compute: 0, wait: 0, combine: 0 };
   /** A shard worker's copy of the training set and batch buffers (set by _shardBegin). */
   #shard: { train: Staged; indices: WasmArray; batchX: WasmArray; batchY: WasmArray; classWeight: Float32Array | null } | null = null;
 
@@ -394,7 +396,10 @@ export class Trainer {
       const batchY = this.#heap.alloc(Math.min(batchSize, train.rows) * (train.y.type === 'i32' ? 1 : this.model.outputs), train.y.type, 'batch');
       staged.push({ rows: 0, x: batchX, y: batchY });
       let shared: ShardBuffers | null = null;
+      let incoming: WasmArray | null = null;
       if (this.#pool) {
+        incoming = this.#heap.alloc(this.#network.size, 'f32', 'gradients');
+        staged.push({ rows: 0, x: incoming, y: incoming });
         shared = this.#sharedBuffers(train, Math.min(batchSize, train.rows), classWeight);
         await this.#pool.begin(shared);
       }
@@ -421,7 +426,7 @@ export class Trainer {
           const rows = Math.min(batchSize, train.rows - start);
           (indices.array as Int32Array).set(order.subarray(start, start + rows));
           const result = shared
-            ? await this.#trainStepParallel(shared, train, indices, batchX, batchY, rows, classWeight)
+            ? await this.#trainStepParallel(shared, incoming!, train, indices, batchX, batchY, rows, classWeight)
             : this.#trainStep(train, indices, batchX, batchY, rows, classWeight);
           if (!result) {
             nan = true;
@@ -556,13 +561,14 @@ export class Trainer {
    * exactly the gradient of the whole batch's loss (up to float32 rounding).
    */
   async #trainStepParallel(
-    shared: ShardBuffers, data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number,
+    shared: ShardBuffers, incoming: WasmArray, data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number,
     classWeight: Float32Array | null,
   ) {
     const k = this.#heap.exports;
     const pool = this.#pool!;
     new Float32Array(shared.params).set(this.#network.params.array as Float32Array);
     new Int32Array(shared.indices).set((indices.array as Int32Array).subarray(0, rows));
+    const t0 = now();
     pool.dispatch(rows, this.#step);
     const [, own] = shardRange(0, pool.shards, rows);
     let part = { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0 };
@@ -575,7 +581,9 @@ export class Trainer {
       part = this.#loss(batchY, own, true, classWeight);
       this.#network.backward(batchX.ptr, own);
     }
+    const t1 = now();
     await pool.collect();
+    const t2 = now();
     let { total, divisor, correct, counted, absSum } = part;
     const others: [number, Float32Array][] = [];
     const size = this.#network.size;
@@ -588,14 +596,14 @@ export class Trainer {
       absSum += stats[4]!;
       if (stats[1]! > 0) others.push([stats[1]!, new Float32Array(shared.grads, (w - 1) * size * 4, size)]);
     }
-    const grads = this.#network.grads.array as Float32Array;
-    const ownWeight = own > 0 ? part.divisor / divisor : 0;
-    if (own === 0) grads.fill(0);
-    const weighted = others.map(([d, g]) => [d / divisor, g] as const);
-    for (let i = 0; i < size; i++) {
-      let sum = ownWeight * grads[i]!;
-      for (const [weight, g] of weighted) sum += weight * g[i]!;
-      grads[i] = sum;
+    // grads = Σ_k (divisor_k / divisor) · grads_k, in shard order (deterministic)
+    const grads = this.#network.grads;
+    if (own === 0) (grads.array as Float32Array).fill(0);
+    let ownWeight = own > 0 ? part.divisor / divisor : 0;
+    for (const [d, g] of others) {
+      (incoming.array as Float32Array).set(g);
+      k.scale_add_f32(grads.ptr, ownWeight, incoming.ptr, d / divisor, size);
+      ownWeight = 1;
     }
     const loss = total / divisor + this.#network.penalty();
     const gradNormSquared = k.sum_squares_f32(this.#network.grads.ptr, size);
@@ -603,6 +611,11 @@ export class Trainer {
     const lr = this.#schedule.valueAt(this.#step);
     this.#step++;
     this.#optimizer.update(this.#step, lr);
+    const time = this.#parallelTime;
+    time.steps++;
+    time.compute += t1 - t0;
+    time.wait += t2 - t1;
+    time.combine += now() - t2;
     return { total, divisor, correct, counted, absSum, loss, lr };
   }
 
@@ -650,6 +663,11 @@ export class Trainer {
     const part = this.#loss(s.batchY, n, true, s.classWeight);
     this.#network.backward(s.batchX.ptr, n);
     return { ...part, grads: this.#network.grads.array as Float32Array };
+  }
+
+  /** Data-parallel time split since the trainer was made (ms): own shard, waiting for the shard workers, combining + update. */
+  parallelProfile(): { steps: number; compute: number; wait: number; combine: number } {
+    return { ...this.#parallelTime };
   }
 
   /** @internal (tests) Terminates shard worker `k` as a crash would. */

@@ -49,6 +49,7 @@ export function workerApi() {
     getWeights: () => live().getWeights(),
     setWeights: (weights: Record<string, Float32Array>) => live().setWeights(weights),
     summary: () => live().summary(),
+    parallelProfile: () => live().parallelProfile(),
     async save() {
       const bytes = await live().save();
       return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);

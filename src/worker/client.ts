@@ -160,6 +160,11 @@ export class WorkerTrainer {
     return this.#call(() => this.#remote.setWeights(weights));
   }
 
+  /** Data-parallel time split (ms): own shard, waiting for the shard workers, combining + update. */
+  parallelProfile(): Promise<{ steps: number; compute: number; wait: number; combine: number }> {
+    return this.#call(() => this.#remote.parallelProfile());
+  }
+
   summary(): Promise<string> {
     return this.#call(() => this.#remote.summary());
   }
