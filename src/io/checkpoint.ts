@@ -3,7 +3,7 @@
 // `optimizer.step`, and everything else as JSON strings in __metadata__ (non-finite numbers written
 // as strings so values such as alpha: -Infinity survive).
 
-import type { Model, TrainerSpec } from '../model/spec.js';
+import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import type { Segment } from '../optim/transform.js';
 import type { EpochLog } from '../train/trainer.js';
 import {
@@ -75,10 +75,19 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   return encodeSafetensors(tensors, metadata);
 }
 
-/** The spec stored in a checkpoint (to build a trainer for it). */
+/**
+ * The spec stored in a checkpoint (to build a trainer for it), checked against the file's weight
+ * shapes first: a small hostile file must not make createTrainer allocate a huge network.
+ */
 export function checkpointSpec(bytes: unknown): TrainerSpec {
   const file = decodeSafetensors(bytes);
-  return readSpec(file);
+  const spec = readSpec(file);
+  for (const layer of modelFromSpec(spec).layers) {
+    if (layer.kind !== 'dense') continue;
+    tensorOf(file, `${layer.index}.weight`, [layer.units, layer.inputs]);
+    if (layer.useBias) tensorOf(file, `${layer.index}.bias`, [layer.units]);
+  }
+  return spec;
 }
 
 function readSpec(file: SafetensorsFile): TrainerSpec {
@@ -92,13 +101,18 @@ function readSpec(file: SafetensorsFile): TrainerSpec {
   return fromJson(file.metadata.spec, 'spec') as TrainerSpec;
 }
 
-function float32Of(file: SafetensorsFile, name: string, shape: number[]): Float32Array {
+/** Tensor `name` of `file`, which must exist with `shape`. */
+function tensorOf(file: SafetensorsFile, name: string, shape: number[]): TensorEntry {
   const tensor = file.tensors.get(name);
   if (!tensor) throw new RangeError(`checkpoint is missing tensor ${JSON.stringify(name)}`);
   if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
     throw new RangeError(`tensor ${JSON.stringify(name)} must have shape [${shape.join(', ')}], got [${tensor.shape.join(', ')}]`);
   }
-  return tensorToFloat32(name, tensor);
+  return tensor;
+}
+
+function float32Of(file: SafetensorsFile, name: string, shape: number[]): Float32Array {
+  return tensorToFloat32(name, tensorOf(file, name, shape));
 }
 
 /** Reads and checks a whole checkpoint against a trainer's model and optimizer slots; changes nothing. */

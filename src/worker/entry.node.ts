@@ -3,6 +3,8 @@ import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { workerApi } from './api.js';
+import { apiCallsOnly } from './guard.js';
 
 if (!parentPort) throw new Error('descent worker entry must run in a worker thread');
-Comlink.expose(workerApi(), nodeEndpoint(parentPort));
+const api = workerApi();
+Comlink.expose(api, apiCallsOnly(nodeEndpoint(parentPort), api));

@@ -2,5 +2,7 @@
 // at the top so no message is missed.
 import * as Comlink from 'comlink';
 import { workerApi } from './api.js';
+import { apiCallsOnly } from './guard.js';
 
-Comlink.expose(workerApi());
+const api = workerApi();
+Comlink.expose(api, apiCallsOnly(globalThis as unknown as Comlink.Endpoint, api));
