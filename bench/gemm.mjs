@@ -72,6 +72,7 @@ async function limits(k, quick) {
   };
 }
 
+/** Runs the physical-limit proxies and every GEMM case on every implementation (results checked against plain JS first). */
 export async function runGemmBenchmarks({ quick = false } = {}) {
   const timing = timingOptions(quick);
   const simd = await loadKernels({ simd: true });
@@ -96,6 +97,7 @@ export async function runGemmBenchmarks({ quick = false } = {}) {
   return { limits: limit, rows, targets };
 }
 
+/** The markdown table of the physical-limit proxies. */
 export function limitsTable({ limits: l }) {
   return markdownTable(['physical-limit proxy', 'median (min–max)', 'result'], [
     ['WASM f32x4 multiply–add peak (12 independent chains, no FMA)', formatTiming(l.peak.time), `${l.peak.gflops.toFixed(1)} GFLOP/s`],
@@ -104,6 +106,7 @@ export function limitsTable({ limits: l }) {
   ]);
 }
 
+/** The markdown table of the GEMM cases: time, GFLOP/s, share of the f32x4 peak, ratios. */
 export function gemmTable({ rows, limits: l }) {
   const lines = [];
   for (const r of rows) {

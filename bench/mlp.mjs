@@ -207,6 +207,7 @@ export async function initialWeights() {
   return weights;
 }
 
+/** Trains one epoch with every implementation from the same weights (final losses must agree), then times epochs. */
 export async function runMlpBenchmarks({ quick = false } = {}) {
   const data = mnistRows(quick ? 1024 : MNIST_ROWS);
   const rows = data.rows;
@@ -244,6 +245,7 @@ export async function runMlpBenchmarks({ quick = false } = {}) {
   return { rows, batchSize: MLP.batchSize, agreement, results, fastestTfjsWasm: fastest.impl, targets };
 }
 
+/** The markdown table of the MLP suite and its agreement line. */
 export function mlpTable({ rows, results, agreement }) {
   const byName = Object.fromEntries(results.map((r) => [r.impl, r.time]));
   const fastest = results.filter((r) => r.impl.startsWith('tfjs-wasm')).reduce((a, b) => (a.time.medianMs <= b.time.medianMs ? a : b));

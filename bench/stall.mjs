@@ -33,6 +33,7 @@ const CASES = [
   ['descent in a worker, data transferred', 'descent in a worker', 'epochTransfer'],
 ];
 
+/** Event-loop delay during one epoch of each way to train, after a warm-up epoch. */
 export async function runStallBenchmarks({ quick = false } = {}) {
   const data = mnistRows(quick ? 1024 : MNIST_ROWS);
   const init = await initialWeights();
@@ -52,6 +53,7 @@ export async function runStallBenchmarks({ quick = false } = {}) {
   return { rows: data.rows, resolutionMs: RESOLUTION_MS, results: rows, targets };
 }
 
+/** The markdown table of the stall suite. */
 export function stallTable({ rows, results }) {
   return markdownTable(
     [`one epoch of ${rows} rows`, 'epoch time', 'max event-loop delay', 'p99', 'mean', 'timer samples'],
