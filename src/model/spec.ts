@@ -6,6 +6,7 @@ import { DEFAULT_LEARNING_RATE, type OptimizerName, optimizerFromSpec } from '..
 import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { MAX_BLOCK_BYTES } from '../wasm/heap.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -129,6 +130,11 @@ export function modelFromSpec(spec: unknown): Model {
   });
   if (!layers.some((layer) => layer.kind === 'dense')) {
     throw new RangeError('layers must contain at least one dense layer, got only dropout layers');
+  }
+  // All parameters live in one WASM block: refuse a network that cannot, before any memory is touched.
+  const parameters = layers.reduce((n, l) => n + (l.kind === 'dense' ? l.units * (l.inputs + (l.useBias ? 1 : 0)) : 0), 0);
+  if (4 * parameters > MAX_BLOCK_BYTES) {
+    throw new RangeError(`layers need ${parameters} parameters; one WASM block holds at most ${MAX_BLOCK_BYTES / 4} (1 GiB)`);
   }
 
   let lossName: unknown;

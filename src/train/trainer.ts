@@ -10,7 +10,7 @@ import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../mode
 import type { TransformState } from '../optim/transform.js';
 import type { Schedule } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
-import { Heap, WasmArray } from '../wasm/heap.js';
+import { Heap, MAX_BLOCK_BYTES, MAX_MEMORY_BYTES, WasmArray } from '../wasm/heap.js';
 import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { loadKernels } from '../wasm/load.js';
 import { fitStream, type FitStream } from './fit-stream.js';
@@ -174,7 +174,9 @@ export class Trainer {
     const model = modelFromSpec(spec);
     const workers = numberOption('workers', options.workers, 1, { min: 1, integer: true });
     const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
-    const trainer = new Trainer(model, new Heap(kernels.raw), kernels.simd);
+    const heap = new Heap(kernels.raw);
+    checkLossSpec(model, heap);
+    const trainer = new Trainer(model, heap, kernels.simd);
     if (workers > 1) {
       if (!options.startPool) {
         throw new Error('workers > 1 needs a shard pool: use createTrainer(spec, { workers })');
@@ -350,6 +352,16 @@ export class Trainer {
     if (o.validationData !== undefined && validationSplit > 0) {
       throw new TypeError('validationData and validationSplit cannot both be given');
     }
+    const givenRows = Math.floor(lengthOf(x) / this.model.inputSize);
+    const trainRowsAtMost = givenRows - Math.floor(givenRows * validationSplit);
+    const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
+    const [validationX, validationY] = Array.isArray(o.validationData) ? o.validationData : [];
+    this.#checkRoom([
+      ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
+      ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
+      ['validationData[0]', lengthOf(validationX)], ['validationData[1]', lengthOf(validationY)],
+      ['a batch', Math.min(batchSize, trainRowsAtMost) * this.model.inputSize],
+    ]);
     const data = this.#checkData(x, y, 'x', 'y');
     const classWeight = this.#classWeights(o.classWeight);
     const hasValidation = o.validationData !== undefined || validationSplit > 0;
@@ -470,6 +482,7 @@ export class Trainer {
         this.#history.push(log);
         this.#schedule.observe(log.valLoss ?? log.loss);
         if (o.onEpochEnd) await (o.onEpochEnd as (log: EpochLog) => unknown)(log);
+        this.#checkAlive(); // the callback may have disposed the trainer
         if (checkpoint) {
           const value = log[checkpoint.monitor] as number;
           const improved = checkpoint.maximize ? value > checkpoint.best : value < checkpoint.best;
@@ -497,6 +510,7 @@ export class Trainer {
           }
         }
       }
+      this.#checkAlive(); // disposed during fit: reject, as the worker trainer does
       if (this.#stopRequested && history.stopReason === 'completed') history.stopReason = 'stopped';
       return history;
     } finally {
@@ -751,6 +765,7 @@ export class Trainer {
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
     this.#checkAlive();
+    this.#checkRoom([['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = this.#checkData(x, y, 'x', 'y');
     const staged = this.#stage(data.x, data.y, 0, data.rows);
     try {
@@ -770,6 +785,7 @@ export class Trainer {
     const o = plainObject('options', options);
     knownKeys('predict options', o, ['raw']);
     const raw = booleanOption('raw', o.raw, false);
+    this.#checkRoom([['x', lengthOf(x)]]);
     const input = this.#checkFeatures(x, 'x');
     const rows = input.length / this.model.inputSize;
     const outputs = this.model.outputs;
@@ -813,28 +829,51 @@ export class Trainer {
     const outputs = this.model.outputs;
     const indexTargets = INDEX_LOSSES.includes(this.model.lossName) && (y instanceof Int32Array || this.model.lossName === 'nll');
     if (indexTargets) {
-      if (!(y instanceof Int32Array) && !(Array.isArray(y) && y.every((v) => Number.isInteger(v)))) {
+      if (!(y instanceof Int32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
         throw new TypeError(`${yName} must be an Int32Array of class indices for loss ${this.model.lossName}, got ${describe(y)}`);
       }
-      const labels = y as Int32Array | readonly number[];
+      // Checked after copying, so that another thread (shared memory) cannot change what was checked.
+      const labels = y instanceof Int32Array ? y.slice() : (y as readonly number[]);
       if (labels.length !== rows) throw new RangeError(`${yName} must have one label per row of ${xName} (${rows}), got ${labels.length}`);
       const ignore = this.model.lossOptions.ignoreIndex ?? -100;
       for (let i = 0; i < labels.length; i++) {
         const label = labels[i]!;
-        if (label !== ignore && (label < 0 || label >= outputs)) {
+        if (label !== ignore && !(Number.isInteger(label) && label >= 0 && label < outputs)) {
           throw new RangeError(`labels must be in [0, ${outputs}), got ${label} at ${yName}[${i}]`);
         }
       }
-      return { rows, x: features, y: Int32Array.from(labels) };
+      return { rows, x: features, y: labels instanceof Int32Array ? labels : Int32Array.from(labels) };
     }
     if (!(y instanceof Float32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
       throw new TypeError(`${yName} must be a Float32Array (rows × ${outputs}) for loss ${this.model.lossName}, got ${describe(y)}`);
     }
     const targets = y as Float32Array | readonly number[];
     if (targets.length !== rows * outputs) {
-      throw new RangeError(`${yName} length must be rows × outputs = ${rows} × ${outputs} = ${rows * outputs}, got ${targets.length}`);
+      const hint = INDEX_LOSSES.includes(this.model.lossName) && targets.length === rows ? '; class indices must be an Int32Array' : '';
+      throw new RangeError(`${yName} length must be rows × outputs = ${rows} × ${outputs} = ${rows * outputs}, got ${targets.length}${hint}`);
     }
-    return { rows, x: features, y: Float32Array.from(targets) };
+    // A NaN or infinite target would only surface as a 'nan' stop at some batch: refuse it now.
+    const copied = Float32Array.from(targets);
+    const bad = copied.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${yName} must hold finite targets, got ${targets[bad]} at ${yName}[${bad}]`);
+    return { rows, x: features, y: copied };
+  }
+
+  /**
+   * Refuses, before anything is copied, data that one instance cannot hold: each staged array is
+   * one WASM block (at most 1 GiB) and all of them, with the model, share wasm32's 4 GiB.
+   */
+  #checkRoom(arrays: [what: string, values: number][]): void {
+    let bytes = 4 * this.#network.size * (2 + this.#optimizer.slots.size);
+    for (const [what, values] of arrays) {
+      if (4 * values > MAX_BLOCK_BYTES) {
+        throw new RangeError(`${what} must fit one WASM block of at most ${MAX_BLOCK_BYTES / 4} values (1 GiB), got ${values} values`);
+      }
+      bytes += 4 * values;
+    }
+    if (bytes > MAX_MEMORY_BYTES) {
+      throw new RangeError(`the data and the model need ${bytes} bytes of WASM memory; one instance holds at most ${MAX_MEMORY_BYTES} (4 GiB, wasm32)`);
+    }
   }
 
   #classWeights(value: unknown): Float32Array | null {
@@ -924,6 +963,23 @@ export class Trainer {
       const j = i % d;
       view[i] = (view[i]! - stats.mean[j]!) / stats.std[j]!;
     }
+  }
+}
+
+/** The length of an array argument (0 for anything else: its type is checked later, with the values). */
+function lengthOf(value: unknown): number {
+  const length = (ArrayBuffer.isView(value) || Array.isArray(value)) ? (value as { length?: unknown }).length : 0;
+  return typeof length === 'number' ? length : 0;
+}
+
+/** Runs the spec's loss once on a row of zeros, so that bad loss options fail at creation, not at the first batch. */
+function checkLossSpec(model: Model, heap: Heap): void {
+  const target = INDEX_LOSSES.includes(model.lossName) ? new Int32Array(1) : new Float32Array(model.outputs);
+  try {
+    computeLossParts(heap, model.lossName, new Float32Array(model.outputs), target, { ...model.lossOptions, shape: [1, model.outputs], grad: false });
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new (error instanceof TypeError ? TypeError : RangeError)(`loss ${model.lossName}: ${error.message}`);
   }
 }
 

@@ -9,6 +9,9 @@ export type WasmArrayType = 'f32' | 'i32';
 /** AssemblyScript caps one block at 1 GiB less its 4-byte header; 16-byte alignment leaves 2³⁰ − 16. */
 export const MAX_BLOCK_BYTES = 2 ** 30 - 16;
 
+/** wasm32 addresses at most 4 GiB of linear memory per instance. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
+
 /** An array of `length` f32 or i32 values in one kernels instance's memory; free it when done. */
 export class WasmArray {
   /** Byte offset of the first element in WASM memory (0 once freed). */
