@@ -1,7 +1,9 @@
 // The training page: builds a spec from the controls, trains in a Web Worker through descent's
 // createTrainer, and shows progress (chart, held-out predictions, confusion matrix) while the
 // main thread stays free (the meter in the header).
-import { ACTIVATIONS, OPTIMIZER_NAMES, createTrainer } from 'descent';
+import {
+  ACTIVATIONS, OPTIMIZER_NAMES, createTrainer, decodeSafetensors, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser,
+} from 'descent';
 import { loadDigits, loadIris, loadMnist, trainTestSplit } from '../data/datasets.web.mjs';
 import { lossChart } from './chart.js';
 import { startMeter } from './meter.js';
@@ -37,6 +39,7 @@ function setButtons() {
   $('reset').disabled = state.running || !has;
   $('save').disabled = state.running || !has;
   $('load').disabled = state.running;
+  $('restore').disabled = state.running || $('restore').title.startsWith('nothing');
   for (const element of $('form').elements) element.disabled = state.running;
 }
 
@@ -215,6 +218,8 @@ async function train() {
     const history = await trainer.fit(data.train.x, data.train.y, {
       ...state.fitOptions,
       epochs: remaining,
+      // keep the latest state in this browser, so that a reload can restore it
+      ...($('keep').checked ? { checkpoint: { every: 'epoch', onSave: (bytes) => saveCheckpointToBrowser(STORED, bytes) } } : {}),
       onBatchEnd: (log) => chart.batch(log.epoch - 1 + log.batch / state.batchesPerEpoch, log.loss),
       onEpochEnd: async (log) => {
         state.epochsDone = log.epoch;
@@ -241,6 +246,7 @@ async function train() {
   } finally {
     state.running = false;
     setButtons();
+    await showStored();
   }
 }
 
@@ -288,34 +294,48 @@ async function save() {
   status(`saved ${bytes.length.toLocaleString()} bytes (weights, optimizer state and spec) as ${link.download}`);
 }
 
-async function load(file) {
+const DATASET_BY_INPUTS = { 64: 'digits', 4: 'iris', 784: 'mnist' };
+const STORED = 'descent-demo'; // the checkpoint kept in this browser (IndexedDB) after every epoch
+
+/** Restores a checkpoint (a file, or the copy kept in this browser) onto the data set it was trained on. */
+async function loadBytes(bytes, label) {
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
+    const spec = JSON.parse(decodeSafetensors(bytes).metadata.spec ?? 'null');
+    const name = DATASET_BY_INPUTS[spec?.inputSize];
+    if (!name) throw new RangeError(`its inputSize ${spec?.inputSize} matches none of this demo's data sets (digits 64, iris 4, MNIST 784)`);
     const trainer = await createTrainer(bytes); // validates the file completely before it is used
-    const data = state.data ?? await dataset($('dataset').value, 1);
+    let data;
     let result;
     try {
-      result = await trainer.evaluate(data.test.x, data.test.y); // fails clearly when the model does not fit the data set
+      $('dataset').value = name;
+      data = state.data?.name === name ? state.data : await dataset(name, number('seed', { min: 0, max: 2 ** 32 - 1, integer: true }));
+      result = await trainer.evaluate(data.test.x, data.test.y);
     } catch (error) {
       await trainer.dispose();
       throw error;
     }
-    const { loss, accuracy } = result;
     await state.trainer?.dispose();
     state.trainer = trainer;
     state.data = data;
     state.epochsDone = 0;
     state.epochsWanted = number('epochs', { min: 1, integer: true });
-    state.fitOptions ??= { batchSize: number('batchSize', { min: 1, integer: true }), validationData: [data.test.x, data.test.y] };
+    state.fitOptions = { batchSize: number('batchSize', { min: 1, integer: true }), validationData: [data.test.x, data.test.y] };
     state.batchesPerEpoch = Math.ceil(data.train.rows / state.fitOptions.batchSize);
     await refreshViews();
-    status(`loaded ${file.name}: held-out loss ${loss.toFixed(4)}, accuracy ${(100 * accuracy).toFixed(1)} %`);
+    status(`loaded ${label} (${name}): held-out loss ${result.loss.toFixed(4)}, accuracy ${(100 * result.accuracy).toFixed(1)} %; Resume trains it further`);
+    document.body.dataset.loaded = label;
   } catch (error) {
-    status(`could not load ${file.name}: ${error.message}`, true);
+    status(`could not load ${label}: ${error.message}`, true);
   } finally {
     $('load').value = '';
     setButtons();
   }
+}
+
+async function showStored() {
+  const stored = (await listBrowserCheckpoints().catch(() => [])).find((c) => c.name === STORED);
+  $('restore').disabled = !stored || state.running;
+  $('restore').title = stored ? `saved ${stored.savedAt.toLocaleString()}, ${stored.bytes.toLocaleString()} bytes` : 'nothing kept in this browser yet';
 }
 
 $('start').addEventListener('click', start);
@@ -323,7 +343,14 @@ $('stop').addEventListener('click', () => { state.trainer?.stop(); status('stopp
 $('resume').addEventListener('click', train);
 $('reset').addEventListener('click', reset);
 $('save').addEventListener('click', () => save().catch((error) => status(`save failed: ${error.message}`, true)));
-$('load').addEventListener('change', () => { const file = $('load').files[0]; if (file) load(file); });
+$('load').addEventListener('change', async () => {
+  const file = $('load').files[0];
+  if (file) await loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+});
+$('restore').addEventListener('click', async () => {
+  const bytes = await loadCheckpointFromBrowser(STORED);
+  if (bytes) await loadBytes(bytes, 'the model kept in this browser');
+});
 $('dataset').addEventListener('change', async () => {
   const defaults = { digits: ['64', '32', '15'], iris: ['16', '16', '60'], mnist: ['128', '128', '5'] }[$('dataset').value];
   [$('layers').value, $('batchSize').value, $('epochs').value] = defaults;
@@ -339,4 +366,5 @@ try {
   status(`could not load the data: ${error.message}`, true);
 }
 setButtons();
+await showStored();
 document.body.dataset.ready = 'true';

@@ -81,6 +81,24 @@ describe('demo app (production build of the packed package, in Chromium)', () =>
     expect(await page.locator('#confusion td.diag').count()).toBe(10);
     await page.screenshot({ path: join(artifacts, 'demo-train.png'), fullPage: true });
 
+    // Save weights downloads a .safetensors file; loading it back restores the same accuracy.
+    const download = page.waitForEvent('download');
+    await page.click('#save');
+    const file = join(artifacts, 'demo-digits.safetensors');
+    await (await download).saveAs(file);
+    await page.setInputFiles('#load', file);
+    await page.waitForSelector('body[data-loaded="demo-digits.safetensors"]', { timeout: 30_000 });
+    expect(await page.textContent('#status')).toMatch(/loaded demo-digits\.safetensors \(digits\): held-out loss [\d.]+, accuracy \d+\.\d %/);
+
+    // The latest model was kept in IndexedDB after every epoch: it survives a reload.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await page.waitForSelector('#restore:not([disabled])', { timeout: 10_000 });
+    await page.click('#restore');
+    await page.waitForSelector('body[data-loaded="the model kept in this browser"]', { timeout: 30_000 });
+    const restored = Number((await page.textContent('#status'))!.match(/accuracy ([\d.]+) %/)![1]);
+    expect(restored).toBeGreaterThan(80);
+
     // Stop after an epoch or two of a long run, then Resume: epochs continue from where they stopped.
     await page.fill('#epochs', '200');
     await page.click('#start');
