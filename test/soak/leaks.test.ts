@@ -91,7 +91,7 @@ describe(`leaks (${SOAK ? 'soak' : 'short'})`, () => {
       expect(new Set(perCall).size).toBe(1);
       // RSS moves with V8's and malloc's own reserves; what JavaScript holds must stay put
       expect((rss() - rssAt[Math.min(9, rssAt.length - 1)]!) / MB).toBeLessThan(64);
-      expect((jsMemory() - heapAt[0]!) / MB).toBeLessThan(8);
+      expect((jsMemory() - heapAt[0]!) / MB).toBeLessThan(typeof (globalThis as { gc?: unknown }).gc === 'function' ? 8 : 32); // uncollected garbage without --expose-gc
       await t.dispose();
     });
   });
