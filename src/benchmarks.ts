@@ -4,6 +4,9 @@
 
 import { hash32, Random } from './model/random.js';
 import { loadKernels, type Kernels } from './wasm/load.js';
+import type { TrainerSpec } from './model/spec.js';
+import { PlainMlp } from './plain-mlp.js';
+import { Trainer } from './train/trainer.js';
 
 /** A loss + gradient case: input shape rows × cols (class-index targets for softmax CE). */
 export interface LossCase {
@@ -24,7 +27,18 @@ export interface GemmCase {
   n: number;
 }
 
-export type BenchmarkCase = LossCase | GemmCase;
+/** One training epoch of a ReLU MLP with softmax cross-entropy and Adam (lr 1e-3), no shuffle. */
+export interface MlpCase {
+  kind: 'mlp';
+  name: string;
+  rows: number;
+  inputs: number;
+  hidden: number;
+  classes: number;
+  batchSize: number;
+}
+
+export type BenchmarkCase = LossCase | GemmCase | MlpCase;
 
 const regression = (['mse', 'mae', 'huber'] as const).flatMap((loss) => [1e4, 1e5, 1e6].map((n): LossCase => (
   { kind: 'loss', name: `${loss} N=1e${Math.log10(n)}`, loss, rows: n, cols: 1 })));
@@ -38,6 +52,7 @@ export const BENCHMARK_CASES: readonly BenchmarkCase[] = [
   ...regression, ...softmax,
   { kind: 'loss', name: 'BCE-with-logits N=1e6', loss: 'bce_with_logits', rows: 1e6, cols: 1 },
   ...gemm,
+  { kind: 'mlp', name: 'MLP 784-128-10, Adam, batch 128: epoch of 512 rows', rows: 512, inputs: 784, hidden: 128, classes: 10, batchSize: 128 },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -100,6 +115,12 @@ export function caseData(c: BenchmarkCase, seed = 7): { x: Float32Array; y: Floa
   const random = new Random(seed, [...c.name].reduce((h, ch) => hash32(h ^ ch.charCodeAt(0)), 0));
   const uniform = (n: number) => Float32Array.from({ length: n }, () => (random.next() * 2 - 1) * 4);
   if (c.kind === 'gemm') return { x: uniform(c.m * c.k), y: uniform(c.k * c.n) };
+  if (c.kind === 'mlp') {
+    return {
+      x: Float32Array.from({ length: c.rows * c.inputs }, () => random.next()),
+      y: Int32Array.from({ length: c.rows }, () => Math.floor(random.next() * c.classes)),
+    };
+  }
   const n = c.rows * c.cols;
   if (c.loss === 'softmax_cross_entropy') return { x: uniform(n), y: Int32Array.from({ length: c.rows }, () => Math.floor(random.next() * c.cols)) };
   if (c.loss === 'bce_with_logits') return { x: uniform(n), y: Float32Array.from({ length: n }, () => (random.next() < 0.5 ? 0 : 1)) };
@@ -300,7 +321,7 @@ export function selectCases(names?: readonly string[]): BenchmarkCase[] {
 export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<BenchmarkRow[]> {
   const cases = selectCases(options.cases);
   const k = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
-  const timing: MeasureOptions = options.quick ? { seconds: 0.15, warmup: 1, minSamples: 3, maxSamples: 30 } : { seconds: 1 };
+  const quickTiming: MeasureOptions = { seconds: 0.15, warmup: 1, minSamples: 3, maxSamples: 30 };
   const rows: BenchmarkRow[] = [];
   const push = (row: BenchmarkRow) => {
     rows.push(row);
@@ -308,8 +329,13 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   };
   for (const c of cases) {
     const { x, y } = caseData(c);
-    const run = c.kind === 'loss' ? lossRunners(k, c, x, y) : gemmRunners(k, c, x, y as Float32Array);
+    const run = c.kind === 'loss' ? lossRunners(k, c, x, y)
+      : c.kind === 'gemm' ? gemmRunners(k, c, x, y as Float32Array)
+        : await mlpRunners(k.simd, c, x, y as Int32Array);
     try {
+      // an MLP epoch lasts long enough to need no repetition: a few samples suffice
+      const timing: MeasureOptions = c.kind === 'mlp' ? { seconds: options.quick ? 0.3 : 1.5, warmup: 1, minSamples: 3, maxSamples: 20 }
+        : options.quick ? quickTiming : { seconds: 1 };
       const plain = await measure(run.plain, timing);
       const descent = await measure(run.descent, timing);
       const flops = c.kind === 'gemm' ? 2 * c.m * c.k * c.n : 0;
@@ -324,6 +350,38 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
     }
   }
   return rows;
+}
+
+/** descent's Trainer in this thread against the plain-JS MLP, from the same initial weights and batch order. */
+async function mlpRunners(simd: boolean, c: MlpCase, x: Float32Array, y: Int32Array): Promise<Runners> {
+  const spec: TrainerSpec = {
+    inputSize: c.inputs,
+    layers: [{ units: c.hidden, activation: 'relu' }, { units: c.classes }],
+    loss: 'softmax_cross_entropy',
+    optimizer: { name: 'adam', learningRate: 1e-3 },
+    seed: 1,
+  };
+  const trainer = await Trainer.create(spec, { simd });
+  const check = await Trainer.create(spec, { simd });
+  const free = () => { void trainer.dispose(); void check.dispose(); };
+  try {
+    const config = { inputs: c.inputs, hidden: c.hidden, classes: c.classes, batchSize: c.batchSize, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    const plain = new PlainMlp(await trainer.getWeights(), config);
+    const fit = { epochs: 1, batchSize: c.batchSize, shuffle: false };
+    // one epoch each from the same weights: the two networks must agree
+    await trainer.fit(x, y, fit);
+    plain.epoch(x, y, c.rows);
+    const descentValue = (await trainer.evaluate(x, y)).loss;
+    await check.setWeights(plain.weights());
+    const plainValue = (await check.evaluate(x, y)).loss;
+    if (!(Math.abs(descentValue - plainValue) <= VALUE_RTOL * Math.abs(plainValue))) {
+      throw new Error(`${c.name}: descent's loss after an epoch, ${descentValue}, disagrees with plain JS's ${plainValue} (relative tolerance ${VALUE_RTOL})`);
+    }
+    return { plain: () => plain.epoch(x, y, c.rows), descent: () => trainer.fit(x, y, fit), plainValue, descentValue, free };
+  } catch (error) {
+    free();
+    throw error;
+  }
 }
 
 interface Runners {

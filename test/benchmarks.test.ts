@@ -32,6 +32,16 @@ describe('runBenchmarks', () => {
     });
   }
 
+  it('times an MLP epoch of descent against the plain-JS MLP from the same weights, losses agreeing', async () => {
+    const name = BENCHMARK_CASES.find((c) => c.kind === 'mlp')!.name;
+    const rows = await runBenchmarks({ quick: true, cases: [name] });
+    expect(rows.map((r) => r.impl)).toEqual(['plain JS', 'descent simd']);
+    const [plain, descent] = rows as [BenchmarkRow, BenchmarkRow];
+    expect(plain.value).toBeGreaterThan(0);
+    expect(Math.abs(descent.value! - plain.value!)).toBeLessThanOrEqual(1e-3 * plain.value!);
+    expect(descent.ratio).toBeGreaterThan(0);
+  });
+
   it('names every case of the issue once and rejects unknown names', async () => {
     const names = BENCHMARK_CASES.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
