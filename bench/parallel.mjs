@@ -20,10 +20,12 @@ const spec = {
 };
 const batchSize = 512;
 const rounds = quick ? 1 : 3;
-const epochs = quick ? 1 : 2;
+const epochs = quick ? 1 : 3;
 const counts = [1, 2, 3];
 
 const samples = Object.fromEntries(counts.map((n) => [n, []]));
+// The machine's own ceiling in the same run: two independent one-worker trainers training at once.
+const independent = [];
 const profiles = {};
 const losses = {};
 for (let round = 0; round < rounds; round++) {
@@ -49,6 +51,12 @@ for (let round = 0; round < rounds; round++) {
     }
     await trainer.dispose();
   }
+  const pair = await Promise.all([createTrainer(spec), createTrainer(spec)]);
+  await Promise.all(pair.map((t) => t.fit(data.x, data.y, { epochs: 1, batchSize, shuffle: true })));
+  const started = performance.now();
+  await Promise.all(pair.map((t) => t.fit(data.x, data.y, { epochs, batchSize, shuffle: true })));
+  independent.push((2 * epochs * data.rows * 1000) / (performance.now() - started));
+  await Promise.all(pair.map((t) => t.dispose()));
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const base = median(samples[1]);
@@ -70,9 +78,12 @@ for (const r of rows) {
   const split = p ? `${p.perStepMs.toFixed(1)} ms: ${p.computeMs.toFixed(1)} / ${p.waitMs.toFixed(1)} / ${p.combineMs.toFixed(1)} ms` : '—';
   console.log(`| ${r.workers} | ${r.samplesPerSecond} (${r.min}–${r.max}) | ${r.speedUp.toFixed(2)}× | ${r.finalLoss.toFixed(5)} | ${split} |`);
 }
+const ceiling = median(independent) / base;
+console.log(`\nCeiling in the same run: two independent one-worker trainers at once reach ${Math.round(median(independent))} samples/s together ` +
+  `(${Math.round(Math.min(...independent))}–${Math.round(Math.max(...independent))}), ${ceiling.toFixed(2)}× one alone.`);
 const file = `bench/results/${new Date().toISOString().slice(0, 10)}-parallel${quick ? '-quick' : ''}.json`;
 writeFileSync(file, JSON.stringify({
   date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version,
-  batchSize, epochs, rounds, rows, samples,
+  batchSize, epochs, rounds, rows, samples, independent, independentSpeedUp: ceiling,
 }, null, 2));
 console.log(`\nwritten ${file}`);
