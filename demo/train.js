@@ -257,8 +257,9 @@ async function start() {
     const { spec, epochs, batchSize, batchesPerEpoch } = specFrom(data);
     await state.trainer?.dispose();
     state.trainer = null;
-    state.trainer = await createTrainer(spec);
-    $('build').value = `${state.trainer.info.build} build, ${state.trainer.info.parameters.toLocaleString()} parameters`;
+    state.trainer = await createTrainer(spec, { workers: Number($('workers').value) });
+    const { build, parameters, workers, parallel } = state.trainer.info;
+    $('build').value = `${build} build, ${parameters.toLocaleString()} parameters, ${workers} worker${workers === 1 ? '' : 's'}${parallel ? ` (${parallel})` : ''}`;
     Object.assign(state, {
       data, epochsDone: 0, epochsWanted: epochs, batchesPerEpoch,
       fitOptions: { batchSize, validationData: [data.test.x, data.test.y] },

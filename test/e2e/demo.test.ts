@@ -117,6 +117,19 @@ describe('demo app (production build of the packed package, in Chromium)', () =>
     await page.close();
   });
 
+  it('trains data-parallel with two workers (nested Workers sharing memory on the isolated page)', async () => {
+    const page = await open('index.html');
+    await page.fill('#epochs', '3');
+    await page.selectOption('#workers', '2');
+    await page.click('#start');
+    await page.waitForSelector('body[data-stop-reason="completed"]', { timeout: 60_000 });
+    expect(await page.textContent('#build')).toMatch(/, 2 workers$/);
+    const losses = await epochLosses(page);
+    expect(losses).toHaveLength(3);
+    expect(losses[2]!).toBeLessThan(losses[0]!);
+    await page.close();
+  });
+
   it('the loss explorer draws every loss, and the Barron alpha slider bends the curve', async () => {
     const page = await open('explorer.html');
     const pixels = () => page.evaluate(() => (document.getElementById('plot') as HTMLCanvasElement).toDataURL());
