@@ -39,6 +39,29 @@ await t.dispose();
     expect(JSON.parse(error!)).toEqual({ name: 'RangeError', isRangeError: true });
   });
 
+  it('trains iris in a Deno Worker, alone and data-parallel with two workers (nested Workers, shared memory)', () => {
+    const [line] = runDeno(`import { createTrainer } from 'descent';
+import { loadIris } from './data/datasets.mjs';
+const iris = loadIris();
+const spec = { inputSize: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3 }], loss: 'softmax_cross_entropy',
+  optimizer: { name: 'adam', learningRate: 0.02 }, seed: 3, normalize: true };
+const results = [];
+for (const workers of [1, 2]) {
+  const t = await createTrainer(spec, { workers });
+  const h = await t.fit(iris.x, iris.y, { epochs: 40, batchSize: 16 });
+  results.push({ workers: t.info.workers, accuracy: h.epochs.at(-1).accuracy, weights: Array.from((await t.getWeights())['0.weight']) });
+  await t.dispose();
+}
+console.log(JSON.stringify(results));
+`);
+    const [one, two] = JSON.parse(line!) as { workers: number; accuracy: number; weights: number[] }[];
+    expect([one!.workers, two!.workers]).toEqual([1, 2]);
+    expect(one!.accuracy).toBeGreaterThan(0.9);
+    expect(Math.abs(two!.accuracy - one!.accuracy)).toBeLessThanOrEqual(1 / 150);
+    const scale = Math.max(...one!.weights.map(Math.abs));
+    one!.weights.forEach((w, i) => expect(Math.abs(w - two!.weights[i]!)).toBeLessThan(1e-4 * scale));
+  });
+
   it('imports descent by package name and computes the worked examples on both builds', () => {
     const file = `${root}.deno-check.mjs`;
     writeFileSync(
