@@ -125,4 +125,23 @@ describe('data-parallel training (workers: n)', () => {
       await t.dispose();
     }
   });
+
+  it('dispose ends the shard workers too (in a worker trainer and in-thread, also mid-fit)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const threads = () => readdirSync('/proc/self/task').length;
+    // a first cycle, so that threads the runtime starts lazily (libuv's pool) are already there
+    await (await createTrainer(classifier, { workers: 2 })).dispose();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = threads();
+    for (const worker of [true, false]) {
+      const t = await createTrainer(classifier, { workers: 3, worker });
+      expect(threads()).toBe(before + (worker ? 3 : 2));
+      const running = t.fit(digits.x, digits.y, { epochs: 1000, batchSize: 8 }).catch((e: unknown) => e);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await t.dispose();
+      expect(await running).toEqual(new Error('trainer is disposed'));
+    }
+    for (let i = 0; i < 50 && threads() > before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(threads()).toBe(before);
+  });
 });
