@@ -144,4 +144,23 @@ describe('data-parallel training (workers: n)', () => {
     for (let i = 0; i < 50 && threads() > before; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(threads()).toBe(before);
   });
+
+  it('without SharedArrayBuffer (a page that is not cross-origin isolated) trains alone and says why', async () => {
+    const g = globalThis as { SharedArrayBuffer?: unknown };
+    const saved = g.SharedArrayBuffer;
+    let t: Awaited<ReturnType<typeof createTrainer>> | null = null;
+    try {
+      g.SharedArrayBuffer = undefined;
+      t = await createTrainer(classifier, { workers: 2, worker: false });
+    } finally {
+      g.SharedArrayBuffer = saved;
+    }
+    try {
+      expect(t.info.workers).toBe(1);
+      expect(t.info.parallel).toMatch(/workers: 2 needs SharedArrayBuffer .*; training in one worker/);
+      expect((await t.fit(digits.x, digits.y, { epochs: 1 })).stopReason).toBe('completed');
+    } finally {
+      await t.dispose();
+    }
+  });
 });
