@@ -7,6 +7,7 @@ import { loadKernels, type Kernels } from './wasm/load.js';
 import type { TrainerSpec } from './model/spec.js';
 import { PlainMlp } from './plain-mlp.js';
 import { Trainer } from './train/trainer.js';
+import { booleanOption, describe, knownKeys, plainObject } from './validate.js';
 
 /** A loss + gradient case: input shape rows × cols (class-index targets for softmax CE). */
 export interface LossCase {
@@ -307,6 +308,7 @@ export const VALUE_RTOL = 1e-3;
 /** Picks cases by name; an unknown name is a RangeError that lists the known ones. */
 export function selectCases(names?: readonly string[]): BenchmarkCase[] {
   if (names === undefined) return [...BENCHMARK_CASES];
+  if (!Array.isArray(names)) throw new TypeError(`cases must be an array of case names, got ${describe(names)}`);
   return names.map((name) => {
     const found = BENCHMARK_CASES.find((c) => c.name === name);
     if (!found) throw new RangeError(`cases: unknown case ${JSON.stringify(name)}; cases are ${BENCHMARK_CASES.map((c) => c.name).join(', ')}`);
@@ -319,6 +321,10 @@ export function selectCases(names?: readonly string[]): BenchmarkCase[] {
  * this thread; returns two rows per case. Throws when a kernel's result disagrees with plain JS.
  */
 export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<BenchmarkRow[]> {
+  const o = plainObject('options', options);
+  knownKeys('runBenchmarks options', o, ['simd', 'quick', 'cases', 'onResult']);
+  booleanOption('quick', o.quick, false);
+  if (o.onResult !== undefined && typeof o.onResult !== 'function') throw new TypeError(`onResult must be a function, got ${describe(o.onResult)}`);
   const cases = selectCases(options.cases);
   const k = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
   const quickTiming: MeasureOptions = { seconds: 0.15, warmup: 1, minSamples: 3, maxSamples: 30 };

@@ -49,5 +49,9 @@ describe('runBenchmarks', () => {
     expect(names).toContain('BCE-with-logits N=1e6');
     await expect(runBenchmarks({ cases: ['mse N=7'] })).rejects.toThrow(RangeError);
     await expect(runBenchmarks({ cases: ['mse N=7'] })).rejects.toThrow(/unknown case "mse N=7"; cases are mse N=1e4/);
+    await expect(runBenchmarks({ quick: 'yes' as never })).rejects.toThrow('quick must be a boolean, got "yes"');
+    await expect(runBenchmarks({ cases: 'mse N=1e4' as never })).rejects.toThrow('cases must be an array of case names, got "mse N=1e4"');
+    await expect(runBenchmarks({ onResult: 5 as never })).rejects.toThrow('onResult must be a function, got 5');
+    await expect(runBenchmarks({ bogus: 1 } as never)).rejects.toThrow(/unknown option "bogus" in runBenchmarks options/);
   });
 });
