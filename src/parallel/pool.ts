@@ -1,7 +1,8 @@
 // The coordinator's side of data-parallel training: n − 1 shard workers (the coordinator computes
 // shard 0 itself), started with the trainer and kept for its lifetime. Per step it writes the batch
 // into shared memory, wakes the workers with Atomics.notify and waits for them with
-// Atomics.waitAsync (this thread's event loop stays free, so a dying worker is noticed at once).
+// Atomics.waitAsync (this thread's event loop stays free, so a dying worker is noticed at once;
+// engines without waitAsync check again on each timer tick).
 
 import { spawnShardWorker } from '#shard-spawn';
 import type { SpawnedWorker } from '../worker/spawned.js';
@@ -107,8 +108,9 @@ export class ShardPool {
         const waiting = waitAsync(control, DONE, done);
         if (waiting.async) await waiting.value;
       } else {
-        // engines without waitAsync: block in short slices (a worker thread may)
-        Atomics.wait(control, DONE, done, 50);
+        // engines without Atomics.waitAsync: look again after a timer tick, which also lets a
+        // worker's death be noticed (a blocking Atomics.wait would not, and a page may not block)
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
     const failed = Atomics.load(control, FAILED);
