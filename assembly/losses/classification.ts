@@ -188,42 +188,66 @@ export function bce_with_logits_f32(
     const two = lanes(TWO);
     const zero = f32x4.splat(0);
     const signBit = i32x4.splat(0x80000000);
-    const nv = n & ~7;
+    const nv = n & ~15;
     while (i < nv) {
       const end = min(i + BLOCK, nv);
       let acc = f32x4.splat(0);
-      for (; i < end; i += 8) {
+      for (; i < end; i += 16) {
         const o = <usize>i << 2;
         const x0 = v128.load(x + o);
         const x1 = v128.load(x + o, 16);
+        const x2 = v128.load(x + o, 32);
+        const x3 = v128.load(x + o, 48);
         const y0 = v128.load(y + o);
         const y1 = v128.load(y + o, 16);
+        const y2 = v128.load(y + o, 32);
+        const y3 = v128.load(y + o, 48);
         // −|x|: the sign bit set, one operation
         const e0 = expNonPositive_f32x4(v128.or(x0, signBit));
         const e1 = expNonPositive_f32x4(v128.or(x1, signBit));
+        const e2 = expNonPositive_f32x4(v128.or(x2, signBit));
+        const e3 = expNonPositive_f32x4(v128.or(x3, signBit));
         const onePlusE0 = f32x4.add(one, e0);
         const onePlusE1 = f32x4.add(one, e1);
+        const onePlusE2 = f32x4.add(one, e2);
+        const onePlusE3 = f32x4.add(one, e3);
         const twoPlusE0 = f32x4.add(two, e0);
         const twoPlusE1 = f32x4.add(two, e1);
+        const twoPlusE2 = f32x4.add(two, e2);
+        const twoPlusE3 = f32x4.add(two, e3);
         const r0 = f32x4.div(one, f32x4.mul(onePlusE0, twoPlusE0));
         const r1 = f32x4.div(one, f32x4.mul(onePlusE1, twoPlusE1));
+        const r2 = f32x4.div(one, f32x4.mul(onePlusE2, twoPlusE2));
+        const r3 = f32x4.div(one, f32x4.mul(onePlusE3, twoPlusE3));
         const oneMinusY0 = f32x4.sub(one, y0);
         const oneMinusY1 = f32x4.sub(one, y1);
+        const oneMinusY2 = f32x4.sub(one, y2);
+        const oneMinusY3 = f32x4.sub(one, y3);
         // (1 − y)·x + softplus(−x) = (1 − y)·x − min(x, 0) + log1p(e^−|x|)
         const item0 = f32x4.add(f32x4.sub(f32x4.mul(oneMinusY0, x0), f32x4.pmin(x0, zero)),
           log1pUnit_f32x4(e0, f32x4.mul(onePlusE0, r0)));
         const item1 = f32x4.add(f32x4.sub(f32x4.mul(oneMinusY1, x1), f32x4.pmin(x1, zero)),
           log1pUnit_f32x4(e1, f32x4.mul(onePlusE1, r1)));
-        acc = f32x4.add(acc, f32x4.add(item0, item1));
+        const item2 = f32x4.add(f32x4.sub(f32x4.mul(oneMinusY2, x2), f32x4.pmin(x2, zero)),
+          log1pUnit_f32x4(e2, f32x4.mul(onePlusE2, r2)));
+        const item3 = f32x4.add(f32x4.sub(f32x4.mul(oneMinusY3, x3), f32x4.pmin(x3, zero)),
+          log1pUnit_f32x4(e3, f32x4.mul(onePlusE3, r3)));
+        acc = f32x4.add(acc, f32x4.add(f32x4.add(item0, item1), f32x4.add(item2, item3)));
         if (grad) {
           const sig0 = f32x4.mul(v128.bitselect(e0, one, f32x4.ge(x0, zero)), f32x4.mul(twoPlusE0, r0));
-          const sig1 = f32x4.mul(v128.bitselect(e1, one, f32x4.ge(x1, zero)), f32x4.mul(twoPlusE1, r1));
           v128.store(grad + o, f32x4.mul(f32x4.sub(oneMinusY0, sig0), gs));
+          const sig1 = f32x4.mul(v128.bitselect(e1, one, f32x4.ge(x1, zero)), f32x4.mul(twoPlusE1, r1));
           v128.store(grad + o, f32x4.mul(f32x4.sub(oneMinusY1, sig1), gs), 16);
+          const sig2 = f32x4.mul(v128.bitselect(e2, one, f32x4.ge(x2, zero)), f32x4.mul(twoPlusE2, r2));
+          v128.store(grad + o, f32x4.mul(f32x4.sub(oneMinusY2, sig2), gs), 32);
+          const sig3 = f32x4.mul(v128.bitselect(e3, one, f32x4.ge(x3, zero)), f32x4.mul(twoPlusE3, r3));
+          v128.store(grad + o, f32x4.mul(f32x4.sub(oneMinusY3, sig3), gs), 48);
         }
         if (items) {
           v128.store(items + o, f32x4.mul(item0, w0v));
           v128.store(items + o, f32x4.mul(item1, w0v), 16);
+          v128.store(items + o, f32x4.mul(item2, w0v), 32);
+          v128.store(items + o, f32x4.mul(item3, w0v), 48);
         }
       }
       total += hsum_f32x4(acc) * w0;
