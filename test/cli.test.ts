@@ -1,7 +1,7 @@
 // The `descent` command line as a user runs it: `node bin/descent.mjs …` in a child process (against
 // the built dist/), checking the output, the saved file and the exit code of each class of mistake.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +67,17 @@ describe('descent train', () => {
     const iris = loadIris() as { x: Float32Array; y: Int32Array };
     expect((await model.evaluate(iris.x, iris.y)).accuracy).toBeGreaterThanOrEqual(0.6);
     await model.dispose();
+  });
+
+  // util-linux's `script` runs the CLI on a pseudo-terminal, where the progress bar is drawn.
+  it.runIf(existsSync('/usr/bin/script'))('draws a progress bar per epoch on a terminal', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data iris --epochs 3 --layers 8 --batch-size 16`;
+    const output = execFileSync('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    expect(output).toMatch(/epoch 1\/3 \[[█░]+\] \d+\/\d+ batches/);
+    expect(output).toContain('\u2588'); // filled bar cells
+    expect(output.match(/epoch \d\/3 {2}loss/g)).toHaveLength(3); // the metrics lines replace the bars
+    expect(output).toMatch(/held-out accuracy \d\.\d{4}/);
   });
 
   it('trains a CSV file with a string label column named by --label, in this thread', async () => {
