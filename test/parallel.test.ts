@@ -163,4 +163,30 @@ describe('data-parallel training (workers: n)', () => {
       await t.dispose();
     }
   });
+
+  it('engines without Atomics.waitAsync: same training, and a dying shard is still noticed', async () => {
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    delete atomics.waitAsync;
+    try {
+      const fit = { epochs: 1, batchSize: 64 };
+      const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false);
+      expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false));
+      const t = await createTrainer(classifier, { workers: 2, worker: false });
+      let killed = false;
+      const error = await t.fit(digits.x, digits.y, {
+        epochs: 3, batchSize: 32, batchCallbackInterval: 0,
+        onBatchEnd: async (log) => {
+          if (!killed && log.batch === 2) {
+            killed = true;
+            await t._killShardWorker(1);
+          }
+        },
+      }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/shard worker 1 died/);
+      await t.dispose();
+    } finally {
+      atomics.waitAsync = saved;
+    }
+  });
 });
