@@ -70,6 +70,8 @@ function number(id, { min = -Infinity, max = Infinity, integer = false } = {}) {
   return value;
 }
 
+const seed = () => number('seed', { min: 0, max: 2 ** 32 - 1, integer: true });
+
 function specFrom(data) {
   const units = $('layers').value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
   if (units.some((u) => !Number.isInteger(u) || u < 1 || u > 4096)) {
@@ -111,7 +113,7 @@ function specFrom(data) {
     layers,
     loss,
     optimizer,
-    seed: number('seed', { min: 0, max: 2 ** 32 - 1, integer: true }),
+    seed: seed(),
     normalize: true,
   };
   return { spec, epochs, batchSize, batchesPerEpoch };
@@ -253,7 +255,7 @@ async function train() {
 async function start() {
   try {
     status(`loading ${$('dataset').value}…`);
-    const data = await dataset($('dataset').value, number('seed', { min: 0, max: 2 ** 32 - 1, integer: true }));
+    const data = await dataset($('dataset').value, seed());
     const { spec, epochs, batchSize, batchesPerEpoch } = specFrom(data);
     await state.trainer?.dispose();
     state.trainer = null;
@@ -309,7 +311,7 @@ async function loadBytes(bytes, label) {
     let result;
     try {
       $('dataset').value = name;
-      data = state.data?.name === name ? state.data : await dataset(name, number('seed', { min: 0, max: 2 ** 32 - 1, integer: true }));
+      data = state.data?.name === name ? state.data : await dataset(name, seed());
       result = await trainer.evaluate(data.test.x, data.test.y);
     } catch (error) {
       await trainer.dispose();

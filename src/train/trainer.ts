@@ -16,7 +16,7 @@ import { loadKernels } from '../wasm/load.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import type { ShardPool } from '../parallel/pool.js';
 import { CONTROL_SLOTS, STATS, type ShardBuffers, shardRange, statsOf } from '../parallel/protocol.js';
-import { sharedMemoryAvailable } from '../worker/shared-memory.js';
+import { sharedMemoryAvailable, toShared } from '../worker/shared-memory.js';
 
 export interface EpochLog {
   /** Global epoch number, counted from 1 across fit calls. */
@@ -527,31 +527,47 @@ export class Trainer {
 
   /** One optimizer step on the rows of `data` listed in `indices`; null when loss or gradient is not finite. */
   #trainStep(data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number, classWeight: Float32Array | null) {
+    const result = this.#batchGradient(data, indices, batchX, batchY, rows, classWeight, this.#step, 0);
+    const loss = result.total / result.divisor + result.penalty;
+    const lr = this.#applyGradient(loss);
+    return lr === null ? null : { ...result, loss, lr };
+  }
+
+  /**
+   * Gathers the `rows` rows of `data` listed in `indices` into the batch buffers, runs forward, loss
+   * and backward: the gradient (mean over these rows, plus the L1/L2 penalty's) is in the network's
+   * grads. `firstRow`: where these rows start in the whole batch (dropout masks), for a shard.
+   */
+  #batchGradient(
+    data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number, classWeight: Float32Array | null,
+    step: number, firstRow: number,
+  ) {
     const k = this.#heap.exports;
-    const inputSize = this.model.inputSize;
-    k.gather_rows_f32(data.x.ptr, inputSize, indices.ptr, rows, batchX.ptr);
+    k.gather_rows_f32(data.x.ptr, this.model.inputSize, indices.ptr, rows, batchX.ptr);
     if (data.y.type === 'i32') k.gather_i32(data.y.ptr, indices.ptr, rows, batchY.ptr);
     else k.gather_rows_f32(data.y.ptr, this.model.outputs, indices.ptr, rows, batchY.ptr);
-    this.#network.forward(batchX.ptr, rows, this.#step);
+    this.#network.forward(batchX.ptr, rows, step, firstRow);
     const result = this.#loss(batchY, rows, true, classWeight);
     const penalty = this.#network.backward(batchX.ptr, rows);
-    const loss = result.total / result.divisor + penalty;
-    const gradNormSquared = k.sum_squares_f32(this.#network.grads.ptr, this.#network.size);
+    return { ...result, penalty };
+  }
+
+  /**
+   * The optimizer step with the gradient in the network's grads; returns its learning rate, or null
+   * (nothing applied) when `loss` or the gradient is not finite.
+   */
+  #applyGradient(loss: number): number | null {
+    const gradNormSquared = this.#heap.exports.sum_squares_f32(this.#network.grads.ptr, this.#network.size);
     // NaN guard: nothing is applied, so weights and optimizer state stay those of the last finite step.
     if (!Number.isFinite(loss) || !Number.isFinite(gradNormSquared)) return null;
     const lr = this.#schedule.valueAt(this.#step);
     this.#step++;
     this.#optimizer.update(this.#step, lr);
-    return { ...result, loss, lr };
+    return lr;
   }
 
   /** This fit's shared memory for the shard workers: the staged (normalised) training set and step buffers. */
   #sharedBuffers(train: Staged, batchSize: number, classWeight: Float32Array | null): ShardBuffers {
-    const copy = (source: Float32Array | Int32Array): SharedArrayBuffer => {
-      const buffer = new SharedArrayBuffer(source.byteLength);
-      new Uint8Array(buffer).set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
-      return buffer;
-    };
     const size = this.#network.size;
     const helpers = this.#pool!.shards - 1;
     return {
@@ -560,8 +576,8 @@ export class Trainer {
       grads: new SharedArrayBuffer(helpers * size * 4),
       stats: new SharedArrayBuffer(helpers * STATS * 8),
       indices: new SharedArrayBuffer(batchSize * 4),
-      x: copy(train.x.array as Float32Array),
-      y: copy(train.y.array as Float32Array | Int32Array),
+      x: toShared(train.x.array as Float32Array).buffer as SharedArrayBuffer,
+      y: toShared(train.y.array as Float32Array | Int32Array).buffer as SharedArrayBuffer,
       yType: train.y.type as 'i32' | 'f32',
       rows: train.rows,
       batchSize,
@@ -585,16 +601,9 @@ export class Trainer {
     const t0 = now();
     pool.dispatch(rows, this.#step);
     const [, own] = shardRange(0, pool.shards, rows);
-    let part = { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0 };
-    if (own > 0) {
-      const inputSize = this.model.inputSize;
-      k.gather_rows_f32(data.x.ptr, inputSize, indices.ptr, own, batchX.ptr);
-      if (data.y.type === 'i32') k.gather_i32(data.y.ptr, indices.ptr, own, batchY.ptr);
-      else k.gather_rows_f32(data.y.ptr, this.model.outputs, indices.ptr, own, batchY.ptr);
-      this.#network.forward(batchX.ptr, own, this.#step, 0);
-      part = this.#loss(batchY, own, true, classWeight);
-      this.#network.backward(batchX.ptr, own);
-    }
+    const part = own > 0
+      ? this.#batchGradient(data, indices, batchX, batchY, own, classWeight, this.#step, 0)
+      : { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0 };
     const t1 = now();
     await pool.collect();
     const t2 = now();
@@ -620,11 +629,8 @@ export class Trainer {
       ownWeight = 1;
     }
     const loss = total / divisor + this.#network.penalty();
-    const gradNormSquared = k.sum_squares_f32(this.#network.grads.ptr, size);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNormSquared)) return null;
-    const lr = this.#schedule.valueAt(this.#step);
-    this.#step++;
-    this.#optimizer.update(this.#step, lr);
+    const lr = this.#applyGradient(loss);
+    if (lr === null) return null;
     const time = this.#parallelTime;
     time.steps++;
     time.compute += t1 - t0;
@@ -665,17 +671,11 @@ export class Trainer {
   /** @internal (shard workers) Gradient of the batch rows listed in `rows` (starting at `firstRow` of the batch). */
   _shardGradient(params: Float32Array, rows: Int32Array, firstRow: number, step: number) {
     const s = this.#shard!;
-    const k = this.#heap.exports;
     const n = rows.length;
     if (n === 0) return { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0, grads: this.#network.grads.array as Float32Array };
     (this.#network.params.array as Float32Array).set(params);
     (s.indices.array as Int32Array).set(rows);
-    k.gather_rows_f32(s.train.x.ptr, this.model.inputSize, s.indices.ptr, n, s.batchX.ptr);
-    if (s.train.y.type === 'i32') k.gather_i32(s.train.y.ptr, s.indices.ptr, n, s.batchY.ptr);
-    else k.gather_rows_f32(s.train.y.ptr, this.model.outputs, s.indices.ptr, n, s.batchY.ptr);
-    this.#network.forward(s.batchX.ptr, n, step, firstRow);
-    const part = this.#loss(s.batchY, n, true, s.classWeight);
-    this.#network.backward(s.batchX.ptr, n);
+    const part = this.#batchGradient(s.train, s.indices, s.batchX, s.batchY, n, s.classWeight, step, firstRow);
     return { ...part, grads: this.#network.grads.array as Float32Array };
   }
 
