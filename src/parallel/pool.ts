@@ -5,7 +5,7 @@
 // engines without waitAsync check again on each timer tick).
 
 import { spawnShardWorker } from '#shard-spawn';
-import type { SpawnedWorker } from '../worker/spawned.js';
+import { PendingCalls, type SpawnedWorker } from '../worker/spawned.js';
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STEP, type ShardBuffers } from './protocol.js';
@@ -22,8 +22,7 @@ export class ShardPool {
   /** Shards per batch: the coordinator and its workers. */
   readonly shards: number;
   readonly #workers: ShardWorker[];
-  #dead: Error | null = null;
-  #deathListeners: ((error: Error) => void)[] = [];
+  readonly #calls = new PendingCalls();
   #control: Int32Array | null = null;
   #runs: Promise<unknown>[] = [];
 
@@ -42,7 +41,7 @@ export class ShardPool {
     const pool = new ShardPool(workers);
     workers.forEach((w, i) => w.spawned.onDeath((error) => pool.#fail(new Error(`descent shard worker ${i + 1} died: ${error.message}`))));
     try {
-      await Promise.all(workers.map((w) => pool.#call(w.remote.init(spec, options))));
+      await Promise.all(workers.map((w) => pool.#call(() => w.remote.init(spec, options))));
     } catch (error) {
       await pool.dispose();
       throw error;
@@ -52,35 +51,27 @@ export class ShardPool {
 
   /** The error that broke the pool (a worker died), or null. */
   get dead(): Error | null {
-    return this.#dead;
+    return this.#calls.error;
   }
 
   #fail(error: Error): void {
-    if (this.#dead) return;
-    this.#dead = error;
-    for (const listener of this.#deathListeners) listener(error);
+    if (!this.#calls.fail(error)) return;
     // wake the coordinator if it is waiting for this step
     if (this.#control) Atomics.notify(this.#control, DONE);
   }
 
-  /** `promise`, or a rejection as soon as any worker dies. */
-  #call<T>(promise: Promise<T>): Promise<T> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    return new Promise<T>((resolve, reject) => {
-      this.#deathListeners.push(reject);
-      promise.then(resolve, reject).finally(() => {
-        this.#deathListeners = this.#deathListeners.filter((l) => l !== reject);
-      });
-    });
+  /** `run()`, or a rejection as soon as any worker dies. */
+  #call<T>(run: () => Promise<T>): Promise<T> {
+    return this.#calls.track(run);
   }
 
   /** Hands this fit's shared memory to every worker (they copy the data set in) and starts their loops. */
   async begin(buffers: ShardBuffers): Promise<void> {
-    await Promise.all(this.#workers.map((w, i) => this.#call(w.remote.begin(buffers, i + 1, this.shards))));
+    await Promise.all(this.#workers.map((w, i) => this.#call(() => w.remote.begin(buffers, i + 1, this.shards))));
     const control = new Int32Array(buffers.control, 0, CONTROL_SLOTS);
     this.#control = control;
     const seen = Atomics.load(control, GENERATION);
-    this.#runs = this.#workers.map((w) => this.#call(w.remote.run(seen)));
+    this.#runs = this.#workers.map((w) => this.#call(() => w.remote.run(seen)));
     for (const run of this.#runs) run.catch(() => {}); // failures surface through collect()
   }
 
@@ -101,7 +92,7 @@ export class ShardPool {
     const control = this.#control!;
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
     for (;;) {
-      if (this.#dead) throw this.#dead;
+      if (this.#calls.error) throw this.#calls.error;
       const done = Atomics.load(control, DONE);
       if (done >= this.#workers.length) break;
       if (waitAsync) {

@@ -8,6 +8,7 @@ import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import type { EvaluateResult, FitOptions, History } from '../train/trainer.js';
 import { booleanOption, describe, plainObject } from '../validate.js';
 import type { WorkerApi } from './api.js';
+import { PendingCalls } from './spawned.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
 
 const ERROR_TYPES: Record<string, new (message: string) => Error> = {
@@ -42,8 +43,7 @@ type Info = Awaited<ReturnType<WorkerApi['init']>>;
 export class WorkerTrainer {
   readonly #worker: SpawnedWorker;
   readonly #remote: Comlink.Remote<WorkerApi>;
-  readonly #pending = new Set<(error: Error) => void>();
-  #dead: Error | null = null;
+  readonly #calls = new PendingCalls();
   #info: Info & { worker: string } = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
 
   private constructor(worker: SpawnedWorker) {
@@ -73,28 +73,12 @@ export class WorkerTrainer {
   }
 
   #kill(error: Error): void {
-    if (this.#dead) return;
-    this.#dead = error;
-    for (const reject of this.#pending) reject(error);
-    this.#pending.clear();
+    if (!this.#calls.fail(error)) return;
     this.#remote[Comlink.releaseProxy]?.();
   }
 
   #call<T>(run: () => Promise<T>): Promise<T> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.add(reject);
-      run().then(
-        (value) => {
-          this.#pending.delete(reject);
-          resolve(value);
-        },
-        (error) => {
-          this.#pending.delete(reject);
-          reject(this.#dead ?? rebuild(error));
-        },
-      );
-    });
+    return this.#calls.track(run, rebuild);
   }
 
   /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). */
@@ -140,7 +124,7 @@ export class WorkerTrainer {
 
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */
   stop(): void {
-    if (this.#dead) return;
+    if (this.#calls.error) return;
     this.#remote.stop().catch(() => {});
   }
 
@@ -186,7 +170,7 @@ export class WorkerTrainer {
 
   /** Terminates the worker; pending and later calls reject with `trainer is disposed`. */
   async dispose(): Promise<void> {
-    if (this.#dead) return;
+    if (this.#calls.error) return;
     this.#kill(new Error('trainer is disposed'));
     await this.#worker.terminate();
   }

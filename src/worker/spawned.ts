@@ -22,3 +22,41 @@ export function deathNotice(): { onDeath(listener: (error: Error) => void): void
     },
   };
 }
+
+/** Calls in flight to a worker: all of them, and every later one, reject once `fail` is called. */
+export class PendingCalls {
+  readonly #rejects = new Set<(error: Error) => void>();
+  #error: Error | null = null;
+
+  /** The error that ended the worker, or null while it lives. */
+  get error(): Error | null {
+    return this.#error;
+  }
+
+  /** `run()`'s result, or a rejection as soon as the worker fails; `run`'s own errors pass through `mapError`. */
+  track<T>(run: () => Promise<T>, mapError: (error: unknown) => unknown = (error) => error): Promise<T> {
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise<T>((resolve, reject) => {
+      this.#rejects.add(reject);
+      run().then(
+        (value) => {
+          this.#rejects.delete(reject);
+          resolve(value);
+        },
+        (error) => {
+          this.#rejects.delete(reject);
+          reject(this.#error ?? mapError(error));
+        },
+      );
+    });
+  }
+
+  /** Rejects every tracked call with `error`, now and later; false when it had failed already. */
+  fail(error: Error): boolean {
+    if (this.#error) return false;
+    this.#error = error;
+    for (const reject of this.#rejects) reject(error);
+    this.#rejects.clear();
+    return true;
+  }
+}
