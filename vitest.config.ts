@@ -49,8 +49,8 @@ export default defineConfig({
       {
         // Tests import the built package by name, as an app does; Vite resolves its "#…" imports
         // through package.json's browser/default conditions and bundles the worker entry.
-        resolve: { alias: { 'descent': dist('index.js') } },
-        optimizeDeps: { exclude: ['descent'], include: ['comlink'] },
+        resolve: { alias: { 'descent-wasm': dist('index.js') } },
+        optimizeDeps: { exclude: ['descent-wasm'], include: ['comlink'] },
         worker: { format: 'es' },
         server: {
           headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },

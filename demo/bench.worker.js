@@ -1,5 +1,5 @@
 // Runs descent's benchmark suite in this worker and posts each row as soon as it is measured.
-import { runBenchmarks } from 'descent';
+import { runBenchmarks } from 'descent-wasm';
 
 self.onmessage = async ({ data: options }) => {
   try {

@@ -1,6 +1,6 @@
 // The loss explorer: evaluates each loss on a grid of points with reduction 'none', whose items are
 // the per-point losses and whose gradient (of their sum) is the per-point derivative.
-import { LOSS_NAMES, loadKernels } from 'descent';
+import { LOSS_NAMES, loadKernels } from 'descent-wasm';
 
 const $ = (id) => document.getElementById(id);
 const POINTS = 481;

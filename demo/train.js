@@ -3,7 +3,7 @@
 // main thread stays free (the meter in the header).
 import {
   ACTIVATIONS, OPTIMIZER_NAMES, createTrainer, decodeSafetensors, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser,
-} from 'descent';
+} from 'descent-wasm';
 import { loadDigits, loadIris, loadMnist, trainTestSplit } from '../data/datasets.web.mjs';
 import { lossChart } from './chart.js';
 import { startMeter } from './meter.js';

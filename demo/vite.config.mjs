@@ -1,21 +1,21 @@
 // The demo as a Vite app (npm start serves it, npm run build:demo makes a static build in demo/dist).
-// `descent` resolves like any dependency: the packed package when it is installed in demo/node_modules
+// `descent-wasm` resolves like any dependency: the packed package when it is installed in demo/node_modules
 // (the browser test does that with `npm pack`), else this repository's built dist/.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const packed = existsSync(here('./node_modules/descent/package.json'));
+const packed = existsSync(here('./node_modules/descent-wasm/package.json'));
 // Cross-origin isolation: SharedArrayBuffer and precise timers, in dev and in preview.
 const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
   root: here('.'),
   base: './',
-  resolve: packed ? {} : { alias: { descent: here('../dist/index.js') } },
+  resolve: packed ? {} : { alias: { 'descent-wasm': here('../dist/index.js') } },
   // Pre-bundling would break descent's `new URL(..., import.meta.url)` for its worker and .wasm files.
-  optimizeDeps: { exclude: ['descent'] },
+  optimizeDeps: { exclude: ['descent-wasm'] },
   worker: { format: 'es' },
   server: { headers: isolation, fs: { allow: [here('..')] } },
   preview: { headers: isolation },

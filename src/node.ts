@@ -1,2 +1,2 @@
-// The Node-only entry point ('descent/node'): file helpers for checkpoints.
+// The Node-only entry point ('descent-wasm/node'): file helpers for checkpoints.
 export { readCheckpoint, writeCheckpoint } from './io/files.js';

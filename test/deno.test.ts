@@ -23,7 +23,7 @@ function runDeno(code: string): string[] {
 
 describe('Deno', () => {
   it('trains in a Deno module Worker: callbacks, rebuilt errors, dispose', () => {
-    const [result, error] = runDeno(`import { createTrainer } from 'descent';
+    const [result, error] = runDeno(`import { createTrainer } from 'descent-wasm';
 const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
 const y = new Int32Array([0, 1, 1, 0]);
 const t = await createTrainer({ inputSize: 2, layers: [{ units: 8, activation: 'tanh' }, { units: 2 }],
@@ -40,7 +40,7 @@ await t.dispose();
   });
 
   it('trains iris in a Deno Worker, alone and data-parallel with two workers (nested Workers, shared memory)', () => {
-    const [line] = runDeno(`import { createTrainer } from 'descent';
+    const [line] = runDeno(`import { createTrainer } from 'descent-wasm';
 import { loadIris } from './data/datasets.mjs';
 const iris = loadIris();
 const spec = { inputSize: 4, layers: [{ units: 16, activation: 'relu' }, { units: 3 }], loss: 'softmax_cross_entropy',
@@ -66,7 +66,7 @@ console.log(JSON.stringify(results));
     const file = `${root}.deno-check.mjs`;
     writeFileSync(
       file,
-      `import { loadKernels } from 'descent';
+      `import { loadKernels } from 'descent-wasm';
 for (const simd of [true, false]) {
   const k = await loadKernels({ simd });
   const mse = k.loss('mse', [0.8, 1.9, 2.8, 3.7, 4.6], [1, 2, 3, 4, 5]).value;

@@ -1,4 +1,4 @@
-// The README's example runs as written (imports 'descent' by package name, resolved from dist/).
+// The README's example runs as written (imports 'descent-wasm' by package name, resolved from dist/).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ describe('README example', () => {
   function run(heading: string): string {
     const code = new RegExp(`## ${heading}\\n\\n\`\`\`js\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
     expect(code, heading).toBeDefined();
-    // A file at the package root, so that 'descent' resolves through package.json's self-reference.
+    // A file at the package root, so that 'descent-wasm' resolves through package.json's self-reference.
     const file = `${root}.readme-example.mjs`;
     writeFileSync(file, code!);
     try {

@@ -1,4 +1,4 @@
-// Node (and Deno) helpers to keep checkpoints in files: `import { writeCheckpoint, readCheckpoint } from 'descent/node'`.
+// Node (and Deno) helpers to keep checkpoints in files: `import { writeCheckpoint, readCheckpoint } from 'descent-wasm/node'`.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { decodeSafetensors } from './safetensors.js';
 

@@ -4,7 +4,7 @@
 import {
   createTrainer, decodeSafetensors, deleteBrowserCheckpoint, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser,
   type BrowserStorage, type TrainerSpec,
-} from 'descent';
+} from 'descent-wasm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript data helpers without type declarations
 import { loadIris } from '../../data/datasets.web.mjs';

@@ -1,6 +1,6 @@
 // A plain module Worker for storage.test.ts: stores, lists and reads back checkpoints from inside a
 // worker (no window, no document), in both storages, and answers with what it saw.
-import { deleteBrowserCheckpoint, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser } from 'descent';
+import { deleteBrowserCheckpoint, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser } from 'descent-wasm';
 
 self.onmessage = async (event: MessageEvent<{ name: string; bytes: Uint8Array }>) => {
   const { name, bytes } = event.data;

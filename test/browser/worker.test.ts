@@ -1,6 +1,6 @@
 // In real Chromium (vitest browser mode): the built package, bundled by Vite as an app would bundle
 // it, trains in a module Worker while the page's main thread stays free.
-import { createTrainer, sharedMemoryAvailable, toShared, type TrainerSpec } from 'descent';
+import { createTrainer, sharedMemoryAvailable, toShared, type TrainerSpec } from 'descent-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: plain JavaScript data helpers without type declarations
 import { loadDigits, loadIris, trainTestSplit } from '../../data/datasets.web.mjs';

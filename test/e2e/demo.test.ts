@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = join(root, 'demo');
-const installed = join(demo, 'node_modules', 'descent');
+const installed = join(demo, 'node_modules', 'descent-wasm');
 const artifacts = join(root, 'test', 'artifacts');
 const config = join(demo, 'vite.config.mjs');
 
@@ -24,7 +24,7 @@ describe('demo app (production build of the packed package, in Chromium)', () =>
   const errors: string[] = [];
 
   beforeAll(async () => {
-    // npm pack → install the tarball's contents as demo/node_modules/descent (its one dependency,
+    // npm pack → install the tarball's contents as demo/node_modules/descent-wasm (its one dependency,
     // comlink, resolves from the repository's node_modules as it would from an app's).
     const packDir = mkdtempSync(join(tmpdir(), 'descent-pack-'));
     // The npm running this (node_modules/.bin/npm is an old npm 6 that as-pect's dependencies bring).
