@@ -122,6 +122,33 @@ describe.each([true, false])('whole-network gradient vs central differences (sim
       // float32 forward/backward through three layers: agreement to ~1e-4 of the largest component
       expect(worst).toBeLessThan(2e-4 * scale + 1e-6);
     });
+
+  it('a dropout layer with rate 0 is the identity both ways: the layers before it get their gradient', async () => {
+    // regression: backward multiplied by a mask that forward never wrote at rate 0 (layer 0 never moved)
+    const spec: TrainerSpec = {
+      inputSize: 3, layers: [{ units: 4, activation: 'tanh' }, { type: 'dropout', rate: 0 }, { units: 2 }],
+      loss: 'mse', optimizer: { name: 'sgd' }, seed: 3,
+    };
+    const x = Float32Array.from({ length: 5 * 3 }, (_, i) => Math.cos(0.7 * i));
+    const y = Float32Array.from({ length: 5 * 2 }, (_, i) => Math.sin(i));
+    const probe = await createTrainer(spec, { worker: false, simd });
+    const weights = probe.getWeights();
+    await probe.dispose();
+    const got = await trainerGradient(spec, weights, x, y, simd);
+    const w64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
+    for (const [name, values] of Object.entries(w64)) {
+      values.forEach((v, i) => {
+        const h = 1e-6;
+        values[i] = v + h;
+        const plus = referenceObjective(spec, w64, x, y);
+        values[i] = v - h;
+        const minus = referenceObjective(spec, w64, x, y);
+        values[i] = v;
+        expect(Math.abs(got[name]![i]! - (plus - minus) / (2 * h)), `${name}[${i}]`).toBeLessThan(1e-5);
+      });
+    }
+    expect(got['0.weight']!.some((g) => Math.abs(g) > 1e-3)).toBe(true);
+  });
 });
 
 // ---- learning ---------------------------------------------------------------------------------

@@ -195,7 +195,9 @@ export class Network {
       const x = i > 0 ? this.#buffers[i - 1]!.out.ptr : input;
       const dx = i > 0 ? this.#buffers[i - 1]!.dOut.ptr : 0;
       if (layer.kind === 'dropout') {
-        if (dx) k.multiply_f32(b.dOut.ptr, b.mask!.ptr, dx, rows * layer.units);
+        // forward wrote a mask only for rate > 0; at rate 0 the layer is the identity both ways
+        if (dx && layer.rate > 0) k.multiply_f32(b.dOut.ptr, b.mask!.ptr, dx, rows * layer.units);
+        else if (dx) new Uint8Array(k.memory.buffer).copyWithin(dx, b.dOut.ptr, b.dOut.ptr + rows * layer.units * 4);
         continue;
       }
       const dense: DenseLayer = layer;
