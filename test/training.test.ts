@@ -225,6 +225,37 @@ describe('learning', () => {
   });
 });
 
+describe('the epoch loss with L1/L2 penalties (Keras: the mean of the batch losses, each with its own penalty)', () => {
+  it.each([true, false])('equals the row-weighted mean over batches of data loss + penalty at that batch\'s weights (simd: %s)', async (simd) => {
+    // regression: the epoch loss added the penalty of the weights at the end of the epoch
+    const spec: TrainerSpec = {
+      inputSize: 3, layers: [{ units: 5, activation: 'tanh', l2: 0.2 }, { units: 2, l1: 0.05 }],
+      loss: 'mse', optimizer: { name: 'sgd', learningRate: 0.5 }, seed: 4,
+    };
+    const rows = 10;
+    const batchSize = 4; // batches of 4, 4, 2
+    const x = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(0.9 * i + 0.2));
+    const y = Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(1.7 * i));
+    const t = await createTrainer(spec, { worker: false, simd });
+    const stepper = await createTrainer(spec, { worker: false, simd });
+    let expected = 0;
+    for (let start = 0; start < rows; start += batchSize) {
+      const n = Math.min(batchSize, rows - start);
+      const xb = x.slice(start * 3, (start + n) * 3);
+      const yb = y.slice(start * 2, (start + n) * 2);
+      const w = Object.fromEntries(Object.entries(stepper.getWeights()).map(([k, v]) => [k, Array.from(v)]));
+      expected += n * referenceObjective(spec, w, xb, yb);
+      await stepper.fit(xb, yb, { epochs: 1, batchSize: n, shuffle: false }); // the same SGD step
+    }
+    expected /= rows;
+    const h = await t.fit(x, y, { epochs: 1, batchSize, shuffle: false });
+    expect(t.getWeights()).toEqual(stepper.getWeights());
+    expect(Math.abs(h.epochs[0]!.loss - expected)).toBeLessThan(1e-5 * expected);
+    await t.dispose();
+    await stepper.dispose();
+  });
+});
+
 // ---- determinism, continuity, control ------------------------------------------------------------
 
 describe('determinism and continuity', () => {

@@ -429,6 +429,9 @@ export class Trainer {
         if (shuffle) new Random(this.model.seed, 0x5eed, epochNumber).shuffle(order);
         let lossSum = 0;
         let lossDivisor = 0;
+        // Keras: each batch's L1/L2 penalty at the weights that batch used, averaged over the rows
+        let penaltySum = 0;
+        let penaltyRows = 0;
         let correct = 0;
         let counted = 0;
         let absSum = 0;
@@ -446,6 +449,8 @@ export class Trainer {
           }
           lossSum += result.total;
           lossDivisor += result.divisor;
+          penaltySum += result.penalty * rows;
+          penaltyRows += rows;
           correct += result.correct;
           counted += result.counted;
           absSum += result.absSum;
@@ -469,7 +474,7 @@ export class Trainer {
         if (this.#disposed) break;
         if (this.#stopRequested && lossDivisor === 0) break;
         this.#epoch = epochNumber;
-        const log: EpochLog = { epoch: epochNumber, loss: lossSum / lossDivisor + this.#network.penalty(), lr, ms: 0 };
+        const log: EpochLog = { epoch: epochNumber, loss: lossSum / lossDivisor + (penaltyRows > 0 ? penaltySum / penaltyRows : 0), lr, ms: 0 };
         Object.assign(log, this.#metric(correct, counted, absSum));
         if (val) {
           const evaluation = this.#evaluateStaged(val, classWeight);
@@ -628,7 +633,8 @@ export class Trainer {
       k.scale_add_f32(grads.ptr, ownWeight, incoming.ptr, d / divisor, size);
       ownWeight = 1;
     }
-    const loss = total / divisor + this.#network.penalty();
+    const penalty = this.#network.penalty();
+    const loss = total / divisor + penalty;
     const lr = this.#applyGradient(loss);
     if (lr === null) return null;
     const time = this.#parallelTime;
@@ -636,7 +642,7 @@ export class Trainer {
     time.compute += t1 - t0;
     time.wait += t2 - t1;
     time.combine += now() - t2;
-    return { total, divisor, correct, counted, absSum, loss, lr };
+    return { total, divisor, correct, counted, absSum, penalty, loss, lr };
   }
 
   /** @internal (shard workers) Copies a fit's training set, already normalised, and makes the batch buffers. */
