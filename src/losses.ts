@@ -185,23 +185,97 @@ function checkShape(shape: unknown, length: number): [number, number] {
   return [shape[0], shape[1]];
 }
 
-function positive(options: LossOptions, key: 'delta' | 'scale', fallback: number): number {
+function positive(options: LossOptions, key: 'delta' | 'scale', fallback: number, prefix: string): number {
   const value = options[key] ?? fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new RangeError(`${key} must be a positive finite number, got ${describe(value)}`);
+    throw new RangeError(`${prefix}${key} must be a positive finite number, got ${describe(value)}`);
   }
   return value;
 }
 
 function weightArray(
-  value: unknown, what: string, heap: Heap,
+  value: unknown, what: string, heap: Heap | undefined,
 ): Float32Array | Float64Array | readonly number[] | WasmArray {
   if (value instanceof WasmArray) {
+    if (!heap) throw new TypeError(`${what} must be plain data (Float32Array, Float64Array or number[]) in a spec, got ${describe(value)}`);
     checkWasmArray(value, what, heap, 'f32');
     return value;
   }
   if (value instanceof Float32Array || value instanceof Float64Array || isNumberArray(value)) return value;
   throw new TypeError(`${what} must be a Float32Array, Float64Array, number[] or f32 WasmArray, got ${describe(value)}`);
+}
+
+/** Where loss options are checked: `k.loss` knows the data; a spec knows only its output width. */
+interface OptionContext {
+  /** Columns (classes) of the input. */
+  cols: number;
+  /** Elements of the input, for element-wise weights; absent in a spec (any batch size): weights must be [C]. */
+  elements?: number;
+  /** The kernels instance WasmArray options must belong to; absent in a spec (plain data only). */
+  heap?: Heap;
+  /** Prefix of each option's name in messages ('loss.' in a spec). */
+  prefix?: string;
+}
+
+/**
+ * Throws a TypeError naming the first key of `options` that loss `lossName` does not take (keys set to
+ * undefined count as absent). `common`: the call options (`reduction`, `shape`, …) `k.loss` takes
+ * beside the loss's own; a spec's loss object takes `name` instead.
+ */
+export function checkLossOptionKeys(lossName: LossName, options: object, common: readonly string[], path = `loss ${lossName}`): void {
+  const allowed = [...common, ...LOSSES[lossName].options];
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && !allowed.includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)} for ${path}; it takes ${allowed.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Checks the per-loss options of `lossName` and returns them with defaults: the
+ * one validator behind `k.loss` and spec parsing, so a bad spec fails before any worker starts.
+ */
+export function lossOptionValues(lossName: LossName, options: LossOptions, context: OptionContext) {
+  const { cols, elements, heap, prefix = '' } = context;
+  const def = LOSSES[lossName];
+  const delta = lossName === 'huber' ? positive(options, 'delta', 1, prefix) : 1;
+  const scale = lossName === 'barron' ? positive(options, 'scale', 1, prefix) : 1;
+  let beta = 1;
+  if (lossName === 'smooth_l1') {
+    beta = options.beta ?? 1;
+    if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) {
+      throw new RangeError(`${prefix}beta must be a non-negative finite number, got ${describe(beta)}`);
+    }
+  }
+  let alpha = 1;
+  if (lossName === 'barron') {
+    alpha = options.alpha ?? 1;
+    if (typeof alpha !== 'number' || Number.isNaN(alpha) || alpha === Infinity) {
+      throw new RangeError(`${prefix}alpha must be a number or -Infinity, got ${describe(alpha)}`);
+    }
+  }
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) {
+    throw new RangeError(`${prefix}ignoreIndex must be a 32-bit integer, got ${describe(ignoreIndex)}`);
+  }
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new RangeError(`${prefix}labelSmoothing must be in [0, 1], got ${describe(labelSmoothing)}`);
+  }
+  const weight = options.weight === undefined ? undefined : weightArray(options.weight, `${prefix}weight`, heap);
+  const posWeight = options.posWeight === undefined ? undefined : weightArray(options.posWeight, `${prefix}posWeight`, heap);
+  if (weight && def.rows && weight.length !== cols) {
+    throw new RangeError(`${prefix}weight length must equal the number of classes ${cols}, got ${weight.length}`);
+  }
+  if (weight && !def.rows && weight.length !== cols && weight.length !== elements) {
+    throw new RangeError(elements === undefined
+      ? `${prefix}weight length must equal the number of outputs ${cols}, got ${weight.length}`
+      : `${prefix}weight length must equal input length ${elements} or the number of columns ${cols}, got ${weight.length}`);
+  }
+  if (posWeight && posWeight.length !== cols) {
+    throw new RangeError(`${prefix}posWeight length must equal the number of columns ${cols}, got ${posWeight.length}`);
+  }
+  return { delta, scale, beta, alpha, ignoreIndex, labelSmoothing, weight, posWeight };
 }
 
 /** Computes loss `name` of `input` against `target` with the kernels of one instance. */
@@ -225,14 +299,7 @@ export function computeLossParts(
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if ((options as Record<string, unknown>)[key] === undefined) continue;
-    if (!(COMMON_OPTIONS as readonly string[]).includes(key) && !def.options.includes(key)) {
-      throw new TypeError(
-        `unknown option ${JSON.stringify(key)} for loss ${lossName}; it takes ${[...COMMON_OPTIONS, ...def.options].join(', ')}`,
-      );
-    }
-  }
+  checkLossOptionKeys(lossName, options, COMMON_OPTIONS);
 
   const reduction = options.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
@@ -298,43 +365,11 @@ export function computeLossParts(
   }
 
   // Per-loss options, all checked before anything is staged.
-  const delta = lossName === 'huber' ? positive(options, 'delta', 1) : 1;
-  const scale = lossName === 'barron' ? positive(options, 'scale', 1) : 1;
-  let beta = 1;
-  if (lossName === 'smooth_l1') {
-    beta = options.beta ?? 1;
-    if (typeof beta !== 'number' || !(beta >= 0) || !Number.isFinite(beta)) {
-      throw new RangeError(`beta must be a non-negative finite number, got ${describe(beta)}`);
-    }
-  }
-  let alpha = 1;
-  if (lossName === 'barron') {
-    alpha = options.alpha ?? 1;
-    if (typeof alpha !== 'number' || Number.isNaN(alpha) || alpha === Infinity) {
-      throw new RangeError(`alpha must be a number or -Infinity, got ${describe(alpha)}`);
-    }
-  }
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignoreIndex) || Math.abs(ignoreIndex) > 2 ** 31 - 1) {
-    throw new RangeError(`ignoreIndex must be a 32-bit integer, got ${describe(ignoreIndex)}`);
-  }
+  const { delta, scale, beta, alpha, ignoreIndex, labelSmoothing, weight, posWeight } = lossOptionValues(
+    lossName, options, { cols, elements: n, heap },
+  );
   if (options.ignoreIndex !== undefined && lossName === 'softmax_cross_entropy' && !indexTarget) {
     throw new TypeError('ignoreIndex applies to class-index targets only; the target holds probabilities');
-  }
-  const labelSmoothing = options.labelSmoothing ?? 0;
-  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-    throw new RangeError(`labelSmoothing must be in [0, 1], got ${describe(labelSmoothing)}`);
-  }
-  const weight = options.weight === undefined ? undefined : weightArray(options.weight, 'weight', heap);
-  const posWeight = options.posWeight === undefined ? undefined : weightArray(options.posWeight, 'posWeight', heap);
-  if (weight && def.rows && weight.length !== cols) {
-    throw new RangeError(`weight length must equal the number of classes ${cols}, got ${weight.length}`);
-  }
-  if (weight && !def.rows && weight.length !== n && weight.length !== cols) {
-    throw new RangeError(`weight length must equal input length ${n} or the number of columns ${cols}, got ${weight.length}`);
-  }
-  if (posWeight && posWeight.length !== cols) {
-    throw new RangeError(`posWeight length must equal the number of columns ${cols}, got ${posWeight.length}`);
   }
 
   // Class indices: every target in [0, C) or ignoreIndex; the 'mean' divisor is Σ w[t] over kept rows.

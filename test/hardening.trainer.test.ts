@@ -99,18 +99,27 @@ describe('random invalid trainer specs', () => {
     expect(outcomes.built).toBeGreaterThan(10);
   });
 
-  it('bad loss options fail at creation, naming the loss, not at the first batch', async () => {
+  it('bad loss options fail in the caller\'s thread, naming loss.<option>, before any WASM instance or worker', async () => {
+    // regression: loss options were checked by running the kernel on a row of zeros inside the trainer
     const cases: [unknown, RegExp][] = [
-      [{ name: 'huber', delta: -1 }, /loss huber: delta must be a positive finite number, got -1/],
-      [{ name: 'mse', delta: 1 }, /loss mse: unknown option "delta" for loss mse/],
-      [{ name: 'softmax_cross_entropy', weight: [1, 2, 3] }, /loss softmax_cross_entropy: weight length must equal the number of classes 2, got 3/],
-      [{ name: 'softmax_cross_entropy', labelSmoothing: 2 }, /labelSmoothing must be in \[0, 1\], got 2/],
-      [{ name: 'nll', ignoreIndex: 0.5 }, /ignoreIndex must be a 32-bit integer, got 0.5/],
+      [{ name: 'huber', delta: -1 }, /^loss\.delta must be a positive finite number, got -1$/],
+      [{ name: 'mse', delta: -1 }, /^unknown option "delta" for loss; it takes name$/],
+      [{ name: 'softmax_cross_entropy', weight: [1, 2, 3] }, /^loss\.weight length must equal the number of classes 2, got 3$/],
+      [{ name: 'softmax_cross_entropy', labelSmoothing: 2 }, /^loss\.labelSmoothing must be in \[0, 1\], got 2$/],
+      [{ name: 'nll', ignoreIndex: 0.5 }, /^loss\.ignoreIndex must be a 32-bit integer, got 0.5$/],
+      [{ name: 'bce_with_logits', posWeight: [1] }, /^loss\.posWeight length must equal the number of columns 2, got 1$/],
+      [{ name: 'binary_cross_entropy', weight: [1, 2, 3] }, /^loss\.weight length must equal the number of outputs 2, got 3$/],
+      [{ name: 'barron', alpha: Infinity }, /^loss\.alpha must be a number or -Infinity, got Infinity$/],
+      [{ name: 'smooth_l1', beta: -0.5 }, /^loss\.beta must be a non-negative finite number, got -0.5$/],
     ];
-    for (const [loss, message] of cases) {
-      await expect(createTrainer({ ...spec, loss } as TrainerSpec, { worker: false })).rejects.toThrow(message);
-      await expect(createTrainer({ ...spec, loss } as TrainerSpec)).rejects.toThrow(message); // in a worker too
-    }
+    const memories = await withInstanceMemories(async (made) => {
+      for (const [loss, message] of cases) {
+        await expect(createTrainer({ ...spec, loss } as TrainerSpec, { worker: false })).rejects.toThrow(message);
+        await expect(createTrainer({ ...spec, loss } as TrainerSpec)).rejects.toThrow(message); // a worker trainer too
+      }
+      return made;
+    });
+    expect(memories).toEqual([]);
   });
 
   it('a network whose parameters cannot fit one WASM block is refused before any instance is made', async () => {

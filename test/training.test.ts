@@ -369,7 +369,11 @@ describe('bad specs and data', () => {
     ['no layers', { ...good, layers: [] }, /layers must be a non-empty array/],
     ['unknown activation', { ...good, layers: [{ units: 4, activation: 'swish' }] }, /layers\[0\]\.activation must be one of .*got "swish"/],
     ['unknown optimizer', { ...good, optimizer: { name: 'adamm' } }, /optimizer\.name must be one of .*got "adamm"/],
-    ['unknown loss', { ...good, loss: 'crossentropy' }, /loss must be one of .*got "crossentropy"/],
+    ['unknown loss', { ...good, loss: 'crossentropy' }, /loss must be a loss name \(mse, .*\) or \{ name, \.\.\.options \}; got "crossentropy"/],
+    ['missing loss', { ...good, loss: undefined }, /loss is required: a loss name \(mse, .*\) or \{ name, \.\.\.options \}/],
+    ['loss as a number', { ...good, loss: 3 }, /loss must be a loss name \(mse, .*\) or \{ name, \.\.\.options \}, got 3/],
+    ['unknown optimizer name', { ...good, optimizer: 'adamm' }, /optimizer\.name must be one of .*got "adamm"/],
+    ['optimizer as a number', { ...good, optimizer: 0.1 }, /optimizer must be an optimizer name \(sgd, .*\) or \{ name, learningRate\?, \.\.\.options \}, got 0.1/],
     ['unknown spec key', { ...good, layer: [] }, /unknown option "layer" in spec/],
     ['seed out of range', { ...good, seed: 2 ** 32 }, /seed must be an integer in \[0, 4294967296\), got 4294967296/],
     ['nesterov without momentum', { ...good, optimizer: { name: 'sgd', nesterov: true } }, /optimizer\.nesterov needs momentum > 0 and dampening = 0 .*got momentum 0/],
@@ -378,6 +382,23 @@ describe('bad specs and data', () => {
   ];
   it.each(bad)('%s → a clear error before anything starts', async (_name, spec, message) => {
     await expect(createTrainer(spec as TrainerSpec, { worker: false })).rejects.toThrow(message);
+  });
+
+  it('optimizer may be a name (its defaults) or absent (Adam with its defaults, as Keras)', async () => {
+    const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    const y = Int32Array.from({ length: 10 }, (_, i) => i % 3);
+    const weightsAfter = async (optimizer: unknown) => {
+      const t = await createTrainer({ ...good, optimizer } as TrainerSpec, { worker: false });
+      await t.fit(x, y, { epochs: 2, batchSize: 4 });
+      const w = t.getWeights();
+      await t.dispose();
+      return w;
+    };
+    expect(await weightsAfter('sgd')).toEqual(await weightsAfter({ name: 'sgd', learningRate: 1e-3 }));
+    const adam = await weightsAfter({ name: 'adam', learningRate: 1e-3 });
+    expect(await weightsAfter('adam')).toEqual(adam);
+    expect(await weightsAfter(undefined)).toEqual(adam);
+    expect(await weightsAfter({ name: 'adam' })).toEqual(adam);
   });
 
   it('bad data and options are refused and leave the trainer unchanged', async () => {

@@ -1,8 +1,8 @@
 // The trainer spec: plain data (it crosses postMessage), validated in one place with errors that
 // name the path, e.g. `layers[1].units must be a positive integer, got -3`.
 
-import { LOSS_NAMES, type LossName, type LossOptions } from '../losses.js';
-import { DEFAULT_LEARNING_RATE, type OptimizerName, optimizerFromSpec } from '../optim/optimizers.js';
+import { checkLossOptionKeys, LOSS_NAMES, lossOptionValues, type LossName, type LossOptions } from '../losses.js';
+import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES, type OptimizerName, optimizerFromSpec } from '../optim/optimizers.js';
 import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
@@ -41,7 +41,8 @@ export interface TrainerSpec {
   inputSize: number;
   layers: LayerSpec[];
   loss: LossName | ({ name: LossName } & Record<string, unknown>);
-  optimizer: OptimizerSpec;
+  /** An optimizer name (its defaults) or `{ name, learningRate?, ...options }`; default Adam with its defaults. */
+  optimizer?: OptimizerName | OptimizerSpec;
   seed?: number;
   /** Standardise features with the mean and std of the first fit's training data. */
   normalize?: boolean;
@@ -85,7 +86,6 @@ export interface Model {
 
 const SPEC_KEYS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
 const DENSE_KEYS = ['type', 'units', 'activation', 'l1', 'l2', 'useBias', 'init'];
-const LOSS_OPTION_KEYS = ['delta', 'beta', 'alpha', 'scale', 'weight', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
 
 /** Validates `spec` completely (before any memory is touched) and returns the model description. */
 export function modelFromSpec(spec: unknown): Model {
@@ -137,24 +137,8 @@ export function modelFromSpec(spec: unknown): Model {
     throw new RangeError(`layers need ${parameters} parameters; one WASM block holds at most ${MAX_BLOCK_BYTES / 4} (1 GiB)`);
   }
 
-  let lossName: unknown;
-  const lossOptions: LossOptions = {};
-  if (typeof s.loss === 'string') {
-    lossName = s.loss;
-  } else {
-    const l = plainObject('loss', s.loss);
-    lossName = l.name;
-    knownKeys('loss', l, ['name', ...LOSS_OPTION_KEYS]);
-    for (const key of LOSS_OPTION_KEYS) if (l[key] !== undefined) (lossOptions as Record<string, unknown>)[key] = l[key];
-  }
-  if (typeof lossName !== 'string' || !(LOSS_NAMES as readonly string[]).includes(lossName)) {
-    throw new RangeError(`loss must be one of ${LOSS_NAMES.join(', ')} (or { name, ...options }); got ${describe(lossName)}`);
-  }
-
-  const o = plainObject('optimizer', s.optimizer);
-  const optimizer = optimizerFromSpec(o);
-  const learningRate = (o.learningRate ?? DEFAULT_LEARNING_RATE[o.name as OptimizerName]) as LearningRateSpec;
-  scheduleFromSpec(learningRate, 'optimizer.learningRate');
+  const { lossName, lossOptions } = lossFromSpec(s.loss, width);
+  const { optimizer, learningRate } = optimizerOf(s.optimizer);
 
   const seed = numberOption('seed', s.seed, 0, { min: 0, max: 2 ** 32, maxExclusive: true, integer: true });
   const normalize = booleanOption('normalize', s.normalize, false);
@@ -162,6 +146,37 @@ export function modelFromSpec(spec: unknown): Model {
     spec: s as unknown as TrainerSpec, inputSize, outputs: width, layers, lossName: lossName as LossName, lossOptions,
     optimizer, learningRate, seed, normalize,
   };
+}
+
+/** The spec's loss: a name, or `{ name, ...options }` with every option checked against `outputs` columns. */
+function lossFromSpec(spec: unknown, outputs: number): { lossName: LossName; lossOptions: LossOptions } {
+  const forms = `a loss name (${LOSS_NAMES.join(', ')}) or { name, ...options }`;
+  if (spec === undefined) throw new TypeError(`loss is required: ${forms}`);
+  if (typeof spec !== 'string' && (spec === null || typeof spec !== 'object' || Array.isArray(spec))) {
+    throw new TypeError(`loss must be ${forms}, got ${describe(spec)}`);
+  }
+  const l: Record<string, unknown> = typeof spec === 'string' ? { name: spec } : (spec as Record<string, unknown>);
+  if (typeof l.name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(l.name)) {
+    throw new RangeError(`loss must be ${forms}; got ${typeof spec === 'string' ? describe(spec) : `name ${describe(l.name)}`}`);
+  }
+  const lossName = l.name as LossName;
+  checkLossOptionKeys(lossName, l, ['name'], 'loss');
+  const lossOptions: LossOptions = {};
+  for (const [key, value] of Object.entries(l)) if (key !== 'name' && value !== undefined) (lossOptions as Record<string, unknown>)[key] = value;
+  lossOptionValues(lossName, lossOptions, { cols: outputs, prefix: 'loss.' });
+  return { lossName, lossOptions };
+}
+
+/** The spec's optimizer: a name (its defaults), `{ name, ...options }`, or absent (Adam with its defaults, as Keras' compile). */
+function optimizerOf(spec: unknown): { optimizer: Transform; learningRate: LearningRateSpec } {
+  if (spec !== undefined && typeof spec !== 'string' && (spec === null || typeof spec !== 'object' || Array.isArray(spec))) {
+    throw new TypeError(`optimizer must be an optimizer name (${OPTIMIZER_NAMES.join(', ')}) or { name, learningRate?, ...options }, got ${describe(spec)}`);
+  }
+  const o = spec === undefined ? { name: 'adam' } : typeof spec === 'string' ? { name: spec } : (spec as Record<string, unknown>);
+  const optimizer = optimizerFromSpec(o);
+  const learningRate = (o.learningRate ?? DEFAULT_LEARNING_RATE[o.name as OptimizerName]) as LearningRateSpec;
+  scheduleFromSpec(learningRate, 'optimizer.learningRate');
+  return { optimizer, learningRate };
 }
 
 /** A fresh schedule for the model's learning rate. */

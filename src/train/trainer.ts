@@ -175,7 +175,6 @@ export class Trainer {
     const workers = numberOption('workers', options.workers, 1, { min: 1, integer: true });
     const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
     const heap = new Heap(kernels.raw);
-    checkLossSpec(model, heap);
     const trainer = new Trainer(model, heap, kernels.simd);
     if (workers > 1) {
       if (!options.startPool) {
@@ -976,17 +975,6 @@ export class Trainer {
 function lengthOf(value: unknown): number {
   const length = (ArrayBuffer.isView(value) || Array.isArray(value)) ? (value as { length?: unknown }).length : 0;
   return typeof length === 'number' ? length : 0;
-}
-
-/** Runs the spec's loss once on a row of zeros, so that bad loss options fail at creation, not at the first batch. */
-function checkLossSpec(model: Model, heap: Heap): void {
-  const target = INDEX_LOSSES.includes(model.lossName) ? new Int32Array(1) : new Float32Array(model.outputs);
-  try {
-    computeLossParts(heap, model.lossName, new Float32Array(model.outputs), target, { ...model.lossOptions, shape: [1, model.outputs], grad: false });
-  } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    throw new (error instanceof TypeError ? TypeError : RangeError)(`loss ${model.lossName}: ${error.message}`);
-  }
 }
 
 /** Per-feature mean and standard deviation (1 where a feature is constant) of the first `rows` rows. */
