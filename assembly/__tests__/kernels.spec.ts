@@ -1,7 +1,6 @@
-// Kernel specs, run once per build (SIMD and scalar): the f32x4 math against f64 Math with the error
-// bounds documented in math.ts, and loss kernels at lengths around the lane width against plain f64
+// Kernel specs, run once per build (SIMD and scalar): the scalar math helpers, and loss kernels at lengths around the lane width against plain f64
 // formulas, with `grad` and `items` pointers honoured (nothing written when 0).
-import { exp_f32x4, expm1_f32x4, log1p_f32x4, log_f32x4, tanhf, logCosh } from '../math';
+import { tanhf, logCosh } from '../math';
 import { mse_f32, mae_f32, huber_f32, log_cosh_f32 } from '../losses/regression';
 import { poisson_f32, hinge_f32 } from '../losses/classification';
 
@@ -12,14 +11,6 @@ const SENTINEL: f32 = 12345.0;
 function ulps(got: f32, want: f64): f64 {
   if (want == 0) return Math.abs(<f64>got) * 8388608.0;
   return Math.abs((<f64>got - want) / want) * 8388608.0;
-}
-
-function splat4(x: f32): v128 {
-  return f32x4.splat(x);
-}
-
-function lane0(v: v128): f32 {
-  return f32x4.extract_lane(v, 0);
 }
 
 let seed: u32 = 12345;
@@ -34,67 +25,7 @@ function fill(ptr: usize, n: i32, scale: f64, offset: f64): void {
   for (let i = 0; i < n; i++) store<f32>(ptr + (<usize>i << 2), <f32>(random() * scale + offset));
 }
 
-describe('f32x4 math (SIMD build)', () => {
-  it('exp within 2 ulp on [-87, 88]', () => {
-    if (!ASC_FEATURE_SIMD) return;
-    let worst: f64 = 0;
-    for (let i = 0; i <= 20000; i++) {
-      const x = <f32>(-87.0 + 175.0 * (<f64>i / 20000.0));
-      worst = Math.max(worst, ulps(lane0(exp_f32x4(splat4(x))), Math.exp(<f64>x)));
-    }
-    expect(worst).toBeLessThanOrEqual(2.0);
-  });
-
-  it('log within 2 ulp on [1e-38, 3e38]', () => {
-    if (!ASC_FEATURE_SIMD) return;
-    let worst: f64 = 0;
-    for (let i = 0; i <= 20000; i++) {
-      const x = <f32>Math.pow(10.0, -38.0 + 76.4 * (<f64>i / 20000.0));
-      const want = Math.log(<f64>x);
-      // absolute error near log(1) = 0, relative elsewhere
-      const err = Math.abs(want) < 1 ? Math.abs(<f64>lane0(log_f32x4(splat4(x))) - want) * 8388608.0 : ulps(lane0(log_f32x4(splat4(x))), want);
-      worst = Math.max(worst, err);
-    }
-    expect(worst).toBeLessThanOrEqual(2.0);
-  });
-
-  it('log1p within 3 ulp on (-1, 1e30]', () => {
-    if (!ASC_FEATURE_SIMD) return;
-    let worst: f64 = 0;
-    for (let i = 1; i <= 20000; i++) {
-      const t = <f64>i / 20000.0;
-      const x = <f32>(t < 0.5 ? -1.0 + 2.0 * t * 0.999 : Math.pow(10.0, -8.0 + 76.0 * (t - 0.5)));
-      const want = Math.log1p(<f64>x);
-      worst = Math.max(worst, ulps(lane0(log1p_f32x4(splat4(x))), want));
-    }
-    expect(worst).toBeLessThanOrEqual(3.0);
-  });
-
-  it('expm1 within 3 ulp of |expm1 x| on [-87, 88]', () => {
-    if (!ASC_FEATURE_SIMD) return;
-    let worst: f64 = 0;
-    for (let i = 0; i <= 20000; i++) {
-      const x = <f32>(-87.0 + 175.0 * (<f64>i / 20000.0));
-      if (x == 0) continue;
-      worst = Math.max(worst, ulps(lane0(expm1_f32x4(splat4(x))), Math.expm1(<f64>x)));
-    }
-    expect(worst).toBeLessThanOrEqual(3.0);
-  });
-
-  it('special values follow IEEE', () => {
-    if (!ASC_FEATURE_SIMD) return;
-    expect(lane0(exp_f32x4(splat4(-Infinity)))).toBe(0);
-    expect(lane0(exp_f32x4(splat4(Infinity)))).toBe(Infinity);
-    expect(isNaN(lane0(exp_f32x4(splat4(NaN))))).toBe(true);
-    expect(lane0(log_f32x4(splat4(0)))).toBe(-Infinity);
-    expect(isNaN(lane0(log_f32x4(splat4(-1))))).toBe(true);
-    expect(lane0(log_f32x4(splat4(Infinity)))).toBe(Infinity);
-    // a subnormal: log(1e-40)
-    expect(ulps(lane0(log_f32x4(splat4(<f32>1e-40))), Math.log(<f64>(<f32>1e-40)))).toBeLessThanOrEqual(2.0);
-    expect(lane0(log1p_f32x4(splat4(-1)))).toBe(-Infinity);
-    expect(lane0(log1p_f32x4(splat4(Infinity)))).toBe(Infinity);
-  });
-
+describe('scalar math helpers (both builds)', () => {
   it('scalar helpers: tanhf and logCosh', () => {
     for (let i = 0; i <= 2000; i++) {
       const x = <f32>(-20.0 + 40.0 * (<f64>i / 2000.0));
