@@ -123,8 +123,11 @@ function expectCleanRefusal(outcome: unknown, what: string): void {
   expect((outcome as Error).message, what).not.toMatch(RAW_FAILURE);
 }
 
+// A hostile file may not make any instance grow past what this small model needs (a few MiB).
+const MAX_INSTANCE_BYTES_FOR_A_SMALL_MODEL = 16 * 2 ** 20;
+
 describe('hostile checkpoints', async () => {
-  const t = await createTrainer(spec, { worker: false });
+  const [t, trainerMemory] = await withInstanceMemories(async (made) => [await createTrainer(spec, { worker: false }), made[0]!] as const);
   await t.fit(x, y, { epochs: 2, batchSize: 4 });
   const good = await t.save();
   const cases = hostileCheckpoints(good);
@@ -132,13 +135,16 @@ describe('hostile checkpoints', async () => {
   it.each(cases)('%s: refused by createTrainer(bytes), load, importWeights and loadModel; nothing runs or changes', async (name, bytes) => {
     const before = snapshotPrototypes();
     const weights = t.getWeights();
-    const started = performance.now();
-    const outcomes = await Promise.all([
-      createTrainer(bytes, { worker: false }).then(async (made) => { await made.dispose(); return 'loaded'; }, (e: unknown) => e),
-      t.load(bytes).then(() => 'loaded', (e: unknown) => e),
-      loadModel(bytes).then(async (model) => { await model.dispose(); return 'loaded'; }, (e: unknown) => e),
-    ]);
-    const imported = await t.importWeights(bytes).then(() => 'loaded', (e: unknown) => e);
+    const memoryBefore = trainerMemory.buffer.byteLength;
+    const { outcomes, imported, grown } = await withInstanceMemories(async (made) => {
+      const outcomes = await Promise.all([
+        createTrainer(bytes, { worker: false }).then(async (made) => { await made.dispose(); return 'loaded'; }, (e: unknown) => e),
+        t.load(bytes).then(() => 'loaded', (e: unknown) => e),
+        loadModel(bytes).then(async (model) => { await model.dispose(); return 'loaded'; }, (e: unknown) => e),
+      ]);
+      const imported = await t.importWeights(bytes).then(() => 'loaded', (e: unknown) => e);
+      return { outcomes, imported, grown: made.map((memory) => memory.buffer.byteLength) };
+    });
     // A __proto__ key with a string value in __metadata__ is an ordinary (ignored) key: the file is valid.
     const harmless = name === 'a __metadata__ key __proto__ with a string';
     for (const outcome of outcomes) {
@@ -146,8 +152,10 @@ describe('hostile checkpoints', async () => {
       else expectCleanRefusal(outcome, name);
     }
     if (imported !== 'loaded') expectCleanRefusal(imported, name);
-    // quick (no huge network built before the shapes are checked), nothing ran, nothing polluted
-    expect(performance.now() - started).toBeLessThan(3000);
+    // no huge network built before the shapes are checked (the work, not the time: a wall-clock limit
+    // failed on a busy machine), nothing ran, nothing polluted
+    for (const bytesOfInstance of grown) expect(bytesOfInstance, name).toBeLessThanOrEqual(MAX_INSTANCE_BYTES_FOR_A_SMALL_MODEL);
+    expect(trainerMemory.buffer.byteLength, name).toBeLessThanOrEqual(Math.max(memoryBefore, MAX_INSTANCE_BYTES_FOR_A_SMALL_MODEL));
     expect((globalThis as { descentPwned?: unknown }).descentPwned).toBeUndefined();
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
     expect(snapshotPrototypes()).toEqual(before);
