@@ -100,7 +100,6 @@ describe('data-parallel training (workers: n)', () => {
     try {
       let snapshot: Record<string, Float32Array> | null = null;
       let killed = false;
-      const started = performance.now();
       const error = await t.fit(digits.x, digits.y, {
         epochs: 5,
         batchSize: 32,
@@ -115,7 +114,7 @@ describe('data-parallel training (workers: n)', () => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(/shard worker 1 died/);
-      expect(performance.now() - started).toBeLessThan(10_000);
+      // a hang would end at the test timeout: no wall-clock bound here (a busy machine makes one flaky)
       expect(await t.getWeights()).toEqual(snapshot);
       await expect(t.fit(digits.x, digits.y)).rejects.toThrow(/shard workers failed .* create a new trainer/);
       // predict and save still work on the coordinator

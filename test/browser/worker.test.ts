@@ -121,9 +121,8 @@ describe('module Worker in Chromium', () => {
   });
 
   it('a worker that cannot start rejects the call promptly instead of hanging', async () => {
-    const started = performance.now();
+    // a hang would end at the test timeout: no wall-clock bound here (a busy machine makes one flaky)
     await expect(createTrainer(spec(4, 3), { workerUrl: new URL('/no-such-worker.js', location.href) })).rejects.toThrow(/descent worker/);
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('shares a data set in SharedArrayBuffer memory on a cross-origin isolated page', async () => {
