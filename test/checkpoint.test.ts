@@ -74,6 +74,24 @@ describe.each([true, false])('checkpoints (simd: %s)', (simd) => {
 });
 
 describe('checkpoint format', () => {
+  it('keeps the latest 100 epoch logs, so a file does not grow with training time', async () => {
+    const tiny: TrainerSpec = { inputSize: 4, layers: [{ units: 3 }], loss: 'softmax_cross_entropy', optimizer: 'sgd' };
+    const t = await createTrainer(tiny, { worker: false });
+    await t.fit(train.x.subarray(0, 8), train.y.subarray(0, 2), { epochs: 40 });
+    const early = await t.save();
+    await t.fit(train.x.subarray(0, 8), train.y.subarray(0, 2), { epochs: 300 });
+    const late = await t.save();
+    const epochs = (bytes: Uint8Array) => (JSON.parse((header(bytes).__metadata__ as Record<string, string>).history!) as { epoch: number }[]).map((log) => log.epoch);
+    expect(epochs(early)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(epochs(late)).toEqual(Array.from({ length: 100 }, (_, i) => 241 + i));
+    const resumed = await createTrainer(late, { worker: false });
+    await resumed.fit(train.x.subarray(0, 8), train.y.subarray(0, 2), { epochs: 1 });
+    expect(epochs(await resumed.save()).at(-1)).toBe(341);
+    expect(late.length).toBeLessThan(early.length + 60 * 200); // 60 more logs of under 200 bytes each, at most
+    await t.dispose();
+    await resumed.dispose();
+  });
+
   it('names weights as torch.nn.Linear ([out, in]), optimizer state under optimizer., spec in __metadata__', async () => {
     const t = await createTrainer(spec, { worker: false });
     await t.fit(train.x, train.y, { ...fit, epochs: 1 });

@@ -90,6 +90,9 @@ const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
   'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint',
 ];
+/** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
+export const HISTORY_KEPT = 100;
+
 const INDEX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll'];
 const ARGMAX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll', 'cross_entropy'];
 const BINARY_LOSSES: readonly LossName[] = ['binary_cross_entropy', 'bce_with_logits', 'hinge', 'squared_hinge'];
@@ -141,7 +144,7 @@ export class Trainer {
   #stopRequested = false;
   #disposed = false;
   #normalization: { mean: Float64Array; std: Float64Array } | null = null;
-  /** Every epoch log since the trainer was made (or of the checkpoint it was loaded from). */
+  /** The last HISTORY_KEPT epoch logs (carried by checkpoints, so a file does not grow with training time). */
   #history: EpochLog[] = [];
   readonly #simd: boolean;
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
@@ -484,6 +487,7 @@ export class Trainer {
         log.ms = now() - started;
         history.epochs.push(log);
         this.#history.push(log);
+        if (this.#history.length > HISTORY_KEPT) this.#history.splice(0, this.#history.length - HISTORY_KEPT);
         this.#schedule.observe(log.valLoss ?? log.loss);
         if (o.onEpochEnd) await (o.onEpochEnd as (log: EpochLog) => unknown)(log);
         this.#checkAlive(); // the callback may have disposed the trainer
