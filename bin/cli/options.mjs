@@ -14,6 +14,11 @@ export class UsageError extends Error {
 }
 
 export const DATA_SETS = ['digits', 'iris', 'mnist'];
+export const TASKS = ['classification', 'regression'];
+/** The CLI's Adam learning rate: the library's (torch's) 1e-3 needs far more steps than a short CLI run takes. */
+export const CLI_ADAM_LEARNING_RATE = 1e-2;
+/** Optimizer steps a default run takes at least (epochs: at least 10, more on small data). */
+export const MIN_DEFAULT_STEPS = 300;
 
 const unit = { min: 0, max: 1, maxExclusive: true };
 const nonNegative = { min: 0 };
@@ -23,6 +28,7 @@ const FLAGS = [
   { section: 'Data' },
   { name: 'data', kind: 'string', arg: 'NAME|FILE', default: 'digits', help: `${DATA_SETS.join(', ')} or a CSV file with a header row` },
   { name: 'label', kind: 'string', arg: 'COLUMN', default: 'last column', help: 'the CSV column holding the labels' },
+  { name: 'task', kind: 'choice', choices: TASKS, default: 'from the labels: text or up to 20 distinct integers are classes, fractions are numbers; other integers ask', help: 'what the labels are: classification or regression' },
   { name: 'test-split', kind: 'number', rule: unit, default: 0.2, help: 'fraction held out for the final accuracy' },
   { name: 'validation-split', kind: 'number', rule: unit, default: 0.2, help: 'fraction of the rest for val_loss / val_accuracy' },
   { name: 'no-normalize', kind: 'boolean', help: 'do not standardise features with the training mean and std' },
@@ -34,7 +40,7 @@ const FLAGS = [
   { name: 'loss', kind: 'choice', choices: LOSS_NAMES, default: 'softmax_cross_entropy, or mse for non-integer labels', help: LOSS_NAMES.join(', ') },
   { section: 'Optimizer' },
   { name: 'optimizer', kind: 'choice', choices: OPTIMIZER_NAMES, default: 'adam', help: OPTIMIZER_NAMES.join(', ') },
-  { name: 'lr', kind: 'number', rule: nonNegative, default: 'the optimizer\'s own (adam 1e-3, sgd 1e-3, rmsprop 1e-2, …)', help: 'learning rate (the peak for oneCycle)' },
+  { name: 'lr', kind: 'number', rule: nonNegative, default: `${CLI_ADAM_LEARNING_RATE} for adam; else the optimizer\'s own (sgd 1e-3, rmsprop 1e-2, …)`, help: 'learning rate (the peak for oneCycle)' },
   { name: 'schedule', kind: 'choice', choices: SCHEDULE_NAMES, default: 'constant', help: `${SCHEDULE_NAMES.join(', ')} (below)` },
   { name: 'momentum', kind: 'number', key: 'momentum', default: 0, help: 'sgd, rmsprop' },
   { name: 'nesterov', kind: 'boolean', key: 'nesterov', help: 'Nesterov momentum (sgd, with --momentum)' },
@@ -43,7 +49,7 @@ const FLAGS = [
   { name: 'weight-decay', kind: 'number', key: 'weightDecay', default: '0, adamw 0.01', help: 'every optimizer' },
   { name: 'clip-norm', kind: 'number', key: 'clipGlobalNorm', default: 'none', help: 'clip the gradient to this global norm' },
   { section: 'Training' },
-  { name: 'epochs', kind: 'number', rule: { min: 1, integer: true }, default: 10, help: '' },
+  { name: 'epochs', kind: 'number', rule: { min: 1, integer: true }, default: `10, or more to reach ${MIN_DEFAULT_STEPS} steps on small data`, help: '' },
   { name: 'batch-size', kind: 'number', rule: { min: 1, integer: true }, default: 32, help: '' },
   { name: 'seed', kind: 'number', rule: { min: 0, max: 2 ** 32, maxExclusive: true, integer: true }, default: 0, help: 'drives the split, init, shuffling and dropout' },
   { name: 'save', kind: 'string', arg: 'FILE', default: 'none', help: 'write the trained model as safetensors (also after Ctrl-C)' },
@@ -183,9 +189,15 @@ export function parseCommandLine(args) {
   return { command, help: false, version: false, flags };
 }
 
-/** --lr, or the default learning rate of --optimizer. */
+/** --lr, or the CLI's default learning rate of --optimizer. */
 export function baseLearningRate(flags) {
-  return flags.lr ?? DEFAULT_LEARNING_RATE[flags.optimizer ?? 'adam'];
+  const optimizer = flags.optimizer ?? 'adam';
+  return flags.lr ?? (optimizer === 'adam' ? CLI_ADAM_LEARNING_RATE : DEFAULT_LEARNING_RATE[optimizer]);
+}
+
+/** --epochs, or 10 and more on small data so that a default run takes at least MIN_DEFAULT_STEPS steps. */
+export function epochCount(flags, batchesPerEpoch) {
+  return flags.epochs ?? Math.max(10, Math.ceil(MIN_DEFAULT_STEPS / batchesPerEpoch));
 }
 
 /** The learning rate flags ask for: --lr (or the optimizer's default) shaped by --schedule over `totalSteps` optimizer steps. */

@@ -7,7 +7,7 @@ import { createTrainer } from '../../dist/index.js';
 import { modelFromSpec } from '../../dist/model/spec.js';
 import { writeCheckpoint } from '../../dist/node.js';
 import { heldOutSplit, loadDataSet } from './data.mjs';
-import { baseLearningRate, learningRateSpec, OPTIMIZER_FLAG_OF, UsageError } from './options.mjs';
+import { baseLearningRate, epochCount, learningRateSpec, OPTIMIZER_FLAG_OF, UsageError } from './options.mjs';
 
 // Output activation each loss expects, by the kind of target it takes.
 const CLASS_INDEX_LOSSES = { softmax_cross_entropy: 'linear', nll: 'log_softmax' };
@@ -21,9 +21,18 @@ const EXIT_INTERRUPTED = 130;
 /** Targets for `loss` from the data's labels: y, output units and output activation. Throws UsageError when they do not fit. */
 function targetsFor(loss, data) {
   const needClasses = () => {
-    if (data.classes) return data.classes;
-    const example = data.values.find((v) => !Number.isInteger(v));
-    throw new UsageError(`--loss ${loss} needs class labels (integers or strings), got the non-integer label ${example} in ${data.name}`);
+    if (!data.classes) {
+      const example = data.values.find((v) => !Number.isInteger(v));
+      throw new UsageError(example === undefined
+        ? `--loss ${loss} needs class labels, got --task regression`
+        : `--loss ${loss} needs class labels (integers or strings), got the non-integer label ${example} in ${data.name}`);
+    }
+    const present = new Set(data.classes);
+    if (present.size < 2) {
+      const [only] = present;
+      throw new UsageError(`${data.name} has a single class (${JSON.stringify(data.classNames?.[only] ?? only)}) in its labels: a classifier needs at least 2`);
+    }
+    return data.classes;
   };
   if (loss in CLASS_INDEX_LOSSES) {
     return { y: needClasses(), outputs: data.classCount, activation: CLASS_INDEX_LOSSES[loss] };
@@ -89,20 +98,22 @@ function epochLine(log, epochs) {
 export async function train(flags, version) {
   const out = (line) => process.stdout.write(`${line}\n`);
   const say = flags.quiet ? () => {} : out;
-  const epochs = flags.epochs ?? 10;
   const batchSize = flags['batch-size'] ?? 32;
   const seed = flags.seed ?? 0;
   if (flags.save !== undefined && !(existsSync(dirname(flags.save)) && statSync(dirname(flags.save)).isDirectory())) {
     throw new UsageError(`--save must be a file in an existing directory, got ${JSON.stringify(flags.save)}`);
   }
 
-  const data = await loadDataSet(flags.data ?? 'digits', flags.label);
+  const data = await loadDataSet(flags.data ?? 'digits', flags.label, flags.task);
   const loss = flags.loss ?? (data.classes ? 'softmax_cross_entropy' : 'mse');
   const target = targetsFor(loss, data);
   const validationSplit = flags['validation-split'] ?? 0.2;
   const sizes = splitSizes(data.rows, flags['test-split'] ?? 0.2, validationSplit);
   const { train: trainPart, test } = heldOutSplit(data.x, target.y, data.rows, sizes.test, seed);
   const batches = Math.ceil(sizes.fit / batchSize);
+  const epochs = epochCount(flags, batches);
+  // a long default run prints about 20 epoch lines (and the last), not hundreds
+  const printEvery = flags.epochs === undefined ? Math.max(1, Math.ceil(epochs / 20)) : 1;
   const hidden = flags.layers ?? [64];
   const activation = flags.activation ?? 'relu';
   const l2 = flags.l2 || undefined;
@@ -126,7 +137,7 @@ export async function train(flags, version) {
     say(`classes: ${data.classNames.map((name, i) => `${i} = ${name}`).join(', ')}`);
   }
   say(`network ${[data.cols, ...hidden.map((units) => `${units} ${activation}`), `${target.outputs} ${target.activation}`].join(' → ')} · ` +
-    `${loss} · ${optimizer.name} lr ${baseLearningRate(flags)} ${flags.schedule ?? 'constant'} · ${epochs} epochs × ${batches} batches of ${batchSize}`);
+    `${loss} · ${optimizer.name} lr ${baseLearningRate(flags)} ${flags.schedule ?? 'constant'} · ${epochs} epochs × ${batches} batches of ${batchSize}${printEvery > 1 ? ` (a line every ${printEvery} epochs)` : ''}`);
 
   let interrupted = false;
   let trainer = null;
@@ -166,7 +177,7 @@ export async function train(flags, version) {
       } : undefined,
       onEpochEnd: (log) => {
         stopBar();
-        say(epochLine(log, epochs));
+        if (log.epoch % printEvery === 0 || log.epoch === epochs) say(epochLine(log, epochs));
       },
     });
     stopBar();
