@@ -29,7 +29,7 @@ describe('demo app (production build of the packed package, in Chromium)', () =>
     const packDir = mkdtempSync(join(tmpdir(), 'descent-pack-'));
     // The npm running this (node_modules/.bin/npm is an old npm 6 that as-pect's dependencies bring).
     const npm = process.env.npm_execpath ?? join(dirname(process.execPath), 'npm');
-    execFileSync(process.execPath, [npm, 'pack', '--silent', '--pack-destination', packDir], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [npm, 'pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: root, stdio: 'pipe' });
     const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
     rmSync(installed, { recursive: true, force: true });
     mkdirSync(installed, { recursive: true });
