@@ -20,7 +20,7 @@ export {
 } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES } from './optim/optimizers.js';
-export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
+export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';

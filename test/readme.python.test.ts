@@ -140,10 +140,10 @@ const cases: Case[] = [
   },
   {
     // normalisation statistics from the training rows only (validationSplit)
-    name: 'cross_entropy: tanh, softmax; normalize with validationSplit',
+    name: 'cross_entropy: tanh and softmax as activation layers; normalize with validationSplit',
     spec: {
       inputSize: 3,
-      layers: [{ units: 8, activation: 'tanh' }, { units: 4, activation: 'softmax' }],
+      layers: [{ units: 8 }, { type: 'activation', activation: 'tanh' }, { units: 4 }, { type: 'activation', activation: 'softmax' }],
       loss: 'cross_entropy',
       optimizer: { name: 'rmsprop', learningRate: 0.01 },
       seed: 11,

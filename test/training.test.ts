@@ -3,68 +3,11 @@
 // NaN guard, every optimizer and schedule, and bad specs and data leaving the trainer unchanged.
 import { describe, expect, it } from 'vitest';
 import { type Activation, createTrainer, type LossName, type Trainer, type TrainerSpec } from '../src/index.js';
-import { referenceLoss } from './reference/losses.js';
+import { referenceObjective } from './reference/network.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris, trainTestSplit } from '../data/datasets.mjs';
 
 type Split = { train: { x: Float32Array; y: Int32Array }; test: { x: Float32Array; y: Int32Array } };
-
-// ---- float64 reference network --------------------------------------------------------------
-
-function erf(x: number): number {
-  const a = Math.abs(x);
-  let term = a, sum = a;
-  for (let n = 1; n < 100; n++) {
-    term *= (-a * a) / n;
-    sum += term / (2 * n + 1);
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-}
-
-function activate(name: Activation, row: number[]): number[] {
-  switch (name) {
-    case 'linear': return row;
-    case 'relu': return row.map((v) => Math.max(v, 0));
-    case 'leaky_relu': return row.map((v) => (v > 0 ? v : 0.01 * v));
-    case 'sigmoid': return row.map((v) => 1 / (1 + Math.exp(-v)));
-    case 'tanh': return row.map(Math.tanh);
-    case 'gelu': return row.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2)));
-    case 'softmax':
-    case 'log_softmax': {
-      const mx = Math.max(...row);
-      const lse = mx + Math.log(row.reduce((s, v) => s + Math.exp(v - mx), 0));
-      return row.map((v) => (name === 'softmax' ? Math.exp(v - lse) : v - lse));
-    }
-  }
-}
-
-/** Mean loss + penalties of the spec's network with parameters `w` (by name), in float64. */
-function referenceObjective(spec: TrainerSpec, w: Record<string, number[]>, x: Float32Array, y: Float32Array | Int32Array): number {
-  const rows = x.length / spec.inputSize;
-  let outputs: number[][] = [];
-  let penalty = 0;
-  for (let r = 0; r < rows; r++) {
-    let h = Array.from(x.subarray(r * spec.inputSize, (r + 1) * spec.inputSize));
-    spec.layers.forEach((layer, i) => {
-      if ('type' in layer && layer.type === 'dropout') return;
-      const dense = layer as { units: number; activation?: Activation };
-      const W = w[`${i}.weight`]!;
-      const b = w[`${i}.bias`];
-      const z = Array.from({ length: dense.units }, (_, o) => h.reduce((s, v, j) => s + v * W[o * h.length + j]!, b ? b[o]! : 0));
-      h = activate(dense.activation ?? 'linear', z);
-    });
-    outputs.push(h);
-  }
-  spec.layers.forEach((layer, i) => {
-    const { l1 = 0, l2 = 0 } = layer as { l1?: number; l2?: number };
-    for (const v of w[`${i}.weight`] ?? []) penalty += l1 * Math.abs(v) + l2 * v * v;
-  });
-  const cols = outputs[0]!.length;
-  const name = (typeof spec.loss === 'string' ? spec.loss : spec.loss.name) as LossName;
-  const r = referenceLoss(name, outputs.flat(), y, { rows, cols });
-  outputs = [];
-  return r.items.reduce((a, b) => a + b, 0) / r.divisor + penalty;
-}
 
 /** The gradient the trainer applies: one full-batch SGD step with learning rate 1 moves p by −∇. */
 async function trainerGradient(spec: TrainerSpec, weights: Record<string, Float32Array>, x: Float32Array, y: Float32Array | Int32Array, simd: boolean) {

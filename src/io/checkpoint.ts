@@ -83,9 +83,7 @@ export function checkpointSpec(bytes: unknown): TrainerSpec {
   const file = decodeSafetensors(bytes);
   const spec = readSpec(file);
   for (const layer of modelFromSpec(spec).layers) {
-    if (layer.kind !== 'dense') continue;
-    tensorOf(file, `${layer.index}.weight`, [layer.units, layer.inputs]);
-    if (layer.useBias) tensorOf(file, `${layer.index}.bias`, [layer.units]);
+    for (const tensor of layer.tensors) tensorOf(file, `${layer.index}.${tensor.name}`, tensor.shape);
   }
   return spec;
 }
@@ -102,7 +100,7 @@ function readSpec(file: SafetensorsFile): TrainerSpec {
 }
 
 /** Tensor `name` of `file`, which must exist with `shape`. */
-function tensorOf(file: SafetensorsFile, name: string, shape: number[]): TensorEntry {
+function tensorOf(file: SafetensorsFile, name: string, shape: readonly number[]): TensorEntry {
   const tensor = file.tensors.get(name);
   if (!tensor) throw new RangeError(`checkpoint is missing tensor ${JSON.stringify(name)}`);
   if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {

@@ -7,29 +7,11 @@ import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import { MAX_BLOCK_BYTES } from '../wasm/heap.js';
+import { type Layer, layerFromSpec, type LayerSpec } from './layers/index.js';
 
-export const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'gelu', 'softmax', 'log_softmax'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
-export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal'] as const;
-export type Initializer = (typeof INITIALIZERS)[number];
-
-export interface DenseLayerSpec {
-  type?: 'dense';
-  units: number;
-  activation?: Activation;
-  /** Keras-style penalties on this layer's weights (not biases): l1·Σ|w| + l2·Σw². */
-  l1?: number;
-  l2?: number;
-  useBias?: boolean;
-  init?: Initializer;
-}
-
-export interface DropoutLayerSpec {
-  type: 'dropout';
-  rate: number;
-}
-
-export type LayerSpec = DenseLayerSpec | DropoutLayerSpec;
+export { ACTIVATIONS, type Activation } from './activations.js';
+export { INITIALIZERS, type Initializer } from './layers/index.js';
+export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, Layer, LayerSpec } from './layers/index.js';
 
 export interface OptimizerSpec {
   name: OptimizerName;
@@ -48,28 +30,6 @@ export interface TrainerSpec {
   normalize?: boolean;
 }
 
-export interface DenseLayer {
-  kind: 'dense';
-  /** Index in spec.layers (checkpoint names `{index}.weight`, `{index}.bias`). */
-  index: number;
-  inputs: number;
-  units: number;
-  activation: Activation;
-  l1: number;
-  l2: number;
-  useBias: boolean;
-  init: Initializer;
-}
-
-export interface DropoutLayer {
-  kind: 'dropout';
-  index: number;
-  units: number;
-  rate: number;
-}
-
-export type Layer = DenseLayer | DropoutLayer;
-
 /** A validated spec with defaults filled in, and its optimizer and schedule built. */
 export interface Model {
   spec: TrainerSpec;
@@ -85,7 +45,6 @@ export interface Model {
 }
 
 const SPEC_KEYS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
-const DENSE_KEYS = ['type', 'units', 'activation', 'l1', 'l2', 'useBias', 'init'];
 
 /** Validates `spec` completely (before any memory is touched) and returns the model description. */
 export function modelFromSpec(spec: unknown): Model {
@@ -99,40 +58,15 @@ export function modelFromSpec(spec: unknown): Model {
   let width = inputSize;
   s.layers.forEach((raw, index) => {
     const path = `layers[${index}]`;
-    const l = plainObject(path, raw);
-    if (l.type === 'dropout') {
-      knownKeys(path, l, ['type', 'rate']);
-      const rate = numberOption(`${path}.rate`, l.rate, NaN, { min: 0, max: 1, maxExclusive: true });
-      layers.push({ kind: 'dropout', index, units: width, rate });
-      return;
-    }
-    if (l.type !== undefined && l.type !== 'dense') {
-      throw new RangeError(`${path}.type must be 'dense' or 'dropout', got ${describe(l.type)}`);
-    }
-    knownKeys(path, l, DENSE_KEYS);
-    const units = numberOption(`${path}.units`, l.units, NaN, { min: 1, integer: true });
-    const activation = l.activation ?? 'linear';
-    if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
-      throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
-    }
-    const init = l.init ?? 'glorotUniform';
-    if (typeof init !== 'string' || !(INITIALIZERS as readonly string[]).includes(init)) {
-      throw new RangeError(`${path}.init must be one of ${INITIALIZERS.join(', ')}; got ${describe(init)}`);
-    }
-    layers.push({
-      kind: 'dense', index, inputs: width, units, activation: activation as Activation,
-      l1: numberOption(`${path}.l1`, l.l1, 0, { min: 0 }),
-      l2: numberOption(`${path}.l2`, l.l2, 0, { min: 0 }),
-      useBias: booleanOption(`${path}.useBias`, l.useBias, true),
-      init: init as Initializer,
-    });
-    width = units;
+    const layer = layerFromSpec(plainObject(path, raw), path, index, width);
+    layers.push(layer);
+    width = layer.outputSize;
   });
-  if (!layers.some((layer) => layer.kind === 'dense')) {
-    throw new RangeError('layers must contain at least one dense layer, got only dropout layers');
+  if (!layers.some((layer) => layer.tensors.length > 0)) {
+    throw new RangeError(`layers must contain at least one layer with parameters (dense), got only ${[...new Set(layers.map((l) => l.type))].join(', ')} layers`);
   }
   // All parameters live in one WASM block: refuse a network that cannot, before any memory is touched.
-  const parameters = layers.reduce((n, l) => n + (l.kind === 'dense' ? l.units * (l.inputs + (l.useBias ? 1 : 0)) : 0), 0);
+  const parameters = layers.reduce((n, l) => n + l.tensors.reduce((m, t) => m + t.shape.reduce((a, b) => a * b, 1), 0), 0);
   if (4 * parameters > MAX_BLOCK_BYTES) {
     throw new RangeError(`layers need ${parameters} parameters; one WASM block holds at most ${MAX_BLOCK_BYTES / 4} (1 GiB)`);
   }

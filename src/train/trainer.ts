@@ -274,10 +274,8 @@ export class Trainer {
   summary(): string {
     const lines = ['layer  type          output   activation   params'];
     for (const layer of this.model.layers) {
-      const params = layer.kind === 'dense' ? layer.units * layer.inputs + (layer.useBias ? layer.units : 0) : 0;
-      const kind = layer.kind === 'dense' ? 'dense' : `dropout(${layer.rate})`;
-      const activation = layer.kind === 'dense' ? layer.activation : '';
-      lines.push(`${String(layer.index).padEnd(6)} ${kind.padEnd(13)} ${String(layer.units).padEnd(8)} ${activation.padEnd(12)} ${params}`);
+      const params = layer.tensors.reduce((n, tensor) => n + tensor.shape.reduce((a, b) => a * b, 1), 0);
+      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${String(layer.outputSize).padEnd(8)} ${layer.activation.padEnd(12)} ${params}`);
     }
     lines.push(`total parameters: ${this.#network.size}`);
     return lines.join('\n');

@@ -1,0 +1,78 @@
+// Dense (fully connected) layer, as torch.nn.Linear: y = f(x·Wᵀ + b) with W [out, in].
+// Forward and backward are GEMM kernel calls plus the activation's kernels.
+
+import { describe, booleanOption, knownKeys, numberOption } from '../../validate.js';
+import type { KernelExports } from '../../wasm/exports.js';
+import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
+import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, type TensorSpec } from './layer.js';
+
+export interface DenseLayerSpec {
+  type?: 'dense';
+  units: number;
+  activation?: Activation;
+  /** Keras-style penalties on this layer's weights (not biases): l1·Σ|w| + l2·Σw². */
+  l1?: number;
+  l2?: number;
+  useBias?: boolean;
+  init?: Initializer;
+}
+
+const KEYS = ['type', 'units', 'activation', 'l1', 'l2', 'useBias', 'init'];
+
+export class DenseLayer implements Layer {
+  readonly type = 'dense';
+  readonly tensors: TensorSpec[];
+  readonly buffers: Record<string, number>;
+  readonly label = 'dense';
+
+  constructor(
+    readonly index: number, readonly inputSize: number, readonly outputSize: number, readonly activation: Activation,
+    readonly useBias: boolean, l1: number, l2: number, init: Initializer,
+  ) {
+    const [units, inputs] = [outputSize, inputSize];
+    this.tensors = [{ name: 'weight', shape: [units, inputs], init, fanIn: inputs, fanOut: units, l1, l2 }];
+    if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
+    // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
+    this.buffers = activation === 'linear' ? {} : { z: units };
+  }
+
+  /** Checks a dense layer spec at `path` over `inputSize` inputs. */
+  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputSize: number): DenseLayer {
+    knownKeys(path, spec, KEYS);
+    const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
+    const activation = spec.activation ?? 'linear';
+    if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
+      throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
+    }
+    const init = spec.init ?? 'glorotUniform';
+    if (typeof init !== 'string' || !(INITIALIZERS as readonly string[]).includes(init)) {
+      throw new RangeError(`${path}.init must be one of ${INITIALIZERS.join(', ')}; got ${describe(init)}`);
+    }
+    return new DenseLayer(
+      index, inputSize, units, activation as Activation, booleanOption(`${path}.useBias`, spec.useBias, true),
+      numberOption(`${path}.l1`, spec.l1, 0, { min: 0 }), numberOption(`${path}.l2`, spec.l2, 0, { min: 0 }), init as Initializer,
+    );
+  }
+
+  gemmScratchFloats(k: KernelExports, rows: number): number {
+    const [units, inputs] = [this.outputSize, this.inputSize];
+    return Math.max(k.gemm_scratch_floats(inputs, units), k.gemm_scratch_floats(rows, inputs), k.gemm_scratch_floats(units, inputs));
+  }
+
+  forward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch }: ForwardArgs): void {
+    const z = buffers.z ?? out;
+    const bias = this.useBias ? params[1]! : 0;
+    k.gemm_nt_f32(x, params[0]!, z, rows, this.inputSize, this.outputSize, bias, false, gemmScratch);
+    if (z !== out) activationForward(k, this.activation, z, out, rows, this.outputSize);
+  }
+
+  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads }: BackwardArgs): void {
+    const [units, inputs] = [this.outputSize, this.inputSize];
+    const z = buffers.z ?? out;
+    activationBackward(k, this.activation, dOut, z, out, dOut, rows, units); // dOut becomes dZ
+    // dW[out, in] = dZᵀ · X ; db = Σ_rows dZ ; dX = dZ · W
+    k.gemm_tn_f32(dOut, x, grads[0]!, units, rows, inputs, 0, false, gemmScratch);
+    if (this.useBias) k.column_sums_f32(dOut, rows, units, grads[1]!, false);
+    if (dx) k.gemm_nn_f32(dOut, params[0]!, dx, rows, units, inputs, 0, false, gemmScratch);
+  }
+}

@@ -1,0 +1,76 @@
+// What every layer type provides. A layer declares its parameter tensors (checkpoint names and
+// torch layouts), its output width from its input width, the buffers it keeps between forward
+// and backward, and its forward and backward as kernel calls; Network only composes layers.
+
+import type { KernelExports } from '../../wasm/exports.js';
+
+export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal'] as const;
+export type Initializer = (typeof INITIALIZERS)[number];
+
+/** One parameter tensor of a layer, saved as `{index}.{name}`. */
+export interface TensorSpec {
+  name: string;
+  /** torch's layout, e.g. [out, in] for a dense weight. */
+  shape: readonly number[];
+  /** A seeded Keras initialiser (fan-in and fan-out as given), or zeros. */
+  init: Initializer | 'zeros';
+  fanIn: number;
+  fanOut: number;
+  /** Keras penalties on this tensor: l1·Σ|w| + l2·Σw², added to the loss and the gradient. */
+  l1: number;
+  l2: number;
+}
+
+/** Training mode of a forward pass: dropout masks are keyed by (seed, step, layer, row in the whole batch). */
+export interface TrainingStep {
+  seed: number;
+  step: number;
+  /** Where these rows start in the whole batch (a shard of a data-parallel batch starts later). */
+  firstRow: number;
+}
+
+/** Pointers a layer's forward pass works with (rows × width floats each, row-major). */
+export interface ForwardArgs {
+  x: number;
+  rows: number;
+  out: number;
+  /** The layer's own buffers, by the names it declared in `buffers`. */
+  buffers: Readonly<Record<string, number>>;
+  /** The layer's parameter tensors, in declared order. */
+  params: readonly number[];
+  gemmScratch: number;
+  /** null at inference (predict, evaluate). */
+  training: TrainingStep | null;
+}
+
+/** Forward's pointers plus the gradients: dOut (may be overwritten), dx (0: not needed), grads per tensor. */
+export interface BackwardArgs extends ForwardArgs {
+  dOut: number;
+  dx: number;
+  grads: readonly number[];
+}
+
+export interface Layer {
+  /** The spec's `type` ('dense' when the spec gives none). */
+  readonly type: string;
+  /** Index in spec.layers: checkpoint names are `{index}.{tensor}`. */
+  readonly index: number;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly tensors: readonly TensorSpec[];
+  /** Floats per row of each buffer the layer keeps between forward and backward. */
+  readonly buffers: Readonly<Record<string, number>>;
+  /** For summary(): the layer's kind with its main option, and its activation ('' for none). */
+  readonly label: string;
+  readonly activation: string;
+  /** Scratch floats the layer's GEMM calls need for `rows` rows. */
+  gemmScratchFloats(k: KernelExports, rows: number): number;
+  forward(k: KernelExports, args: ForwardArgs): void;
+  /** Writes the tensors' gradients (overwritten, not accumulated) and dx when asked. */
+  backward(k: KernelExports, args: BackwardArgs): void;
+}
+
+/** Copies `floats` floats inside WASM memory (an identity layer's forward or backward). */
+export function copyFloats(k: KernelExports, from: number, to: number, floats: number): void {
+  new Uint8Array(k.memory.buffer).copyWithin(to, from, from + floats * 4);
+}

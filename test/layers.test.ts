@@ -1,0 +1,107 @@
+// Every layer type, one row each: a small network around the layer is checked on both builds
+// against the float64 reference network (test/reference/network.ts): forward outputs, the whole
+// gradient against central differences, and the checkpoint tensors (names and torch shapes).
+// A new layer type adds its module under src/model/layers/, its reference in LAYER_REFERENCES and
+// a row here.
+import { describe, expect, it } from 'vitest';
+import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
+import { referenceForward, referenceObjective } from './reference/network.js';
+
+interface LayerCase {
+  /** The layers of the network around the layer under test (input 5 features, mse loss). */
+  layers: LayerSpec[];
+  /** Checkpoint tensors the network has, with torch's shapes. */
+  tensors: Record<string, number[]>;
+}
+
+const LAYER_CASES: Record<string, LayerCase> = {
+  'dense (tanh, no bias, l1 + l2)': {
+    layers: [{ units: 4, activation: 'tanh', useBias: false, l1: 0.01, l2: 0.02 }, { units: 3 }],
+    tensors: { '0.weight': [4, 5], '1.weight': [3, 4], '1.bias': [3] },
+  },
+  'dropout (identity at inference; rate 0 in training)': {
+    layers: [{ units: 4, activation: 'gelu' }, { type: 'dropout', rate: 0 }, { units: 3 }],
+    tensors: { '0.weight': [4, 5], '0.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
+  },
+  'activation (sigmoid between two linear layers)': {
+    layers: [{ units: 4 }, { type: 'activation', activation: 'sigmoid' }, { units: 3 }],
+    tensors: { '0.weight': [4, 5], '0.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
+  },
+  'activation (log_softmax as the last layer)': {
+    layers: [{ units: 3, activation: 'relu' }, { units: 3 }, { type: 'activation', activation: 'log_softmax' }],
+    tensors: { '0.weight': [3, 5], '0.bias': [3], '1.weight': [3, 3], '1.bias': [3] },
+  },
+};
+
+const rows = 6;
+const x = Float32Array.from({ length: rows * 5 }, (_, i) => Math.sin(1.3 * i + 0.4));
+const y = Float32Array.from({ length: rows * 3 }, (_, i) => Math.cos(0.7 * i));
+const asNumbers = (weights: Record<string, Float32Array>) => Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
+
+describe.each([true, false])('layer types (simd: %s)', (simd) => {
+  it.each(Object.entries(LAYER_CASES))('%s', async (_name, { layers, tensors }) => {
+    const spec: TrainerSpec = { inputSize: 5, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
+    const t = await createTrainer(spec, { worker: false, simd });
+    const weights = t.getWeights();
+    expect(Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.length]))).toEqual(
+      Object.fromEntries(Object.entries(tensors).map(([k, shape]) => [k, shape.reduce((a, b) => a * b, 1)])),
+    );
+    const saved = await t.save();
+    const header = JSON.parse(new TextDecoder().decode(saved.subarray(8, 8 + Number(new DataView(saved.buffer).getBigUint64(0, true)))));
+    for (const [name, shape] of Object.entries(tensors)) expect(header[name].shape, name).toEqual(shape);
+
+    // forward: predict's raw outputs against the float64 network
+    const w64 = asNumbers(weights);
+    const got = await t.predict(x, { raw: true });
+    referenceForward(spec, w64, x).flat().forEach((want, i) => expect(Math.abs(got[i]! - want), `output ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(want)));
+
+    // backward: one full-batch SGD step with learning rate 1 moves each parameter by −∂loss/∂p
+    await t.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false });
+    const after = t.getWeights();
+    await t.dispose();
+    let worst = 0;
+    let scale = 0;
+    for (const [name, values] of Object.entries(w64)) {
+      values.forEach((v, i) => {
+        const h = 1e-6;
+        values[i] = v + h;
+        const plus = referenceObjective(spec, w64, x, y);
+        values[i] = v - h;
+        const minus = referenceObjective(spec, w64, x, y);
+        values[i] = v;
+        const fd = (plus - minus) / (2 * h);
+        scale = Math.max(scale, Math.abs(fd));
+        worst = Math.max(worst, Math.abs(weights[name]![i]! - after[name]![i]! - fd));
+      });
+    }
+    // float32 forward and backward through three layers: ~1e-4 of the largest component
+    expect(worst).toBeLessThan(2e-4 * scale + 1e-6);
+    expect(scale).toBeGreaterThan(1e-3); // the check saw real gradients
+  });
+});
+
+describe('layer specs', () => {
+  const base: TrainerSpec = { inputSize: 4, layers: [{ units: 2 }], loss: 'mse', optimizer: 'sgd' };
+  it.each([
+    [[{ type: 'conv9d', units: 3 }], /layers\[0\]\.type must be one of 'dense', 'dropout', 'activation'; got "conv9d"/],
+    [[{ type: 'activation' }, { units: 2 }], /layers\[0\]\.activation must be one of linear, relu, .*got undefined/],
+    [[{ type: 'activation', activation: 'swish' }, { units: 2 }], /layers\[0\]\.activation must be one of .*got "swish"/],
+    [[{ type: 'activation', activation: 'relu', units: 3 }, { units: 2 }], /unknown option "units" in layers\[0\]; it takes type, activation/],
+    [[{ type: 'activation', activation: 'relu' }], /layers must contain at least one layer with parameters \(dense\), got only activation layers/],
+  ])('%j is refused naming the layer', async (layers, message) => {
+    await expect(createTrainer({ ...base, layers: layers as LayerSpec[] }, { worker: false })).rejects.toThrow(message);
+  });
+
+  it('summary() lists each layer with its output width, activation and parameter count', async () => {
+    const t = await createTrainer({ ...base, layers: [{ units: 3, activation: 'relu' }, { type: 'dropout', rate: 0.5 }, { units: 2 }, { type: 'activation', activation: 'softmax' }] }, { worker: false });
+    expect(t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean))).toEqual([
+      ['layer', 'type', 'output', 'activation', 'params'],
+      ['0', 'dense', '3', 'relu', '15'],
+      ['1', 'dropout(0.5)', '3', '0'],
+      ['2', 'dense', '2', 'linear', '8'],
+      ['3', 'activation', '2', 'softmax', '0'],
+      ['total', 'parameters:', '23'],
+    ]);
+    await t.dispose();
+  });
+});
