@@ -11,6 +11,7 @@ export {
   softmax_cross_entropy_index_f32,
   softmax_cross_entropy_prob_f32,
   nll_f32,
+  index_weight_sum_i32,
 } from './losses/classification';
 export { stream_read_f32, stream_read3_f32, peak_muladd_f32 } from './bench';
 export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
@@ -23,7 +24,7 @@ export {
   sgd_f32, adam_f32, rmsprop_f32, adagrad_f32, adadelta_f32, adamax_f32, nadam_f32, lion_f32,
   lamb_direction_f32, axpy_f32, sum_squares_f32, clip_value_f32, scale_f32,
 } from './optim';
-export { gather_rows_f32, gather_i32 } from './batch';
+export { gather_rows_f32, gather_i32, standardize_f32 } from './batch';
 export { column_sums_f32, weight_penalty_f32, scale_add_f32 } from './dense';
 export { dropout_forward_f32, dropout_key, multiply_f32 } from './dropout';
 export { count_argmax_matches_i32, count_argmax_matches_f32, count_binary_matches_f32, sum_abs_diff_f32 } from './metrics';

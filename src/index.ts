@@ -9,7 +9,7 @@ export {
   type Reduction,
   type FloatInput,
   type IndexInput,
-} from './losses.js';
+} from './losses/index.js';
 export { createTrainer, type CreateTrainerOptions } from './train/create.js';
 export { WorkerTrainer, type RemoteFitOptions, type WorkerTrainerOptions } from './worker/client.js';
 export { toShared, sharedMemoryAvailable } from './worker/shared-memory.js';

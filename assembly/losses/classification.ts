@@ -607,3 +607,17 @@ export function nll_f32(
   }
   return total;
 }
+
+/**
+ * Σ w[t_r] over the rows whose index target t_r is not ignoreIndex (weights read with stride wStep:
+ * 0 reads w[0] for every class) — the divisor of 'mean' for index targets, in f64 as the host sums.
+ */
+export function index_weight_sum_i32(t: usize, rows: i32, w: usize, wStep: i32, ignoreIndex: i32): f64 {
+  const wStride = <usize>wStep << 2;
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const target = load<i32>(t + (<usize>r << 2));
+    if (target != ignoreIndex) sum += <f64>load<f32>(w + <usize>target * wStride);
+  }
+  return sum;
+}

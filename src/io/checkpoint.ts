@@ -5,7 +5,7 @@
 
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import type { Segment } from '../optim/transform.js';
-import type { EpochLog } from '../train/trainer.js';
+import type { EpochLog } from '../train/types.js';
 import {
   decodeSafetensors, encodeSafetensors, f32Tensor, i64Scalar, type SafetensorsFile, type TensorEntry, tensorToFloat32,
   tensorToInteger,

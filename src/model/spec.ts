@@ -1,7 +1,7 @@
 // The trainer spec: plain data (it crosses postMessage), validated in one place with errors that
 // name the path, e.g. `layers[1].units must be a positive integer, got -3`.
 
-import { checkLossOptionKeys, LOSS_NAMES, lossOptionValues, type LossName, type LossOptions } from '../losses.js';
+import { checkLossOptionKeys, LOSS_NAMES, LOSSES, lossOptionValues, type LossName, type LossOptions, type LossRecord } from '../losses/index.js';
 import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES, type OptimizerName, optimizerFromSpec } from '../optim/optimizers.js';
 import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
@@ -37,6 +37,8 @@ export interface Model {
   outputs: number;
   layers: Layer[];
   lossName: LossName;
+  /** What the library knows about the loss: targets, metric, predict's output. */
+  lossRecord: LossRecord;
   lossOptions: LossOptions;
   optimizer: Transform;
   learningRate: LearningRateSpec;
@@ -77,7 +79,7 @@ export function modelFromSpec(spec: unknown): Model {
   const seed = numberOption('seed', s.seed, 0, { min: 0, max: 2 ** 32, maxExclusive: true, integer: true });
   const normalize = booleanOption('normalize', s.normalize, false);
   return {
-    spec: s as unknown as TrainerSpec, inputSize, outputs: width, layers, lossName: lossName as LossName, lossOptions,
+    spec: s as unknown as TrainerSpec, inputSize, outputs: width, layers, lossName, lossRecord: LOSSES[lossName], lossOptions,
     optimizer, learningRate, seed, normalize,
   };
 }

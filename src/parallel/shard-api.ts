@@ -1,30 +1,62 @@
-// The object a shard worker exposes: a Trainer built from the same spec, used only to compute the
-// gradient of its rows of each batch. `run` blocks this worker in Atomics.wait between steps (it
-// answers no other message until the coordinator sends EXIT at the end of the fit).
+// The object a shard worker exposes: the network of the spec, without optimizer or trainer, used
+// only to compute the gradient of its rows of each batch with the one gradient step every path
+// uses. `run` blocks this worker in Atomics.wait between steps (it answers no other message until
+// the coordinator sends EXIT at the end of the fit).
 
-import { Trainer } from '../train/trainer.js';
-import type { TrainerSpec } from '../model/spec.js';
+import { Network } from '../model/network.js';
+import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
+import { bindLoss, GradientStep, type Staged } from '../train/step.js';
+import { Heap } from '../wasm/heap.js';
+import { loadKernels } from '../wasm/load.js';
 import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STATS, STEP, type ShardBuffers, shardRange } from './protocol.js';
 
+/** One fit's state in a shard worker: its copy of the training set and its gradient step. */
+interface ShardFit {
+  buffers: ShardBuffers;
+  shard: number;
+  shards: number;
+  train: Staged;
+  step: GradientStep;
+}
+
 export function shardApi() {
-  let trainer: Trainer | null = null;
-  let fit: { buffers: ShardBuffers; shard: number; shards: number } | null = null;
+  let network: Network | null = null;
+  let fit: ShardFit | null = null;
+  const endFit = () => {
+    if (!fit) return;
+    fit.step.loss.free();
+    fit.step.free();
+    fit.train.x.free();
+    fit.train.y.free();
+    fit = null;
+  };
   return {
     async init(spec: TrainerSpec, options: { simd?: boolean }): Promise<void> {
-      trainer = await Trainer.create(spec, options);
+      const model = modelFromSpec(spec);
+      const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+      network = new Network(new Heap(kernels.raw), model);
     },
-    /** Copies this fit's training set into the worker's WASM memory. */
+    /** Copies this fit's training set (already normalised) into the worker's WASM memory. */
     begin(buffers: ShardBuffers, shard: number, shards: number): void {
-      if (!trainer) throw new Error('shard worker is not initialised');
-      const x = new Float32Array(buffers.x);
-      const y = buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y);
-      trainer._shardBegin(x, y, buffers.rows, buffers.batchSize, buffers.classWeight);
-      fit = { buffers, shard, shards };
+      if (!network) throw new Error('shard worker is not initialised');
+      endFit();
+      const heap = network.heap;
+      const x = heap.copyIn(new Float32Array(buffers.x), 'f32', 'shard');
+      let y;
+      try {
+        y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y), buffers.yType, 'shard');
+      } catch (error) {
+        x.free();
+        throw error;
+      }
+      const train = { rows: buffers.rows, x, y };
+      const loss = bindLoss(heap, network.model, buffers.yType === 'i32', buffers.batchSize, buffers.classWeight);
+      fit = { buffers, shard, shards, train, step: new GradientStep(network, loss, buffers.batchSize) };
     },
     /** Serves steps until EXIT; `seen` is the generation the coordinator had when it started this. */
     run(seen: number): void {
-      if (!trainer || !fit) throw new Error('shard worker has no fit to serve');
-      const { buffers, shard, shards } = fit;
+      if (!network || !fit) throw new Error('shard worker has no fit to serve');
+      const { buffers, shard, shards, train, step } = fit;
       const control = new Int32Array(buffers.control, 0, CONTROL_SLOTS);
       const params = new Float32Array(buffers.params);
       const size = params.length;
@@ -42,9 +74,18 @@ export function shardApi() {
           if (command !== COMPUTE) continue;
           try {
             const [start, end] = shardRange(shard, shards, control[ROWS]!);
-            const result = trainer._shardGradient(params, indices.subarray(start, end), start, control[STEP]!);
-            grads.set(result.grads);
-            stats.set([result.total, result.divisor, result.correct, result.counted, result.absSum]);
+            stats.fill(0);
+            if (end > start) {
+              (network.params.array as Float32Array).set(params);
+              (step.indices.array as Int32Array).set(indices.subarray(start, end));
+              const s = step.compute(train, end - start, control[STEP]!, start);
+              grads.set(network.grads.array as Float32Array);
+              stats[0] = s.total;
+              stats[1] = s.divisor;
+              stats[2] = s.correct;
+              stats[3] = s.counted;
+              stats[4] = s.absSum;
+            }
           } catch {
             Atomics.store(control, FAILED, shard);
           }
@@ -52,13 +93,13 @@ export function shardApi() {
           Atomics.notify(control, DONE);
         }
       } finally {
-        trainer._shardEnd();
-        fit = null;
+        endFit();
       }
     },
     async dispose(): Promise<void> {
-      await trainer?.dispose();
-      trainer = null;
+      endFit();
+      network?.free();
+      network = null;
     },
   };
 }

@@ -2,7 +2,7 @@
 // The same for the in-thread Trainer and the worker wrapper: it wraps their fit() and its callbacks.
 // Leaving the loop early (break, return, throw) stops training after the current batch.
 
-import type { BatchLog, EpochLog, FitOptions, History } from './trainer.js';
+import type { BatchLog, EpochLog, FitOptions, History } from './types.js';
 import { describe, plainObject } from '../validate.js';
 
 export type FitEvent = ({ type: 'batch' } & BatchLog) | ({ type: 'epoch' } & EpochLog);

@@ -1,117 +1,31 @@
 // The training loop. Runs in whatever thread it is constructed in: the data set is copied into
 // WASM memory once per fit, batches are gathered there by index, and every step (forward, loss,
-// backward, optimizer update) is a sequence of kernel calls. The loop yields to the event loop
-// about every 16 ms so that stop(), predict() and callbacks get their turn.
+// backward, optimizer update) is a sequence of kernel calls (train/step.ts). The loop yields to the
+// event loop about every 16 ms so that stop(), predict() and callbacks get their turn.
 
-import { computeLossParts, type LossName } from '../losses.js';
+import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../model/spec.js';
 import type { TransformState } from '../optim/transform.js';
+import { DataParallelStep, type ParallelTime } from '../parallel/coordinator.js';
+import type { ShardPool } from '../parallel/pool.js';
 import type { Schedule } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
-import { Heap, MAX_BLOCK_BYTES, MAX_MEMORY_BYTES, WasmArray } from '../wasm/heap.js';
-import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
+import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
+import { sharedMemoryAvailable } from '../worker/shared-memory.js';
+import { checkData, checkFeatures, checkRoom, type FeatureStats, featureStats, freeStaged, lengthOf, stage, writeFeatures } from './data.js';
+import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
-import type { ShardPool } from '../parallel/pool.js';
-import { CONTROL_SLOTS, STATS, type ShardBuffers, shardRange, statsOf } from '../parallel/protocol.js';
-import { sharedMemoryAvailable, toShared } from '../worker/shared-memory.js';
+import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
+import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History } from './types.js';
 
-export interface EpochLog {
-  /** Global epoch number, counted from 1 across fit calls. */
-  epoch: number;
-  loss: number;
-  valLoss?: number;
-  accuracy?: number;
-  valAccuracy?: number;
-  mae?: number;
-  valMae?: number;
-  /** Learning rate of the epoch's last step. */
-  lr: number;
-  ms: number;
-}
+export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, FitOptions, History, Monitor, StopReason } from './types.js';
 
-export interface BatchLog {
-  epoch: number;
-  batch: number;
-  loss: number;
-}
-
-export type StopReason = 'completed' | 'early_stopping' | 'stopped' | 'nan';
-
-export interface History {
-  epochs: EpochLog[];
-  stopReason: StopReason;
-}
-
-export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
-
-export interface EarlyStoppingOptions {
-  monitor?: Monitor;
-  patience?: number;
-  minDelta?: number;
-  restoreBestWeights?: boolean;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  batchSize?: number;
-  shuffle?: boolean;
-  validationSplit?: number;
-  validationData?: [Float32Array | readonly number[], Int32Array | Float32Array | readonly number[]];
-  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
-  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
-  /** Minimum milliseconds between two onBatchEnd calls (default 50). */
-  batchCallbackInterval?: number;
-  earlyStopping?: EarlyStoppingOptions;
-  /** Weight per class index (class-index losses only), as the loss's `weight`. */
-  classWeight?: Record<number, number> | readonly number[];
-  signal?: AbortSignal;
-  /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
-  checkpoint?: CheckpointOptions;
-}
-
-export interface CheckpointOptions {
-  every: 'epoch' | 'best';
-  /** For 'best': the metric to watch (default as earlyStopping: 'valLoss' with validation data, else 'loss'). */
-  monitor?: Monitor;
-  /** Receives each checkpoint (safetensors bytes, as save()) and the epoch's log. */
-  onSave: (bytes: Uint8Array, log: EpochLog) => void | Promise<void>;
-}
-
-export interface EvaluateResult {
-  loss: number;
-  accuracy?: number;
-  mae?: number;
-}
-
-const FIT_KEYS = [
-  'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint',
-];
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
-
-const INDEX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll'];
-const ARGMAX_LOSSES: readonly LossName[] = ['softmax_cross_entropy', 'nll', 'cross_entropy'];
-const BINARY_LOSSES: readonly LossName[] = ['binary_cross_entropy', 'bce_with_logits', 'hinge', 'squared_hinge'];
 const YIELD_EVERY_MS = 16;
-
-/** Checked fit/evaluate data, still in the caller's arrays (y converted to typed). */
-interface CheckedData {
-  rows: number;
-  x: Float32Array | readonly number[];
-  y: Int32Array | Float32Array;
-}
-
-/** A data set staged in WASM memory. */
-interface Staged {
-  rows: number;
-  x: WasmArray;
-  /** Class indices (i32) or targets (f32, rows × outputs). */
-  y: WasmArray;
-}
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -132,6 +46,11 @@ function yieldToEventLoop(): Promise<void> {
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
 
+/** accuracy (classification losses) or mae (the others) from a pass's counts. */
+function metricOf(model: Model, stats: PassStats): { accuracy: number } | { mae: number } {
+  return model.lossRecord.metric === 'mae' ? { mae: stats.absSum / stats.counted } : { accuracy: stats.correct / stats.counted };
+}
+
 export class Trainer {
   readonly model: Model;
   readonly #heap: Heap;
@@ -143,17 +62,14 @@ export class Trainer {
   #running = false;
   #stopRequested = false;
   #disposed = false;
-  #normalization: { mean: Float64Array; std: Float64Array } | null = null;
+  #normalization: FeatureStats | null = null;
   /** The last HISTORY_KEPT epoch logs (carried by checkpoints, so a file does not grow with training time). */
   #history: EpochLog[] = [];
   readonly #simd: boolean;
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
   #parallelNote = '';
-  /** Where data-parallel steps spend their time (ms, summed): own shard, waiting for the others, combining and the update. */
-  #parallelTime = { steps: 0, compute: 0, wait: 0, combine: 0 };
-  /** A shard worker's copy of the training set and batch buffers (set by _shardBegin). */
-  #shard: { train: Staged; indices: WasmArray; batchX: WasmArray; batchY: WasmArray; classWeight: Float32Array | null } | null = null;
+  readonly #parallelTime: ParallelTime = { steps: 0, compute: 0, wait: 0, combine: 0 };
 
   private constructor(model: Model, heap: Heap, simd: boolean) {
     this.model = model;
@@ -170,15 +86,13 @@ export class Trainer {
    * Validates `spec` and builds a trainer with its own WASM instance (SIMD build when supported).
    * `workers` > 1 splits every batch across this thread and `workers − 1` shard workers (needs
    * SharedArrayBuffer; without it the trainer computes alone and `info.parallel` says why), started
-   * by `startPool` (ShardPool.start; passed in so that shard workers, which build trainers too,
-   * never load the code that starts workers).
+   * by `startPool` (ShardPool.start, passed in so that this module never loads the code that starts workers).
    */
   static async create(spec: TrainerSpec, options: { simd?: boolean; workers?: number; startPool?: PoolStarter } = {}): Promise<Trainer> {
     const model = modelFromSpec(spec);
     const workers = numberOption('workers', options.workers, 1, { min: 1, integer: true });
     const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
-    const heap = new Heap(kernels.raw);
-    const trainer = new Trainer(model, heap, kernels.simd);
+    const trainer = new Trainer(model, new Heap(kernels.raw), kernels.simd);
     if (workers > 1) {
       if (!options.startPool) {
         throw new Error('workers > 1 needs a shard pool: use createTrainer(spec, { workers })');
@@ -221,7 +135,7 @@ export class Trainer {
     if (this.#running) this.#stopRequested = true;
   }
 
-  /** The whole training state as safetensors bytes (weights shaped as torch.nn.Linear, optimizer slots, metadata). */
+  /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */
   async save(): Promise<Uint8Array> {
     this.#checkAlive();
     return encodeCheckpoint(this.#state());
@@ -247,7 +161,7 @@ export class Trainer {
 
   /**
    * Replaces the weights with tensors from safetensors bytes made elsewhere (F32, F16, BF16 or F64,
-   * named `{i}.weight` [out, in] and `{i}.bias`); optimizer state and counters are kept.
+   * named `{i}.weight`, `{i}.bias`, … in torch's layouts); optimizer state and counters are kept.
    */
   async importWeights(bytes: unknown): Promise<void> {
     this.#checkAlive();
@@ -270,7 +184,7 @@ export class Trainer {
     };
   }
 
-  /** Layers, output shapes and parameter counts, as a printable table. */
+  /** Layers, output widths and parameter counts, as a printable table. */
   summary(): string {
     const lines = ['layer  type          output   activation   params'];
     for (const layer of this.model.layers) {
@@ -281,7 +195,7 @@ export class Trainer {
     return lines.join('\n');
   }
 
-  /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`), copied. */
+  /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
     this.#checkAlive();
     const weights: Record<string, Float32Array> = {};
@@ -327,7 +241,10 @@ export class Trainer {
     if (this.#disposed) throw new Error('trainer is disposed');
   }
 
-  // ---------------------------------------------------------------------------------------------
+  /** Bytes the model and its optimizer state take in WASM memory. */
+  get #modelBytes(): number {
+    return 4 * this.#network.size * (2 + this.#optimizer.slots.size);
+  }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
   fitStream(x: unknown, y: unknown, options?: FitOptions): FitStream {
@@ -338,127 +255,91 @@ export class Trainer {
   async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
     this.#checkAlive();
     if (this.#running) throw new Error('fit is already running');
-    const o = plainObject('options', options);
-    knownKeys('fit options', o, FIT_KEYS);
-    const epochs = numberOption('epochs', o.epochs, 1, { min: 0, integer: true });
-    const batchSize = numberOption('batchSize', o.batchSize, 32, { min: 1, integer: true });
-    const shuffle = booleanOption('shuffle', o.shuffle, true);
-    const validationSplit = numberOption('validationSplit', o.validationSplit, 0, { min: 0, max: 1, maxExclusive: true });
-    const interval = numberOption('batchCallbackInterval', o.batchCallbackInterval, 50, { min: 0 });
-    for (const key of ['onEpochEnd', 'onBatchEnd'] as const) {
-      if (o[key] !== undefined && typeof o[key] !== 'function') throw new TypeError(`${key} must be a function, got ${describe(o[key])}`);
-    }
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-    if (o.validationData !== undefined && validationSplit > 0) {
-      throw new TypeError('validationData and validationSplit cannot both be given');
-    }
+    const plan = planFit(this.model, options);
+    const { epochs, batchSize, shuffle, validationSplit } = plan;
     const givenRows = Math.floor(lengthOf(x) / this.model.inputSize);
     const trainRowsAtMost = givenRows - Math.floor(givenRows * validationSplit);
     const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
-    const [validationX, validationY] = Array.isArray(o.validationData) ? o.validationData : [];
-    this.#checkRoom([
+    const [validationX, validationY] = plan.validationData ?? [];
+    checkRoom(this.#modelBytes, [
       ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
       ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
       ['validationData[0]', lengthOf(validationX)], ['validationData[1]', lengthOf(validationY)],
       ['a batch', Math.min(batchSize, trainRowsAtMost) * this.model.inputSize],
     ]);
-    const data = this.#checkData(x, y, 'x', 'y');
-    const classWeight = this.#classWeights(o.classWeight);
-    const hasValidation = o.validationData !== undefined || validationSplit > 0;
-    const early = this.#earlyStopping(o.earlyStopping, hasValidation);
-    const checkpoint = this.#checkpointOptions(o.checkpoint, hasValidation);
-    let validation: CheckedData | null = null;
-    if (o.validationData !== undefined) {
-      if (!Array.isArray(o.validationData) || o.validationData.length !== 2) {
-        throw new TypeError(`validationData must be [x, y], got ${describe(o.validationData)}`);
-      }
-      validation = this.#checkData(o.validationData[0], o.validationData[1], 'validationData[0]', 'validationData[1]');
-    }
+    const data = checkData(this.model, x, y, 'x', 'y');
+    const validation = plan.validationData ? checkData(this.model, validationX, validationY, 'validationData[0]', 'validationData[1]') : null;
     const trainRows = validationSplit > 0 ? data.rows - Math.floor(data.rows * validationSplit) : data.rows;
     if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${data.rows}`);
     if (validationSplit > 0 && trainRows === data.rows) {
       throw new RangeError(`validationSplit ${validationSplit} of ${data.rows} rows selects no validation rows`);
     }
-
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
     this.#running = true;
     this.#stopRequested = false;
     const onAbort = () => this.stop();
-    o.signal?.addEventListener('abort', onAbort);
-    if ((o.signal as AbortSignal | undefined)?.aborted) this.#stopRequested = true;
-    const staged: Staged[] = [];
+    plan.signal?.addEventListener('abort', onAbort);
+    if (plan.signal?.aborted) this.#stopRequested = true;
+    const owned: { free(): void }[] = [];
+    let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
       if (this.model.normalize && this.#normalization === null) this.#normalization = featureStats(data.x, trainRows, this.model.inputSize);
-      const train = this.#stage(data.x, data.y, 0, trainRows);
-      staged.push(train);
-      let val: Staged | null = null;
-      if (validationSplit > 0) val = this.#stage(data.x, data.y, trainRows, data.rows);
-      else if (validation) val = this.#stage(validation.x, validation.y, 0, validation.rows);
-      if (val) staged.push(val);
+      const stageRows = (source: typeof data, from: number, to: number) => {
+        const staged = stage(this.#heap, this.model, source, from, to, this.#normalization);
+        owned.push({ free: () => freeStaged(staged) });
+        return staged;
+      };
+      const train = stageRows(data, 0, trainRows);
+      const val = validationSplit > 0 ? stageRows(data, trainRows, data.rows) : validation ? stageRows(validation, 0, validation.rows) : null;
 
       const batchesPerEpoch = Math.ceil(train.rows / batchSize);
       this.#schedule.resolveAuto(Math.max(1, epochs * batchesPerEpoch));
-      const order = new Int32Array(train.rows);
-      const indices = this.#heap.alloc(Math.min(batchSize, train.rows), 'i32', 'batchSize');
-      staged.push({ rows: 0, x: indices, y: indices });
-      const batchX = this.#heap.alloc(Math.min(batchSize, train.rows) * this.model.inputSize, 'f32', 'batch');
-      const batchY = this.#heap.alloc(Math.min(batchSize, train.rows) * (train.y.type === 'i32' ? 1 : this.model.outputs), train.y.type, 'batch');
-      staged.push({ rows: 0, x: batchX, y: batchY });
-      let shared: ShardBuffers | null = null;
-      let incoming: WasmArray | null = null;
-      if (this.#pool) {
-        incoming = this.#heap.alloc(this.#network.size, 'f32', 'gradients');
-        staged.push({ rows: 0, x: incoming, y: incoming });
-        shared = this.#sharedBuffers(train, Math.min(batchSize, train.rows), classWeight);
-        await this.#pool.begin(shared);
-      }
+      const capacity = Math.min(batchSize, train.rows);
+      const loss = bindLoss(this.#heap, this.model, train.y.type === 'i32', Math.max(capacity, EVALUATION_CHUNK), plan.classWeight);
+      owned.push(loss);
+      const step = new GradientStep(this.#network, loss, capacity);
+      owned.push(step);
+      if (this.#pool) parallel = await DataParallelStep.begin(this.#pool, this.#network, train, capacity, plan.classWeight, this.#parallelTime);
 
-      let best = early ? (early.maximize ? -Infinity : Infinity) : 0;
-      let bestWeights: Float32Array | null = null;
-      let wait = 0;
+      const order = new Int32Array(train.rows);
+      const epochStats = new PassStats();
+      const validationStats = new PassStats();
       let lastYield = now();
       let lastBatchCallback = -Infinity;
-
       for (let e = 0; e < epochs && !this.#stopRequested; e++) {
         const started = now();
         const epochNumber = this.#epoch + 1;
         for (let i = 0; i < order.length; i++) order[i] = i;
         if (shuffle) new Random(this.model.seed, 0x5eed, epochNumber).shuffle(order);
-        let lossSum = 0;
-        let lossDivisor = 0;
+        epochStats.reset();
         // Keras: each batch's L1/L2 penalty at the weights that batch used, averaged over the rows
         let penaltySum = 0;
-        let penaltyRows = 0;
-        let correct = 0;
-        let counted = 0;
-        let absSum = 0;
+        let rowsDone = 0;
         let lr = this.#schedule.valueAt(this.#step);
         let nan = false;
         for (let start = 0; start < train.rows; start += batchSize) {
           const rows = Math.min(batchSize, train.rows - start);
-          (indices.array as Int32Array).set(order.subarray(start, start + rows));
-          const result = shared
-            ? await this.#trainStepParallel(shared, incoming!, train, indices, batchX, batchY, rows, classWeight)
-            : this.#trainStep(train, indices, batchX, batchY, rows, classWeight);
-          if (!result) {
+          (step.indices.array as Int32Array).set(order.subarray(start, start + rows));
+          const stats = parallel ? await parallel.compute(step, train, rows, this.#step) : step.compute(train, rows, this.#step);
+          const batchLoss = stats.total / stats.divisor + stats.penalty;
+          const updated = now();
+          const stepLr = this.#applyGradient(batchLoss);
+          if (parallel) this.#parallelTime.combine += now() - updated;
+          if (stepLr === null) {
             nan = true;
             break;
           }
-          lossSum += result.total;
-          lossDivisor += result.divisor;
-          penaltySum += result.penalty * rows;
-          penaltyRows += rows;
-          correct += result.correct;
-          counted += result.counted;
-          absSum += result.absSum;
-          lr = result.lr;
+          lr = stepLr;
+          epochStats.add(stats);
+          penaltySum += stats.penalty * rows;
+          rowsDone += rows;
           const t = now();
-          if (o.onBatchEnd && t - lastBatchCallback >= interval) {
+          if (plan.onBatchEnd && t - lastBatchCallback >= plan.batchCallbackInterval) {
             lastBatchCallback = t;
-            await (o.onBatchEnd as (log: BatchLog) => unknown)({ epoch: epochNumber, batch: start / batchSize + 1, loss: result.loss });
+            await plan.onBatchEnd({ epoch: epochNumber, batch: start / batchSize + 1, loss: batchLoss } satisfies BatchLog);
           }
           if (this.#stopRequested) break;
           if (t - lastYield >= YIELD_EVERY_MS) {
@@ -472,12 +353,12 @@ export class Trainer {
           break;
         }
         if (this.#disposed) break;
-        if (this.#stopRequested && lossDivisor === 0) break;
+        if (this.#stopRequested && epochStats.divisor === 0) break;
         this.#epoch = epochNumber;
-        const log: EpochLog = { epoch: epochNumber, loss: lossSum / lossDivisor + (penaltyRows > 0 ? penaltySum / penaltyRows : 0), lr, ms: 0 };
-        Object.assign(log, this.#metric(correct, counted, absSum));
+        const log: EpochLog = { epoch: epochNumber, loss: epochStats.total / epochStats.divisor + (rowsDone > 0 ? penaltySum / rowsDone : 0), lr, ms: 0 };
+        Object.assign(log, metricOf(this.model, epochStats));
         if (val) {
-          const evaluation = this.#evaluateStaged(val, classWeight);
+          const evaluation = this.#evaluation(evaluateStaged(this.#network, loss, val, validationStats));
           log.valLoss = evaluation.loss;
           if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
           if (evaluation.mae !== undefined) log.valMae = evaluation.mae;
@@ -487,75 +368,30 @@ export class Trainer {
         this.#history.push(log);
         if (this.#history.length > HISTORY_KEPT) this.#history.splice(0, this.#history.length - HISTORY_KEPT);
         this.#schedule.observe(log.valLoss ?? log.loss);
-        if (o.onEpochEnd) await (o.onEpochEnd as (log: EpochLog) => unknown)(log);
+        if (plan.onEpochEnd) await plan.onEpochEnd(log);
         this.#checkAlive(); // the callback may have disposed the trainer
-        if (checkpoint) {
-          const value = log[checkpoint.monitor] as number;
-          const improved = checkpoint.maximize ? value > checkpoint.best : value < checkpoint.best;
-          if (checkpoint.every === 'epoch' || improved) {
-            if (improved) checkpoint.best = value;
-            await checkpoint.onSave(encodeCheckpoint(this.#state()), log);
-          }
-        }
+        if (plan.checkpoint?.shouldSave(log)) await plan.checkpoint.onSave(encodeCheckpoint(this.#state()), log);
         if (this.#stopRequested) {
           history.stopReason = 'stopped';
           break;
         }
-        if (early) {
-          const value = log[early.monitor];
-          if (value === undefined) throw new RangeError(`earlyStopping.monitor ${early.monitor} is not reported for this loss`);
-          const improved = early.maximize ? value > best + early.minDelta : value < best - early.minDelta;
-          if (improved) {
-            best = value;
-            wait = 0;
-            if (early.restoreBestWeights) bestWeights = (this.#network.params.array as Float32Array).slice();
-          } else if (++wait > early.patience) {
-            if (bestWeights) (this.#network.params.array as Float32Array).set(bestWeights);
-            history.stopReason = 'early_stopping';
-            break;
-          }
+        const params = this.#network.params.array as Float32Array;
+        if (plan.earlyStopping?.shouldStop(log, params)) {
+          if (plan.earlyStopping.bestWeights) params.set(plan.earlyStopping.bestWeights);
+          history.stopReason = 'early_stopping';
+          break;
         }
       }
       this.#checkAlive(); // disposed during fit: reject, as the worker trainer does
       if (this.#stopRequested && history.stopReason === 'completed') history.stopReason = 'stopped';
       return history;
     } finally {
-      await this.#pool?.end();
-      for (const s of staged) {
-        s.x.free();
-        if (s.y !== s.x) s.y.free();
-      }
-      o.signal?.removeEventListener('abort', onAbort);
+      await parallel?.end();
+      for (const item of owned) item.free();
+      plan.signal?.removeEventListener('abort', onAbort);
       this.#running = false;
       this.#stopRequested = false;
     }
-  }
-
-  /** One optimizer step on the rows of `data` listed in `indices`; null when loss or gradient is not finite. */
-  #trainStep(data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number, classWeight: Float32Array | null) {
-    const result = this.#batchGradient(data, indices, batchX, batchY, rows, classWeight, this.#step, 0);
-    const loss = result.total / result.divisor + result.penalty;
-    const lr = this.#applyGradient(loss);
-    return lr === null ? null : { ...result, loss, lr };
-  }
-
-  /**
-   * Gathers the `rows` rows of `data` listed in `indices` into the batch buffers, runs forward, loss
-   * and backward: the gradient (mean over these rows, plus the L1/L2 penalty's) is in the network's
-   * grads. `firstRow`: where these rows start in the whole batch (dropout masks), for a shard.
-   */
-  #batchGradient(
-    data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number, classWeight: Float32Array | null,
-    step: number, firstRow: number,
-  ) {
-    const k = this.#heap.exports;
-    k.gather_rows_f32(data.x.ptr, this.model.inputSize, indices.ptr, rows, batchX.ptr);
-    if (data.y.type === 'i32') k.gather_i32(data.y.ptr, indices.ptr, rows, batchY.ptr);
-    else k.gather_rows_f32(data.y.ptr, this.model.outputs, indices.ptr, rows, batchY.ptr);
-    this.#network.forward(batchX.ptr, rows, step, firstRow);
-    const result = this.#loss(batchY, rows, true, classWeight);
-    const penalty = this.#network.backward(batchX.ptr, rows);
-    return { ...result, penalty };
   }
 
   /**
@@ -572,122 +408,8 @@ export class Trainer {
     return lr;
   }
 
-  /** This fit's shared memory for the shard workers: the staged (normalised) training set and step buffers. */
-  #sharedBuffers(train: Staged, batchSize: number, classWeight: Float32Array | null): ShardBuffers {
-    const size = this.#network.size;
-    const helpers = this.#pool!.shards - 1;
-    return {
-      control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
-      params: new SharedArrayBuffer(size * 4),
-      grads: new SharedArrayBuffer(helpers * size * 4),
-      stats: new SharedArrayBuffer(helpers * STATS * 8),
-      indices: new SharedArrayBuffer(batchSize * 4),
-      x: toShared(train.x.array as Float32Array).buffer as SharedArrayBuffer,
-      y: toShared(train.y.array as Float32Array | Int32Array).buffer as SharedArrayBuffer,
-      yType: train.y.type as 'i32' | 'f32',
-      rows: train.rows,
-      batchSize,
-      classWeight,
-    };
-  }
-
-  /**
-   * One optimizer step with the batch split across this thread (shard 0) and the shard workers. The
-   * gradients are combined in shard order, each weighted by its share of the loss divisor, which is
-   * exactly the gradient of the whole batch's loss (up to float32 rounding).
-   */
-  async #trainStepParallel(
-    shared: ShardBuffers, incoming: WasmArray, data: Staged, indices: WasmArray, batchX: WasmArray, batchY: WasmArray, rows: number,
-    classWeight: Float32Array | null,
-  ) {
-    const k = this.#heap.exports;
-    const pool = this.#pool!;
-    new Float32Array(shared.params).set(this.#network.params.array as Float32Array);
-    new Int32Array(shared.indices).set((indices.array as Int32Array).subarray(0, rows));
-    const t0 = now();
-    pool.dispatch(rows, this.#step);
-    const [, own] = shardRange(0, pool.shards, rows);
-    const part = own > 0
-      ? this.#batchGradient(data, indices, batchX, batchY, own, classWeight, this.#step, 0)
-      : { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0 };
-    const t1 = now();
-    await pool.collect();
-    const t2 = now();
-    let { total, divisor, correct, counted, absSum } = part;
-    const others: [number, Float32Array][] = [];
-    const size = this.#network.size;
-    for (let w = 1; w < pool.shards; w++) {
-      const stats = statsOf(shared, w);
-      total += stats[0]!;
-      divisor += stats[1]!;
-      correct += stats[2]!;
-      counted += stats[3]!;
-      absSum += stats[4]!;
-      if (stats[1]! > 0) others.push([stats[1]!, new Float32Array(shared.grads, (w - 1) * size * 4, size)]);
-    }
-    // grads = Σ_k (divisor_k / divisor) · grads_k, in shard order (deterministic)
-    const grads = this.#network.grads;
-    if (own === 0) (grads.array as Float32Array).fill(0);
-    let ownWeight = own > 0 ? part.divisor / divisor : 0;
-    for (const [d, g] of others) {
-      (incoming.array as Float32Array).set(g);
-      k.scale_add_f32(grads.ptr, ownWeight, incoming.ptr, d / divisor, size);
-      ownWeight = 1;
-    }
-    const penalty = this.#network.penalty();
-    const loss = total / divisor + penalty;
-    const lr = this.#applyGradient(loss);
-    if (lr === null) return null;
-    const time = this.#parallelTime;
-    time.steps++;
-    time.compute += t1 - t0;
-    time.wait += t2 - t1;
-    time.combine += now() - t2;
-    return { total, divisor, correct, counted, absSum, penalty, loss, lr };
-  }
-
-  /** @internal (shard workers) Copies a fit's training set, already normalised, and makes the batch buffers. */
-  _shardBegin(x: Float32Array, y: Int32Array | Float32Array, rows: number, batchSize: number, classWeight: Float32Array | null): void {
-    this._shardEnd();
-    const owned: WasmArray[] = [];
-    try {
-      const alloc = (n: number, type: 'f32' | 'i32') => {
-        const a = this.#heap.alloc(n, type, 'shard');
-        owned.push(a);
-        return a;
-      };
-      const xs = alloc(x.length, 'f32');
-      xs.array.set(x);
-      const yType = y instanceof Int32Array ? 'i32' : 'f32';
-      const ys = alloc(y.length, yType);
-      ys.array.set(y);
-      const width = yType === 'i32' ? 1 : this.model.outputs;
-      this.#shard = {
-        train: { rows, x: xs, y: ys },
-        indices: alloc(batchSize, 'i32'),
-        batchX: alloc(batchSize * this.model.inputSize, 'f32'),
-        batchY: alloc(batchSize * width, yType),
-        classWeight,
-      };
-    } catch (error) {
-      for (const a of owned) a.free();
-      throw error;
-    }
-  }
-
-  /** @internal (shard workers) Gradient of the batch rows listed in `rows` (starting at `firstRow` of the batch). */
-  _shardGradient(params: Float32Array, rows: Int32Array, firstRow: number, step: number) {
-    const s = this.#shard!;
-    const n = rows.length;
-    if (n === 0) return { total: 0, divisor: 0, correct: 0, counted: 0, absSum: 0, grads: this.#network.grads.array as Float32Array };
-    (this.#network.params.array as Float32Array).set(params);
-    (s.indices.array as Int32Array).set(rows);
-    const part = this.#batchGradient(s.train, s.indices, s.batchX, s.batchY, n, s.classWeight, step, firstRow);
-    return { ...part, grads: this.#network.grads.array as Float32Array };
-  }
-
   /** Data-parallel time split since the trainer was made (ms): own shard, waiting for the shard workers, combining + update. */
-  parallelProfile(): { steps: number; compute: number; wait: number; combine: number } {
+  parallelProfile(): ParallelTime {
     return { ...this.#parallelTime };
   }
 
@@ -696,90 +418,24 @@ export class Trainer {
     await this.#pool?.kill(k);
   }
 
-  /** @internal (shard workers) Frees what _shardBegin made. */
-  _shardEnd(): void {
-    if (!this.#shard) return;
-    const { train, indices, batchX, batchY } = this.#shard;
-    for (const a of [train.x, train.y, indices, batchX, batchY]) a.free();
-    this.#shard = null;
-  }
-
-  /** Loss of the network output for `rows` rows against `targets`, with metric counts; grads into outputGradient when `grad`. */
-  #loss(targets: WasmArray, rows: number, grad: boolean, classWeight: Float32Array | null) {
-    const k = this.#heap.exports;
-    const outputs = this.model.outputs;
-    const output = this.#network.output;
-    const input = new WasmArray(this.#heap, output.ptr, rows * outputs, 'f32');
-    const target = new WasmArray(this.#heap, targets.ptr, targets.type === 'i32' ? rows : rows * outputs, targets.type);
-    const options = { ...this.model.lossOptions, shape: [rows, outputs] as [number, number], grad };
-    if (classWeight) (options as { weight?: Float32Array }).weight = classWeight;
-    const out = grad ? new WasmArray(this.#heap, this.#network.outputGradient.ptr, rows * outputs, 'f32') : undefined;
-    const { total, divisor } = computeLossParts(this.#heap, this.model.lossName, input, target, { ...options, out });
-    let correct = 0;
-    let counted = 0;
-    let absSum = 0;
-    const name = this.model.lossName;
-    if (ARGMAX_LOSSES.includes(name)) {
-      counted = rows;
-      if (targets.type === 'i32') {
-        const ignore = this.model.lossOptions.ignoreIndex ?? -100;
-        correct = k.count_argmax_matches_i32(output.ptr, targets.ptr, rows, outputs, ignore);
-        const labels = (targets.array as Int32Array).subarray(0, rows);
-        counted = labels.reduce((n, label) => n + (label === ignore ? 0 : 1), 0);
-      } else {
-        correct = k.count_argmax_matches_f32(output.ptr, targets.ptr, rows, outputs);
-      }
-    } else if (BINARY_LOSSES.includes(name)) {
-      counted = rows * outputs;
-      const outThreshold = name === 'binary_cross_entropy' ? 0.5 : 0;
-      const targetThreshold = name === 'hinge' || name === 'squared_hinge' ? 0 : 0.5;
-      correct = k.count_binary_matches_f32(output.ptr, targets.ptr, counted, outThreshold, targetThreshold);
-    } else {
-      counted = rows * outputs;
-      absSum = k.sum_abs_diff_f32(output.ptr, targets.ptr, counted);
-    }
-    return { total, divisor, correct, counted, absSum };
-  }
-
-  /** accuracy (classification losses) or mae (the others) from a pass's counts. */
-  #metric(correct: number, counted: number, absSum: number): { accuracy: number } | { mae: number } {
-    const name = this.model.lossName;
-    return ARGMAX_LOSSES.includes(name) || BINARY_LOSSES.includes(name) ? { accuracy: correct / counted } : { mae: absSum / counted };
-  }
-
-  #evaluateStaged(data: Staged, classWeight: Float32Array | null): EvaluateResult {
-    const chunk = 1024;
-    let total = 0;
-    let divisor = 0;
-    let correct = 0;
-    let counted = 0;
-    let absSum = 0;
-    const width = data.y.type === 'i32' ? 1 : this.model.outputs;
-    for (let start = 0; start < data.rows; start += chunk) {
-      const rows = Math.min(chunk, data.rows - start);
-      this.#network.forward(data.x.ptr + start * this.model.inputSize * 4, rows);
-      const targets = new WasmArray(this.#heap, data.y.ptr + start * width * 4, rows * width, data.y.type);
-      const part = this.#loss(targets, rows, false, classWeight);
-      total += part.total;
-      divisor += part.divisor;
-      correct += part.correct;
-      counted += part.counted;
-      absSum += part.absSum;
-    }
-    return { loss: total / divisor + this.#network.penalty(), ...this.#metric(correct, counted, absSum) };
+  /** A whole pass's loss (with the penalty of the current weights) and its metric. */
+  #evaluation(stats: PassStats): EvaluateResult {
+    return { loss: stats.total / stats.divisor + this.#network.penalty(), ...metricOf(this.model, stats) };
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
     this.#checkAlive();
-    this.#checkRoom([['x', lengthOf(x)], ['y', lengthOf(y)]]);
-    const data = this.#checkData(x, y, 'x', 'y');
-    const staged = this.#stage(data.x, data.y, 0, data.rows);
+    checkRoom(this.#modelBytes, [['x', lengthOf(x)], ['y', lengthOf(y)]]);
+    const data = checkData(this.model, x, y, 'x', 'y');
+    const staged = stage(this.#heap, this.model, data, 0, data.rows, this.#normalization);
+    let loss;
     try {
-      return this.#evaluateStaged(staged, null);
+      loss = bindLoss(this.#heap, this.model, staged.y.type === 'i32', EVALUATION_CHUNK);
+      return this.#evaluation(evaluateStaged(this.#network, loss, staged, new PassStats()));
     } finally {
-      staged.x.free();
-      staged.y.free();
+      loss?.free();
+      freeStaged(staged);
     }
   }
 
@@ -792,22 +448,22 @@ export class Trainer {
     const o = plainObject('options', options);
     knownKeys('predict options', o, ['raw']);
     const raw = booleanOption('raw', o.raw, false);
-    this.#checkRoom([['x', lengthOf(x)]]);
-    const input = this.#checkFeatures(x, 'x');
+    checkRoom(this.#modelBytes, [['x', lengthOf(x)]]);
+    const input = checkFeatures(this.model, x, 'x');
     const rows = input.length / this.model.inputSize;
     const outputs = this.model.outputs;
     const result = new Float32Array(rows * outputs);
     const staged = this.#heap.alloc(input.length, 'f32', 'x length');
     const k = this.#heap.exports;
+    const activation = raw ? undefined : this.model.lossRecord.predict;
     try {
-      this.#writeFeatures(staged, input, 0, rows);
-      const chunk = 1024;
-      for (let start = 0; start < rows; start += chunk) {
-        const n = Math.min(chunk, rows - start);
+      writeFeatures(this.#heap, staged, input, 0, rows, this.model.inputSize, this.#normalization);
+      for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
+        const n = Math.min(EVALUATION_CHUNK, rows - start);
         this.#network.forward(staged.ptr + start * this.model.inputSize * 4, n);
         const out = this.#network.output;
-        if (!raw && this.model.lossName === 'softmax_cross_entropy') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
-        if (!raw && this.model.lossName === 'bce_with_logits') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
+        if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
+        if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
         result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
       }
       return result;
@@ -815,177 +471,4 @@ export class Trainer {
       staged.free();
     }
   }
-
-  // ---------------------------------------------------------------------------------------------
-  // Data checks and staging.
-
-  #checkFeatures(x: unknown, what: string): Float32Array | readonly number[] {
-    if (!(x instanceof Float32Array) && !(Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
-      throw new TypeError(`${what} must be a Float32Array (rows × inputSize, row-major) or number[], got ${describe(x)}`);
-    }
-    const features = x as Float32Array | readonly number[];
-    if (features.length === 0 || features.length % this.model.inputSize !== 0) {
-      throw new RangeError(`${what} length must be a positive multiple of inputSize ${this.model.inputSize}, got ${features.length}`);
-    }
-    return features;
-  }
-
-  #checkData(x: unknown, y: unknown, xName: string, yName: string): CheckedData {
-    const features = this.#checkFeatures(x, xName);
-    const rows = features.length / this.model.inputSize;
-    const outputs = this.model.outputs;
-    const indexTargets = INDEX_LOSSES.includes(this.model.lossName) && (y instanceof Int32Array || this.model.lossName === 'nll');
-    if (indexTargets) {
-      if (!(y instanceof Int32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
-        throw new TypeError(`${yName} must be an Int32Array of class indices for loss ${this.model.lossName}, got ${describe(y)}`);
-      }
-      // Checked after copying, so that another thread (shared memory) cannot change what was checked.
-      const labels = y instanceof Int32Array ? y.slice() : (y as readonly number[]);
-      if (labels.length !== rows) throw new RangeError(`${yName} must have one label per row of ${xName} (${rows}), got ${labels.length}`);
-      const ignore = this.model.lossOptions.ignoreIndex ?? -100;
-      for (let i = 0; i < labels.length; i++) {
-        const label = labels[i]!;
-        if (label !== ignore && !(Number.isInteger(label) && label >= 0 && label < outputs)) {
-          throw new RangeError(`labels must be in [0, ${outputs}), got ${label} at ${yName}[${i}]`);
-        }
-      }
-      return { rows, x: features, y: labels instanceof Int32Array ? labels : Int32Array.from(labels) };
-    }
-    if (!(y instanceof Float32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
-      throw new TypeError(`${yName} must be a Float32Array (rows × ${outputs}) for loss ${this.model.lossName}, got ${describe(y)}`);
-    }
-    const targets = y as Float32Array | readonly number[];
-    if (targets.length !== rows * outputs) {
-      const hint = INDEX_LOSSES.includes(this.model.lossName) && targets.length === rows ? '; class indices must be an Int32Array' : '';
-      throw new RangeError(`${yName} length must be rows × outputs = ${rows} × ${outputs} = ${rows * outputs}, got ${targets.length}${hint}`);
-    }
-    // A NaN or infinite target would only surface as a 'nan' stop at some batch: refuse it now.
-    const copied = Float32Array.from(targets);
-    const bad = copied.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new RangeError(`${yName} must hold finite targets, got ${targets[bad]} at ${yName}[${bad}]`);
-    return { rows, x: features, y: copied };
-  }
-
-  /**
-   * Refuses, before anything is copied, data that one instance cannot hold: each staged array is
-   * one WASM block (at most 1 GiB) and all of them, with the model, share wasm32's 4 GiB.
-   */
-  #checkRoom(arrays: [what: string, values: number][]): void {
-    let bytes = 4 * this.#network.size * (2 + this.#optimizer.slots.size);
-    for (const [what, values] of arrays) {
-      if (4 * values > MAX_BLOCK_BYTES) {
-        throw new RangeError(`${what} must fit one WASM block of at most ${MAX_BLOCK_BYTES / 4} values (1 GiB), got ${values} values`);
-      }
-      bytes += 4 * values;
-    }
-    if (bytes > MAX_MEMORY_BYTES) {
-      throw new RangeError(`the data and the model need ${bytes} bytes of WASM memory; one instance holds at most ${MAX_MEMORY_BYTES} (4 GiB, wasm32)`);
-    }
-  }
-
-  #classWeights(value: unknown): Float32Array | null {
-    if (value === undefined) return null;
-    if (!INDEX_LOSSES.includes(this.model.lossName)) {
-      throw new TypeError(`classWeight applies to class-index losses (softmax_cross_entropy, nll), not ${this.model.lossName}`);
-    }
-    const weights = new Float32Array(this.model.outputs).fill(1);
-    const entries = Array.isArray(value) ? value.map((w, i) => [String(i), w] as const) : Object.entries(plainObject('classWeight', value));
-    for (const [key, w] of entries) {
-      const c = Number(key);
-      if (!Number.isInteger(c) || c < 0 || c >= this.model.outputs) {
-        throw new RangeError(`classWeight keys must be class indices in [0, ${this.model.outputs}), got ${JSON.stringify(key)}`);
-      }
-      weights[c] = numberOption(`classWeight[${c}]`, w, NaN, { min: 0 });
-    }
-    return weights;
-  }
-
-  #checkpointOptions(value: unknown, hasValidation: boolean) {
-    if (value === undefined) return null;
-    const c = plainObject('checkpoint', value);
-    knownKeys('checkpoint', c, ['every', 'monitor', 'onSave']);
-    if (c.every !== 'epoch' && c.every !== 'best') throw new RangeError(`checkpoint.every must be 'epoch' or 'best', got ${describe(c.every)}`);
-    if (typeof c.onSave !== 'function') throw new TypeError(`checkpoint.onSave must be a function, got ${describe(c.onSave)}`);
-    const monitor = this.#monitor('checkpoint', c.monitor, hasValidation);
-    return {
-      every: c.every, monitor, maximize: monitor.endsWith('ccuracy'), best: monitor.endsWith('ccuracy') ? -Infinity : Infinity,
-      onSave: c.onSave as CheckpointOptions['onSave'],
-    };
-  }
-
-  /** A metric name for early stopping or checkpoints, checked against the loss and the data. */
-  #monitor(path: string, value: unknown, hasValidation: boolean): Monitor {
-    const monitor = (value ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
-    if (!['loss', 'valLoss', 'accuracy', 'valAccuracy'].includes(monitor)) {
-      throw new RangeError(`${path}.monitor must be 'loss', 'valLoss', 'accuracy' or 'valAccuracy', got ${describe(monitor)}`);
-    }
-    if (monitor.startsWith('val') && !hasValidation) {
-      throw new RangeError(`${path}.monitor ${monitor} needs validationSplit or validationData`);
-    }
-    if (monitor.endsWith('ccuracy') && !ARGMAX_LOSSES.includes(this.model.lossName) && !BINARY_LOSSES.includes(this.model.lossName)) {
-      throw new RangeError(`${path}.monitor ${monitor} needs a classification loss, got ${this.model.lossName}`);
-    }
-    return monitor;
-  }
-
-  #earlyStopping(value: unknown, hasValidation: boolean) {
-    if (value === undefined) return null;
-    const e = plainObject('earlyStopping', value);
-    knownKeys('earlyStopping', e, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
-    const monitor = this.#monitor('earlyStopping', e.monitor, hasValidation);
-    return {
-      monitor,
-      maximize: monitor.endsWith('ccuracy'),
-      patience: numberOption('earlyStopping.patience', e.patience, 0, { min: 0, integer: true }),
-      minDelta: numberOption('earlyStopping.minDelta', e.minDelta, 0, { min: 0 }),
-      restoreBestWeights: booleanOption('earlyStopping.restoreBestWeights', e.restoreBestWeights, false),
-    };
-  }
-
-  /** Copies rows [from, to) of x (normalised when the spec asks) and y into WASM memory. */
-  #stage(x: Float32Array | readonly number[], y: Int32Array | Float32Array, from: number, to: number): Staged {
-    const rows = to - from;
-    const xs = this.#heap.alloc(rows * this.model.inputSize, 'f32', 'x length');
-    this.#writeFeatures(xs, x, from, rows);
-    const width = y instanceof Int32Array ? 1 : this.model.outputs;
-    let ys: WasmArray;
-    try {
-      ys = this.#heap.alloc(rows * width, y instanceof Int32Array ? 'i32' : 'f32', 'y length');
-    } catch (error) {
-      xs.free();
-      throw error;
-    }
-    ys.array.set(y.subarray(from * width, to * width));
-    return { rows, x: xs, y: ys };
-  }
-
-  #writeFeatures(target: WasmArray, x: Float32Array | readonly number[], from: number, rows: number): void {
-    const d = this.model.inputSize;
-    const view = target.array as Float32Array;
-    const source = x instanceof Float32Array ? x.subarray(from * d, (from + rows) * d) : x.slice(from * d, (from + rows) * d);
-    view.set(source);
-    const stats = this.#normalization;
-    if (!stats) return;
-    for (let i = 0; i < view.length; i++) {
-      const j = i % d;
-      view[i] = (view[i]! - stats.mean[j]!) / stats.std[j]!;
-    }
-  }
-}
-
-/** The length of an array argument (0 for anything else: its type is checked later, with the values). */
-function lengthOf(value: unknown): number {
-  const length = (ArrayBuffer.isView(value) || Array.isArray(value)) ? (value as { length?: unknown }).length : 0;
-  return typeof length === 'number' ? length : 0;
-}
-
-/** Per-feature mean and standard deviation (1 where a feature is constant) of the first `rows` rows. */
-function featureStats(x: Float32Array | readonly number[], rows: number, d: number): { mean: Float64Array; std: Float64Array } {
-  const mean = new Float64Array(d);
-  const std = new Float64Array(d);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) mean[j]! += x[r * d + j]!;
-  for (let j = 0; j < d; j++) mean[j]! /= rows;
-  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) std[j]! += (x[r * d + j]! - mean[j]!) ** 2;
-  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]! / rows) || 1;
-  return { mean, std };
 }

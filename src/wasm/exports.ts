@@ -28,6 +28,8 @@ export interface KernelExports {
   softmax_cross_entropy_prob_f32(
     x: Ptr, q: Ptr, rows: number, cols: number, w: Ptr, wStep: number, smoothing: number, grad: Ptr, items: Ptr, gscale: number,
   ): number;
+  /** Σ w[t_r] over rows whose target is not ignoreIndex (wStep 0: w[0] for every class). */
+  index_weight_sum_i32(t: Ptr, rows: number, w: Ptr, wStep: number, ignoreIndex: number): number;
   nll_f32(
     x: Ptr, t: Ptr, rows: number, cols: number, w: Ptr, wStep: number, ignoreIndex: number, grad: Ptr, items: Ptr, gscale: number,
   ): number;
@@ -79,6 +81,8 @@ export interface KernelExports {
   clip_value_f32(x: Ptr, n: number, c: number): void;
   scale_f32(x: Ptr, n: number, s: number): void;
   gather_rows_f32(src: Ptr, cols: number, idx: Ptr, count: number, dst: Ptr): void;
+  /** x = (x − mean[j]) / std[j] in place over rows × cols, in f64 from f64 statistics. */
+  standardize_f32(x: Ptr, rows: number, cols: number, mean: Ptr, std: Ptr): void;
   gather_i32(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;
   column_sums_f32(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void;
   weight_penalty_f32(w: Ptr, g: Ptr, n: number, l1: number, l2: number): number;

@@ -2,7 +2,7 @@
 // all instances of a build share one compiled WebAssembly.Module.
 
 import { readWasm } from '#read-wasm';
-import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses.js';
+import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses/index.js';
 import type { KernelExports } from './exports.js';
 import { Heap, type WasmArray, type WasmArrayType } from './heap.js';
 

@@ -1,0 +1,84 @@
+// fit's options, checked completely (each error names the option, the rule and the value) and
+// turned into a plan before any data is copied or the trainer changes.
+
+import { takesClassIndices } from '../losses/index.js';
+import type { Model } from '../model/spec.js';
+import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { CheckpointSaver, EarlyStopping } from './policies.js';
+import type { BatchLog, EpochLog } from './types.js';
+
+const FIT_KEYS = [
+  'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint',
+];
+
+export interface FitPlan {
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  validationSplit: number;
+  /** [x, y] as given (checked with the data). */
+  validationData: [unknown, unknown] | null;
+  /** Milliseconds between two onBatchEnd calls. */
+  batchCallbackInterval: number;
+  onEpochEnd: ((log: EpochLog) => unknown) | null;
+  onBatchEnd: ((log: BatchLog) => unknown) | null;
+  signal: AbortSignal | null;
+  /** One weight per class (class-index losses), replacing the loss's own weight. */
+  classWeight: Float32Array | null;
+  earlyStopping: EarlyStopping | null;
+  checkpoint: CheckpointSaver | null;
+}
+
+/** Checks fit's `options` for `model` (Keras defaults: 1 epoch, batches of 32, shuffled). */
+export function planFit(model: Model, options: unknown): FitPlan {
+  const o = plainObject('options', options);
+  knownKeys('fit options', o, FIT_KEYS);
+  const validationSplit = numberOption('validationSplit', o.validationSplit, 0, { min: 0, max: 1, maxExclusive: true });
+  const callback = <T>(key: 'onEpochEnd' | 'onBatchEnd'): ((log: T) => unknown) | null => {
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw new TypeError(`${key} must be a function, got ${describe(o[key])}`);
+    return (o[key] as ((log: T) => unknown) | undefined) ?? null;
+  };
+  const plan = {
+    epochs: numberOption('epochs', o.epochs, 1, { min: 0, integer: true }),
+    batchSize: numberOption('batchSize', o.batchSize, 32, { min: 1, integer: true }),
+    shuffle: booleanOption('shuffle', o.shuffle, true),
+    validationSplit,
+    batchCallbackInterval: numberOption('batchCallbackInterval', o.batchCallbackInterval, 50, { min: 0 }),
+    onEpochEnd: callback<EpochLog>('onEpochEnd'),
+    onBatchEnd: callback<BatchLog>('onBatchEnd'),
+  };
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
+  if (o.validationData !== undefined && validationSplit > 0) {
+    throw new TypeError('validationData and validationSplit cannot both be given');
+  }
+  const classWeight = classWeights(model, o.classWeight);
+  const hasValidation = o.validationData !== undefined || validationSplit > 0;
+  const earlyStopping = EarlyStopping.fromOptions(o.earlyStopping, hasValidation, model.lossName);
+  const checkpoint = CheckpointSaver.fromOptions(o.checkpoint, hasValidation, model.lossName);
+  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
+    throw new TypeError(`validationData must be [x, y], got ${describe(o.validationData)}`);
+  }
+  return {
+    ...plan, validationData: (o.validationData as [unknown, unknown] | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
+    classWeight, earlyStopping, checkpoint,
+  };
+}
+
+/** fit's `classWeight` ({ class: weight } or [weight, …]) as one weight per class, 1 for classes not named. */
+function classWeights(model: Model, value: unknown): Float32Array | null {
+  if (value === undefined) return null;
+  if (!takesClassIndices(model.lossName)) {
+    throw new TypeError(`classWeight applies to class-index losses (softmax_cross_entropy, nll), not ${model.lossName}`);
+  }
+  const weights = new Float32Array(model.outputs).fill(1);
+  const entries = Array.isArray(value) ? value.map((w, i) => [String(i), w] as const) : Object.entries(plainObject('classWeight', value));
+  for (const [key, w] of entries) {
+    const c = Number(key);
+    if (!Number.isInteger(c) || c < 0 || c >= model.outputs) {
+      throw new RangeError(`classWeight keys must be class indices in [0, ${model.outputs}), got ${JSON.stringify(key)}`);
+    }
+    weights[c] = numberOption(`classWeight[${c}]`, w, NaN, { min: 0 });
+  }
+  return weights;
+}

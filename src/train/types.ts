@@ -1,0 +1,69 @@
+// The public types of training: fit's options, the logs it reports, its history, evaluate's result.
+
+export interface EpochLog {
+  /** Global epoch number, counted from 1 across fit calls. */
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  accuracy?: number;
+  valAccuracy?: number;
+  mae?: number;
+  valMae?: number;
+  /** Learning rate of the epoch's last step. */
+  lr: number;
+  ms: number;
+}
+
+export interface BatchLog {
+  epoch: number;
+  batch: number;
+  loss: number;
+}
+
+export type StopReason = 'completed' | 'early_stopping' | 'stopped' | 'nan';
+
+export interface History {
+  epochs: EpochLog[];
+  stopReason: StopReason;
+}
+
+export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
+
+export interface EarlyStoppingOptions {
+  monitor?: Monitor;
+  patience?: number;
+  minDelta?: number;
+  restoreBestWeights?: boolean;
+}
+
+export interface CheckpointOptions {
+  every: 'epoch' | 'best';
+  /** For 'best': the metric to watch (default as earlyStopping: 'valLoss' with validation data, else 'loss'). */
+  monitor?: Monitor;
+  /** Receives each checkpoint (safetensors bytes, as save()) and the epoch's log. */
+  onSave: (bytes: Uint8Array, log: EpochLog) => void | Promise<void>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  validationSplit?: number;
+  validationData?: [Float32Array | readonly number[], Int32Array | Float32Array | readonly number[]];
+  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
+  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
+  /** Minimum milliseconds between two onBatchEnd calls (default 50). */
+  batchCallbackInterval?: number;
+  earlyStopping?: EarlyStoppingOptions;
+  /** Weight per class index (class-index losses only), as the loss's `weight`. */
+  classWeight?: Record<number, number> | readonly number[];
+  signal?: AbortSignal;
+  /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
+  checkpoint?: CheckpointOptions;
+}
+
+export interface EvaluateResult {
+  loss: number;
+  accuracy?: number;
+  mae?: number;
+}
