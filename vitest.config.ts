@@ -49,7 +49,8 @@ export default defineConfig({
       {
         // Tests import the built package by name, as an app does; Vite resolves its "#…" imports
         // through package.json's browser/default conditions and bundles the worker entry.
-        resolve: { alias: { 'descent-wasm': dist('index.js') } },
+        // the subpath first: an alias also matches what starts with its key and a slash
+        resolve: { alias: { 'descent-wasm/bench': dist('bench/index.js'), 'descent-wasm': dist('index.js') } },
         optimizeDeps: { exclude: ['descent-wasm'], include: ['comlink'] },
         worker: { format: 'es' },
         server: {

@@ -13,7 +13,6 @@ export {
   nll_f32,
   index_weight_sum_i32,
 } from './losses/classification';
-export { stream_read_f32, stream_read3_f32, peak_muladd_f32 } from './bench';
 export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
 export {
   relu_forward_f32, relu_backward_f32, leaky_relu_forward_f32, leaky_relu_backward_f32,

@@ -1,12 +1,11 @@
 // GEMM [128,784]·[784,128] in three orientations (descent raw kernels, tf.matMul with transposeA/B on
 // tfjs-wasm and tfjs-cpu, plain-JS loops) beside the physical-limit proxies measured in the same run:
 // the f32x4 multiply–add peak and the f32x4 stream read (WASM), and a plain-JS read.
-import { BENCHMARK_CASES, caseData, gemmNN, gemmNT, gemmTN, relativeMaxError } from '../dist/benchmarks.js';
-import { loadKernels } from '../dist/index.js';
+import { loadKernels } from 'descent-wasm';
+import { BENCHMARK_CASES, caseData, loadRoofline, PEAK_MULADD_FLOPS, PLAIN_GEMM, relativeMaxError } from 'descent-wasm/bench';
 import { formatRatio, formatTiming, markdownTable, progress, timeCase, timingOptions } from './harness.mjs';
 import { checkNoLeak, tf, tfjsBackends, useBackend } from './tfjs.mjs';
 
-const PLAIN = { nn: gemmNN, nt: gemmNT, tn: gemmTN };
 const TOLERANCE = 1e-4; // of the largest element: float32 sums of 784 products in different orders
 
 function checkResult(c, impl, result, reference) {
@@ -50,23 +49,23 @@ async function timeDescent(c, a, b, k, reference, timing) {
 }
 
 /** Physical-limit proxies: f32x4 multiply–add peak (12 chains), f32x4 and plain-JS stream reads of 12 MB. */
-async function limits(k, quick) {
+async function limits(quick) {
   const timing = timingOptions(quick, { warmup: 1 });
+  const roofline = await loadRoofline();
   const iterations = quick ? 5e6 : 2e7;
-  const peak = await timeCase(() => k.raw.peak_muladd_f32(iterations), timing);
+  const peak = await timeCase(() => roofline.peakMuladd(iterations), timing);
   const n = 3e6;
-  const array = k.alloc(n);
-  array.array.fill(1);
-  const stream = await timeCase(() => k.raw.stream_read_f32(array.ptr, n), timing);
-  const plainArray = new Float32Array(n).fill(1);
+  const ones = new Float32Array(n).fill(1);
+  const reader = roofline.streamReader([ones]);
+  const stream = await timeCase(() => reader.read(), timing);
+  reader.free();
   const plainRead = await timeCase(() => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += plainArray[i];
+    for (let i = 0; i < n; i++) s += ones[i];
     return s;
   }, timing);
-  array.free();
   return {
-    peak: { time: peak, gflops: (iterations * 96) / peak.medianMs / 1e6 },
+    peak: { time: peak, gflops: (iterations * PEAK_MULADD_FLOPS) / peak.medianMs / 1e6 },
     stream: { time: stream, gbs: (n * 4) / stream.medianMs / 1e6 },
     plainRead: { time: plainRead, gbs: (n * 4) / plainRead.medianMs / 1e6 },
   };
@@ -75,18 +74,17 @@ async function limits(k, quick) {
 /** Runs the physical-limit proxies and every GEMM case on every implementation (results checked against plain JS first). */
 export async function runGemmBenchmarks({ quick = false } = {}) {
   const timing = timingOptions(quick);
-  const simd = await loadKernels({ simd: true });
-  const builds = [simd, await loadKernels({ simd: false })];
+  const builds = [await loadKernels({ simd: true }), await loadKernels({ simd: false })];
   progress('limits: f32x4 peak, stream reads');
-  const limit = await limits(simd, quick);
+  const limit = await limits(quick);
   const rows = [];
   for (const c of BENCHMARK_CASES.filter((b) => b.kind === 'gemm')) {
     progress(`gemm: ${c.name}`);
     const { x: a, y: b } = caseData(c);
     const reference = new Float32Array(c.m * c.n);
-    PLAIN[c.orientation](a, b, reference, c.m, c.k, c.n);
+    PLAIN_GEMM[c.orientation](a, b, reference, c.m, c.k, c.n);
     const scratch = new Float32Array(c.m * c.n);
-    const timings = { 'plain JS': await timeCase(() => PLAIN[c.orientation](a, b, scratch, c.m, c.k, c.n), timing) };
+    const timings = { 'plain JS': await timeCase(() => PLAIN_GEMM[c.orientation](a, b, scratch, c.m, c.k, c.n), timing) };
     for (const [label, backend] of Object.entries(tfjsBackends({ quick, cheap: true }))) timings[label] = await timeTfjs(c, a, b, backend, reference, timing);
     for (const k of builds) timings[`descent ${k.simd ? 'SIMD' : 'scalar'}`] = await timeDescent(c, a, b, k, reference, timing);
     rows.push({ case: c.name, orientation: c.orientation, flops: 2 * c.m * c.k * c.n, timings });

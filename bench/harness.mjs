@@ -1,8 +1,8 @@
-// Timing and reporting for the Node benchmarks: the portable `measure` of dist/benchmarks.js plus a
+// Timing and reporting for the Node benchmarks: the portable `measure` of descent-wasm/bench plus a
 // check of what else ran on the machine meanwhile, the environment record, and ratio formatting.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { measure } from '../dist/benchmarks.js';
+import { measure } from 'descent-wasm/bench';
 
 // Linux counts CPU time in /proc/stat in USER_HZ ticks, 100 per second.
 const TICK_MS = 10;

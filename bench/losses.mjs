@@ -2,8 +2,8 @@
 // memory; the copy path and the raw kernel call beside it), the fused plain-JS loop, tfjs-cpu and
 // tfjs-wasm (`tf.valueAndGrad` over `tf.losses.*`, value read back), and the f32x4 stream read of the
 // same bytes; every implementation's value and gradient are checked against plain JS before timing.
-import { BENCHMARK_CASES, caseData, plainLoss, relativeMaxError, VALUE_RTOL } from '../dist/benchmarks.js';
-import { loadKernels } from '../dist/index.js';
+import { loadKernels } from 'descent-wasm';
+import { BENCHMARK_CASES, caseData, loadRoofline, plainLoss, relativeMaxError, VALUE_RTOL } from 'descent-wasm/bench';
 import { formatRatio, formatTiming, markdownTable, progress, timeCase, timingOptions } from './harness.mjs';
 import { checkNoLeak, tf, tfjsBackends, useBackend } from './tfjs.mjs';
 
@@ -91,14 +91,19 @@ async function timeDescent(c, x, y, k, reference, timing) {
     };
     const raw = rawCall(k, c, input, target, out);
     if (raw && k.simd) timings['descent SIMD raw kernel'] = await timeCase(raw, timing);
-    if (k.simd) {
-      // the bandwidth ceiling: the kernel's own three arrays read together as f32x4 (class labels: the input twice)
-      const second = c.loss === 'softmax_cross_entropy' ? input : target;
-      timings['limit: f32x4 stream read'] = await timeCase(() => k.raw.stream_read3_f32(input.ptr, second.ptr, out.ptr, x.length), timing);
-    }
     return timings;
   } finally {
     for (const a of [input, target, out]) a.free();
+  }
+}
+
+/** The bandwidth ceiling: the kernel's three arrays read together as f32x4 (class labels: the input twice). */
+async function timeStreamRead(roofline, c, x, y, grad, timing) {
+  const reader = roofline.streamReader([x, c.loss === 'softmax_cross_entropy' ? x : y, grad]);
+  try {
+    return await timeCase(() => reader.read(), timing);
+  } finally {
+    reader.free();
   }
 }
 
@@ -106,6 +111,7 @@ async function timeDescent(c, x, y, k, reference, timing) {
 export async function runLossBenchmarks({ quick = false } = {}) {
   const timing = timingOptions(quick);
   const builds = [await loadKernels({ simd: true }), await loadKernels({ simd: false })];
+  const roofline = await loadRoofline();
   const results = [];
   // quick: the smallest and largest sizes only
   const quickSkip = (name) => quick && (name.includes('N=1e5') || name === 'softmax CE [256,1000]');
@@ -117,6 +123,7 @@ export async function runLossBenchmarks({ quick = false } = {}) {
     const timings = { 'plain JS': await timeCase(() => plainLoss(c, x, y, grad), timing) };
     for (const [label, backend] of Object.entries(tfjsBackends({ quick }))) timings[label] = await timeTfjs(c, x, y, backend, reference, timing);
     for (const k of builds) Object.assign(timings, await timeDescent(c, x, y, k, reference, timing));
+    timings['limit: f32x4 stream read'] = await timeStreamRead(roofline, c, x, y, reference.grad, timing);
     // bytes a kernel must move: input and target read (class labels: 4 bytes a row), gradient written
     const bytes = x.length * 8 + y.length * 4;
     results.push({ case: c.name, loss: c.loss, elements: x.length, bytes, value: reference.value, timings });

@@ -2,10 +2,11 @@
 // this thread and in a worker, tfjs-wasm (optimizer.minimize loop and layers model.fit), tfjs-cpu
 // (minimize loop) and plain JS, all from descent's initial weights with the same batch order. One
 // epoch from those weights first: the final losses must agree; then epochs are timed.
-import { mulberry32, loadMnist } from '../data/datasets.mjs';
-import { createTrainer } from '../dist/index.js';
+import { loadMnist } from '../data/datasets.mjs';
+import { seededOrder } from '../data/random.mjs';
+import { createTrainer } from 'descent-wasm';
+import { PlainMlp } from 'descent-wasm/bench';
 import { formatMs, formatRatio, formatTiming, markdownTable, progress, timeCase } from './harness.mjs';
-import { PlainMlp } from './plain-mlp.mjs';
 import { checkNoLeak, tf, tfl, useBackend } from './tfjs.mjs';
 
 export const MLP = { inputs: 784, hidden: 128, classes: 10, batchSize: 128, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, seed: 1 };
@@ -26,12 +27,7 @@ export const MNIST_ROWS = 10_000;
 export function mnistRows(rows) {
   const all = loadMnist();
   if (all.rows !== MNIST_ROWS) throw new Error(`the mnist package has ${all.rows} images, expected ${MNIST_ROWS}`);
-  const order = Int32Array.from({ length: all.rows }, (_, i) => i);
-  const random = mulberry32(2024);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = seededOrder(all.rows, 2024);
   const x = new Float32Array(rows * MLP.inputs);
   const y = new Int32Array(rows);
   const onehot = new Float32Array(rows * MLP.classes);

@@ -6,7 +6,7 @@
 // Usage: node bench/parallel.mjs [--quick]
 import { writeFileSync } from 'node:fs';
 import { cpus, availableParallelism } from 'node:os';
-import { createTrainer } from '../dist/index.js';
+import { createTrainer } from 'descent-wasm';
 import { loadMnist } from '../data/datasets.mjs';
 
 const quick = process.argv.includes('--quick');

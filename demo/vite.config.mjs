@@ -13,7 +13,8 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   root: here('.'),
   base: './',
-  resolve: packed ? {} : { alias: { 'descent-wasm': here('../dist/index.js') } },
+  // the subpath first: an alias also matches what starts with its key and a slash
+  resolve: packed ? {} : { alias: { 'descent-wasm/bench': here('../dist/bench/index.js'), 'descent-wasm': here('../dist/index.js') } },
   // Pre-bundling would break descent's `new URL(..., import.meta.url)` for its worker and .wasm files.
   optimizeDeps: { exclude: ['descent-wasm'] },
   worker: { format: 'es' },

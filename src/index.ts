@@ -19,12 +19,11 @@ export {
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions,
 } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
-export { OPTIMIZER_NAMES } from './optim/optimizers.js';
+export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
-export type { LearningRateSpec } from './schedules.js';
+export { SCHEDULE_NAMES, type LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';
-export { runBenchmarks, BENCHMARK_CASES, type BenchmarkOptions, type BenchmarkRow, type BenchmarkCase } from './benchmarks.js';
 export {
   saveCheckpointToBrowser, loadCheckpointFromBrowser, listBrowserCheckpoints, deleteBrowserCheckpoint,
   type BrowserStorage, type BrowserStorageOptions, type BrowserCheckpointInfo,

@@ -1,7 +1,10 @@
-// runBenchmarks (the in-thread suite a browser worker runs): row structure, descent vs plain-JS
-// agreement on both builds, case selection. Speed is never asserted.
+// descent-wasm/bench: runBenchmarks (the in-thread suite a browser worker runs): row structure,
+// descent vs plain-JS agreement on both builds, case selection; the roofline kernels, which live in
+// build/bench-simd.wasm and in neither production build. Speed is never asserted.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { BENCHMARK_CASES, runBenchmarks, type BenchmarkRow } from '../src/index.js';
+import { BENCHMARK_CASES, loadRoofline, runBenchmarks, type BenchmarkRow } from '../src/bench/index.js';
+import * as main from '../src/index.js';
 
 const CASES = ['mse N=1e4', 'huber N=1e4', 'softmax CE [1024,10]', 'GEMM A·Bᵀ [128,784]·[784,128]'];
 
@@ -53,5 +56,48 @@ describe('runBenchmarks', () => {
     await expect(runBenchmarks({ cases: 'mse N=1e4' as never })).rejects.toThrow('cases must be an array of case names, got "mse N=1e4"');
     await expect(runBenchmarks({ onResult: 5 as never })).rejects.toThrow('onResult must be a function, got 5');
     await expect(runBenchmarks({ bogus: 1 } as never)).rejects.toThrow(/unknown option "bogus" in runBenchmarks options/);
+  });
+});
+
+describe('the roofline kernels', () => {
+  const ROOFLINE = ['stream_read_f32', 'stream_read3_f32', 'peak_muladd_f32'];
+  const exportsOf = async (file: string) => {
+    const module = await WebAssembly.compile(await readFile(new URL(`../build/${file}`, import.meta.url)));
+    return WebAssembly.Module.exports(module).map((e) => e.name);
+  };
+
+  it('are in build/bench-simd.wasm and in neither production build', async () => {
+    for (const build of ['simd.wasm', 'scalar.wasm']) {
+      const names = await exportsOf(build);
+      expect(names, build).toContain('mse_f32');
+      for (const kernel of ROOFLINE) expect(names, build).not.toContain(kernel);
+    }
+    expect(await exportsOf('bench-simd.wasm')).toEqual(expect.arrayContaining(ROOFLINE));
+  });
+
+  it('the main entry exports no benchmark code', () => {
+    for (const name of ['runBenchmarks', 'BENCHMARK_CASES', 'PlainMlp', 'loadRoofline']) expect(main).not.toHaveProperty(name);
+  });
+
+  it('stream reads sum every element at lengths around the unroll widths; the peak loop returns a finite value', async () => {
+    const roofline = await loadRoofline();
+    for (const n of [0, 1, 7, 8, 9, 31, 32, 33, 1001]) {
+      const a = Float32Array.from({ length: n }, (_, i) => i % 7);
+      const b = Float32Array.from({ length: n }, (_, i) => (i % 5) / 4);
+      const c = Float32Array.from({ length: n }, (_, i) => -(i % 3));
+      const sum = (...arrays: Float32Array[]) => arrays.reduce((total, x) => x.reduce((s, v) => s + v, total), 0);
+      const one = roofline.streamReader([a]);
+      const three = roofline.streamReader([a, b, c]);
+      const twice = roofline.streamReader([a, a, c]);
+      expect(one.read(), `n = ${n}`).toBe(sum(a));
+      expect(three.read(), `n = ${n}`).toBe(sum(a, b, c));
+      expect(twice.read(), `n = ${n}`).toBe(sum(a, a, c));
+      for (const reader of [one, three, twice]) reader.free();
+      expect(() => one.read()).toThrow('StreamReader is freed');
+    }
+    expect(Number.isFinite(roofline.peakMuladd(1000))).toBe(true);
+    expect(() => roofline.streamReader([new Float32Array(2), new Float32Array(2)])).toThrow('arrays must be one or three Float32Arrays, got 2 items');
+    expect(() => roofline.streamReader([new Float32Array(2), new Float32Array(3), new Float32Array(2)])).toThrow('arrays must have equal lengths, got 2, 3, 2');
+    expect(() => roofline.peakMuladd(-1)).toThrow(RangeError);
   });
 });

@@ -32,12 +32,14 @@ beforeAll(() => {
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('the packed package', () => {
-  it('holds the built library, both WASM builds, the CLI and its data, and nothing of the tests or sources', () => {
+  it('holds the built library, both WASM builds, the benchmarks\' module, the CLI and its data, and nothing of the tests or sources', () => {
     for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts',
-      'dist/worker/entry.node.js', 'dist/worker/entry.web.js', 'build/simd.wasm', 'build/scalar.wasm', 'bin/descent.mjs', 'data/digits.csv.gz']) {
+      'dist/bench/index.js', 'dist/bench/index.d.ts', 'dist/worker/entry.node.js', 'dist/worker/entry.web.js',
+      'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs']) {
       expect(files, needed).toContain(needed);
     }
-    expect(files.filter((path) => /(^|\/)(__tests__|test|src|assembly|bench|demo)\//.test(path))).toEqual([]);
+    // bench/ at the top is the repository's Node benchmarks; dist/bench/ is the descent-wasm/bench entry
+    expect(files.filter((path) => /(^|\/)(__tests__|test|src|assembly|demo)\/|^bench\//.test(path))).toEqual([]);
     expect(files.filter((path) => /\.(wat|spec\.ts)$/.test(path) || path.startsWith('build/') && !path.endsWith('.wasm'))).toEqual([]);
   });
 
@@ -63,7 +65,7 @@ describe('the packed package', () => {
     expect(output).toContain('No problems found');
   });
 
-  // A consumer's program using both entry points; it must type-check with the library's .d.ts files
+  // A consumer's program using every entry point; it must type-check with the library's .d.ts files
   // read in full (skipLibCheck off). TypeScript's ES5 default target cannot read private class
   // fields (#x) in any .d.ts: consumers target ES2015 or later, as `tsc --init` does.
   const resolutions: [string, Record<string, string>][] = [
@@ -75,6 +77,7 @@ describe('the packed package', () => {
     writeFileSync(join(consumer, 'consumer.ts'), [
       "import { createTrainer, loadKernels, type History, type TrainerSpec } from 'descent-wasm';",
       "import { readCheckpoint, writeCheckpoint } from 'descent-wasm/node';",
+      "import { runBenchmarks, type BenchmarkRow } from 'descent-wasm/bench';",
       "const spec: TrainerSpec = { inputSize: 2, layers: [{ units: 4, activation: 'relu' }, { units: 1 }], loss: 'mse', optimizer: 'adam' };",
       'export async function main(): Promise<number> {',
       '  const k = await loadKernels();',
@@ -83,7 +86,8 @@ describe('the packed package', () => {
       "  await writeCheckpoint('model.safetensors', await t.save());",
       "  await t.load(await readCheckpoint('model.safetensors'));",
       '  await t.dispose();',
-      "  return history.epochs.length + (k.loss('mse', [1], [2]).value as number);",
+      "  const rows: BenchmarkRow[] = await runBenchmarks({ quick: true, cases: ['mse N=1e4'] });",
+      "  return history.epochs.length + rows.length + (k.loss('mse', [1], [2]).value as number);",
       '}',
       '',
     ].join('\n'));

@@ -3,12 +3,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { Random } from '../../dist/model/random.js';
+import { seededOrder } from '../../data/random.mjs';
 import { DATA_SETS, UsageError } from './options.mjs';
 
 const require = createRequire(import.meta.url);
-// Stream key of the held-out split, apart from the trainer's own streams of the same seed.
-const SPLIT_STREAM = 0x5917;
 // Integer labels at or above this are classes in sorted order, not indices (one output per index).
 const MAX_CLASS_INDEX = 1000;
 // Integer labels with at most this many distinct values are classes without asking; more could be
@@ -153,8 +151,7 @@ export async function loadDataSet(data, label, task) {
 
 /** The rows of x (rows × cols) and y (rows × any width) in a seeded random order, split into { train, test } with `testRows` of them in test. */
 export function heldOutSplit(x, y, rows, testRows, seed) {
-  const order = Int32Array.from({ length: rows }, (_, i) => i);
-  new Random(seed, SPLIT_STREAM).shuffle(order);
+  const order = seededOrder(rows, seed);
   const take = (indices) => {
     const xWidth = x.length / rows;
     const yWidth = y.length / rows;

@@ -2,11 +2,7 @@
 // bad value becomes a UsageError (exit code 2) whose one-line message names the flag, the rule and
 // the value got.
 import { parseArgs } from 'node:util';
-import { LOSS_NAMES } from '../../dist/index.js';
-import { ACTIVATIONS } from '../../dist/model/spec.js';
-import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES } from '../../dist/optim/optimizers.js';
-import { SCHEDULE_NAMES } from '../../dist/schedules.js';
-import { numberOption } from '../../dist/validate.js';
+import { ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
 
 /** A mistake in the command line or its input files: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -20,8 +16,11 @@ export const CLI_ADAM_LEARNING_RATE = 1e-2;
 /** Optimizer steps a default run takes at least (epochs: at least 10, more on small data). */
 export const MIN_DEFAULT_STEPS = 300;
 
-const unit = { min: 0, max: 1, maxExclusive: true };
-const nonNegative = { min: 0 };
+// `rule` of a number flag: the test a value must pass and the words of the error when it does not.
+const unit = { test: (v) => v >= 0 && v < 1, text: 'a finite number in [0, 1)' };
+const nonNegative = { test: (v) => v >= 0, text: 'a finite number ≥ 0' };
+const positiveInteger = { test: (v) => Number.isInteger(v) && v >= 1, text: 'a positive integer' };
+const seedRule = { test: (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, text: `an integer in [0, ${2 ** 32})` };
 
 // kind: 'string' | 'number' | 'boolean' | 'choice' | 'layers'; `key` is the spec field an optimizer flag sets.
 const FLAGS = [
@@ -49,9 +48,9 @@ const FLAGS = [
   { name: 'weight-decay', kind: 'number', key: 'weightDecay', default: '0, adamw 0.01', help: 'every optimizer' },
   { name: 'clip-norm', kind: 'number', key: 'clipGlobalNorm', default: 'none', help: 'clip the gradient to this global norm' },
   { section: 'Training' },
-  { name: 'epochs', kind: 'number', rule: { min: 1, integer: true }, default: `10, or more to reach ${MIN_DEFAULT_STEPS} steps on small data`, help: '' },
-  { name: 'batch-size', kind: 'number', rule: { min: 1, integer: true }, default: 32, help: '' },
-  { name: 'seed', kind: 'number', rule: { min: 0, max: 2 ** 32, maxExclusive: true, integer: true }, default: 0, help: 'drives the split, init, shuffling and dropout' },
+  { name: 'epochs', kind: 'number', rule: positiveInteger, default: `10, or more to reach ${MIN_DEFAULT_STEPS} steps on small data`, help: '' },
+  { name: 'batch-size', kind: 'number', rule: positiveInteger, default: 32, help: '' },
+  { name: 'seed', kind: 'number', rule: seedRule, default: 0, help: 'drives the split, init, shuffling and dropout' },
   { name: 'save', kind: 'string', arg: 'FILE', default: 'none', help: 'write the trained model as safetensors (also after Ctrl-C)' },
   { name: 'no-worker', kind: 'boolean', help: 'train in this thread instead of a worker thread' },
   { name: 'quiet', kind: 'boolean', help: 'print only the final result' },
@@ -138,12 +137,8 @@ function parseError(error) {
 function numberValue(flag, text) {
   const value = text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(value)) throw new UsageError(`--${flag.name} must be a number, got ${JSON.stringify(text)}`);
-  if (!flag.rule) return value;
-  try {
-    return numberOption(`--${flag.name}`, value, NaN, flag.rule);
-  } catch (error) {
-    throw new UsageError(error.message);
-  }
+  if (flag.rule && !flag.rule.test(value)) throw new UsageError(`--${flag.name} must be ${flag.rule.text}, got ${value}`);
+  return value;
 }
 
 function layersValue(text) {

@@ -3,9 +3,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { createTrainer } from '../../dist/index.js';
-import { modelFromSpec } from '../../dist/model/spec.js';
-import { writeCheckpoint } from '../../dist/node.js';
+import { createTrainer } from 'descent-wasm';
+import { writeCheckpoint } from 'descent-wasm/node';
 import { heldOutSplit, loadDataSet } from './data.mjs';
 import { baseLearningRate, epochCount, learningRateSpec, OPTIMIZER_FLAG_OF, UsageError } from './options.mjs';
 
@@ -54,8 +53,9 @@ function targetsFor(loss, data) {
   return { y: data.values, outputs: 1, activation: REGRESSION_ACTIVATION[loss] ?? 'linear' };
 }
 
-/** The library's spec errors, reworded to name the flag that set the field. */
+/** The library's spec errors (TypeError, RangeError), reworded to name the flag that set the field; other errors as they are. */
 function specError(error, flags) {
+  if (!(error instanceof TypeError || error instanceof RangeError)) return error;
   const unknown = /^unknown option "(\w+)" in optimizer/.exec(error.message);
   if (unknown && OPTIMIZER_FLAG_OF[unknown[1]]) {
     const flag = OPTIMIZER_FLAG_OF[unknown[1]];
@@ -125,19 +125,6 @@ export async function train(flags, version) {
   const optimizer = { name: flags.optimizer ?? 'adam', learningRate: learningRateSpec(flags, epochs * batches) };
   for (const [key, flag] of Object.entries(OPTIMIZER_FLAG_OF)) optimizer[key] = flags[flag.slice(2)];
   const spec = { inputSize: data.cols, layers, loss, optimizer, seed, normalize: !flags['no-normalize'] };
-  try {
-    modelFromSpec(spec);
-  } catch (error) {
-    throw specError(error, flags);
-  }
-
-  say(`descent ${version} · ${data.name}: ${data.rows} rows × ${data.cols} features, ` +
-    `${data.classes ? `${data.classCount} classes` : 'numeric labels'} · ${sizes.fit} training, ${sizes.validation} validation, ${sizes.test} held-out rows`);
-  if (data.classNames && data.classNames.length <= 12 && loss in { ...CLASS_INDEX_LOSSES, ...ONE_HOT_LOSSES, ...BINARY_LOSSES }) {
-    say(`classes: ${data.classNames.map((name, i) => `${i} = ${name}`).join(', ')}`);
-  }
-  say(`network ${[data.cols, ...hidden.map((units) => `${units} ${activation}`), `${target.outputs} ${target.activation}`].join(' → ')} · ` +
-    `${loss} · ${optimizer.name} lr ${baseLearningRate(flags)} ${flags.schedule ?? 'constant'} · ${epochs} epochs × ${batches} batches of ${batchSize}${printEvery > 1 ? ` (a line every ${printEvery} epochs)` : ''}`);
 
   let interrupted = false;
   let trainer = null;
@@ -156,7 +143,18 @@ export async function train(flags, version) {
   process.on('SIGINT', onInterrupt);
   const started = performance.now();
   try {
-    trainer = await createTrainer(spec, { worker: !flags['no-worker'] });
+    try {
+      trainer = await createTrainer(spec, { worker: !flags['no-worker'] }); // checks the spec before any worker starts
+    } catch (error) {
+      throw specError(error, flags);
+    }
+    say(`descent ${version} · ${data.name}: ${data.rows} rows × ${data.cols} features, ` +
+      `${data.classes ? `${data.classCount} classes` : 'numeric labels'} · ${sizes.fit} training, ${sizes.validation} validation, ${sizes.test} held-out rows`);
+    if (data.classNames && data.classNames.length <= 12 && loss in { ...CLASS_INDEX_LOSSES, ...ONE_HOT_LOSSES, ...BINARY_LOSSES }) {
+      say(`classes: ${data.classNames.map((name, i) => `${i} = ${name}`).join(', ')}`);
+    }
+    say(`network ${[data.cols, ...hidden.map((units) => `${units} ${activation}`), `${target.outputs} ${target.activation}`].join(' → ')} · ` +
+      `${loss} · ${optimizer.name} lr ${baseLearningRate(flags)} ${flags.schedule ?? 'constant'} · ${epochs} epochs × ${batches} batches of ${batchSize}${printEvery > 1 ? ` (a line every ${printEvery} epochs)` : ''}`);
     const info = trainer.info;
     say(`${info.parameters} parameters · ${info.worker === 'none' ? 'this thread' : `${info.worker} worker`} · ${info.build} WebAssembly build`);
     const showBar = !flags.quiet && process.stdout.isTTY;

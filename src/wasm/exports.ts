@@ -33,9 +33,6 @@ export interface KernelExports {
   nll_f32(
     x: Ptr, t: Ptr, rows: number, cols: number, w: Ptr, wStep: number, ignoreIndex: number, grad: Ptr, items: Ptr, gscale: number,
   ): number;
-  stream_read_f32(x: Ptr, n: number): number;
-  stream_read3_f32(a: Ptr, b: Ptr, c: Ptr, n: number): number;
-  peak_muladd_f32(iterations: number): number;
   gemm_scratch_floats(K: number, N: number): number;
   gemm_nn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_nt_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;

@@ -3,7 +3,8 @@
 // Parameters use descent's flat layout (`0.weight` [hidden, inputs], `0.bias`, `1.weight`
 // [classes, hidden], `1.bias`) and torch's Adam, so both start from the same weights.
 
-import { gemmNN, gemmNT, gemmTN, plainLoss } from './benchmarks.js';
+import { gemmNN, gemmNT, gemmTN } from './plain-gemm.js';
+import { plainLoss } from './plain-loss.js';
 
 export interface PlainMlpConfig {
   inputs: number;
