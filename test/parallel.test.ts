@@ -5,8 +5,20 @@
 // cleanly and keeps the last completed step's weights.
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
+import { ShardPool } from '../src/parallel/pool.js';
+import { Trainer } from '../src/train/trainer.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris } from '../data/datasets.mjs';
+
+/** An in-thread trainer with two shards, and its shard pool (to kill a shard worker as a crash would). */
+async function trainerWithPool(spec: TrainerSpec): Promise<{ trainer: Trainer; pool: () => ShardPool }> {
+  let started: ShardPool | null = null;
+  const trainer = await Trainer.create(spec, {
+    workers: 2,
+    startPool: async (shards, poolSpec, options) => (started = await ShardPool.start(shards, poolSpec, options)),
+  });
+  return { trainer, pool: () => started! };
+}
 
 const digits = loadDigits() as { x: Float32Array; y: Int32Array; rows: number };
 const iris = loadIris() as { x: Float32Array; y: Int32Array; rows: number };
@@ -96,7 +108,7 @@ describe('data-parallel training (workers: n)', () => {
   });
 
   it('a shard worker that dies fails fit cleanly, keeping the last completed step; later fits refuse', async () => {
-    const t = await createTrainer(classifier, { workers: 2, worker: false });
+    const { trainer: t, pool } = await trainerWithPool(classifier);
     try {
       let snapshot: Record<string, Float32Array> | null = null;
       let killed = false;
@@ -108,7 +120,7 @@ describe('data-parallel training (workers: n)', () => {
           if (log.batch === 3 && !killed) {
             killed = true;
             snapshot = await t.getWeights();
-            await t._killShardWorker(1);
+            await pool().kill(1);
           }
         },
       }).catch((e: unknown) => e);
@@ -171,14 +183,14 @@ describe('data-parallel training (workers: n)', () => {
       const fit = { epochs: 1, batchSize: 64 };
       const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false);
       expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false));
-      const t = await createTrainer(classifier, { workers: 2, worker: false });
+      const { trainer: t, pool } = await trainerWithPool(classifier);
       let killed = false;
       const error = await t.fit(digits.x, digits.y, {
         epochs: 3, batchSize: 32, batchCallbackInterval: 0,
         onBatchEnd: async (log) => {
           if (!killed && log.batch === 2) {
             killed = true;
-            await t._killShardWorker(1);
+            await pool().kill(1);
           }
         },
       }).catch((e: unknown) => e);

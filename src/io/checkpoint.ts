@@ -117,7 +117,12 @@ function float32Of(file: SafetensorsFile, name: string, shape: number[]): Float3
 export function decodeCheckpoint(
   bytes: unknown, model: Model, segments: readonly Segment[], slotNames: readonly string[],
 ): Omit<CheckpointState, 'spec' | 'segments'> {
-  const file = decodeSafetensors(bytes);
+  return checkpointOf(decodeSafetensors(bytes), model, segments, slotNames);
+}
+
+function checkpointOf(
+  file: SafetensorsFile, model: Model, segments: readonly Segment[], slotNames: readonly string[],
+): Omit<CheckpointState, 'spec' | 'segments'> {
   const spec = readSpec(file);
   if (canonical(spec) !== canonical(model.spec)) {
     throw new RangeError('checkpoint spec differs from this trainer\'s spec; build a trainer from the checkpoint with createTrainer(bytes), or use importWeights');
@@ -154,15 +159,7 @@ export function decodeCheckpoint(
     }
     return value as Record<string, number>;
   };
-  const normalizationValue = fromJson(file.metadata.normalization ?? 'null', 'normalization') as { mean?: unknown; std?: unknown } | null;
-  let normalization: CheckpointState['normalization'] = null;
-  if (normalizationValue !== null) {
-    const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length === model.inputSize && a.every((v) => typeof v === 'number');
-    if (!ok(normalizationValue.mean) || !ok(normalizationValue.std)) {
-      throw new RangeError(`checkpoint __metadata__.normalization must hold mean and std of ${model.inputSize} numbers`);
-    }
-    normalization = { mean: Float64Array.from(normalizationValue.mean), std: Float64Array.from(normalizationValue.std) };
-  }
+  const normalization = readNormalization(file, model);
   const history = fromJson(file.metadata.history ?? '[]', 'history');
   if (!Array.isArray(history)) throw new RangeError('checkpoint __metadata__.history must be an array');
   return {
@@ -171,9 +168,37 @@ export function decodeCheckpoint(
   };
 }
 
+/** The feature statistics of `normalize: true` stored in a checkpoint (null when it has none). */
+function readNormalization(file: SafetensorsFile, model: Model): CheckpointState['normalization'] {
+  const value = fromJson(file.metadata.normalization ?? 'null', 'normalization') as { mean?: unknown; std?: unknown } | null;
+  if (value === null) return null;
+  const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length === model.inputSize && a.every((v) => typeof v === 'number');
+  if (!ok(value.mean) || !ok(value.std)) {
+    throw new RangeError(`checkpoint __metadata__.normalization must hold mean and std of ${model.inputSize} numbers`);
+  }
+  return { mean: Float64Array.from(value.mean), std: Float64Array.from(value.std) };
+}
+
+/**
+ * What inference needs from a checkpoint made by save() — the weights and the feature statistics —
+ * after checking the whole file as load() does, whatever optimizer slots it carries.
+ */
+export function decodeForInference(bytes: unknown, model: Model, segments: readonly Segment[]): Pick<CheckpointState, 'params' | 'normalization'> {
+  const file = decodeSafetensors(bytes);
+  const first = `.${segments[0]!.name}`;
+  const slotNames = [...file.tensors.keys()]
+    .filter((name) => name.startsWith('optimizer.') && name.endsWith(first))
+    .map((name) => name.slice('optimizer.'.length, -first.length));
+  const { params, normalization } = checkpointOf(file, model, segments, slotNames);
+  return { params, normalization };
+}
+
 /** Weights from safetensors bytes made anywhere: exactly the model's tensor names, shapes checked. */
 export function readWeights(bytes: unknown, segments: readonly Segment[], size: number): Float32Array {
-  const file = decodeSafetensors(bytes);
+  return weightsOf(decodeSafetensors(bytes), segments, size);
+}
+
+function weightsOf(file: SafetensorsFile, segments: readonly Segment[], size: number): Float32Array {
   const params = new Float32Array(size);
   const names = new Set(segments.map((s) => s.name));
   for (const s of segments) params.set(float32Of(file, s.name, s.shape), s.offset);

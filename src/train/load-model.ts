@@ -1,35 +1,52 @@
-// loadModel: a light in-thread predictor for apps that only infer (no worker, no training).
+// loadModel: a light in-thread predictor for apps that only infer (no worker, no optimizer state).
 
-import { checkpointSpec } from '../io/checkpoint.js';
-import type { EvaluateResult } from './trainer.js';
-import { Trainer } from './trainer.js';
+import { checkpointSpec, decodeForInference } from '../io/checkpoint.js';
+import { Network } from '../model/network.js';
+import { modelFromSpec } from '../model/spec.js';
+import { runtimeName } from '../runtime.js';
+import { Heap } from '../wasm/heap.js';
+import { loadKernels } from '../wasm/load.js';
+import { Inference } from './inference.js';
+import type { EvaluateResult } from './types.js';
 
 export interface Predictor {
   predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
   evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
   summary(): string;
   getWeights(): Record<string, Float32Array>;
-  readonly info: Trainer['info'];
+  readonly info: { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number };
   dispose(): Promise<void>;
 }
 
 /** A predictor from checkpoint bytes made by save(): weights and normalisation, in this thread. */
 export async function loadModel(bytes: Uint8Array, options: { simd?: boolean } = {}): Promise<Predictor> {
-  const trainer = await Trainer.create(checkpointSpec(bytes), options);
+  const model = modelFromSpec(checkpointSpec(bytes));
+  const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+  const network = new Network(new Heap(kernels.raw), model);
+  let disposed = false;
+  const inference = new Inference(model, network, 4 * network.size * 2);
   try {
-    await trainer.load(bytes);
+    const { params, normalization } = decodeForInference(bytes, model, network.segments);
+    (network.params.array as Float32Array).set(params);
+    inference.normalization = normalization;
   } catch (error) {
-    await trainer.dispose();
+    network.free();
     throw error;
   }
+  const live = () => {
+    if (disposed) throw new Error('model is disposed');
+    return inference;
+  };
   return {
-    predict: (x, o) => trainer.predict(x, o),
-    evaluate: (x, y) => trainer.evaluate(x, y),
-    summary: () => trainer.summary(),
-    getWeights: () => trainer.getWeights(),
-    get info() {
-      return trainer.info;
+    predict: async (x, o) => live().predict(x, o),
+    evaluate: async (x, y) => live().evaluate(x, y),
+    summary: () => inference.summary(),
+    getWeights: () => live().weights(),
+    info: { runtime: runtimeName(), build: kernels.simd ? 'simd' : 'scalar', worker: 'none', parameters: network.size, workers: 1 },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      network.free();
     },
-    dispose: () => trainer.dispose(),
   };
 }

@@ -10,12 +10,14 @@ import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../mode
 import type { TransformState } from '../optim/transform.js';
 import { DataParallelStep, type ParallelTime } from '../parallel/coordinator.js';
 import type { ShardPool } from '../parallel/pool.js';
+import { runtimeName } from '../runtime.js';
 import type { Schedule } from '../schedules.js';
-import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { describe, numberOption, plainObject } from '../validate.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
-import { checkData, checkFeatures, checkRoom, type FeatureStats, featureStats, freeStaged, lengthOf, stage, writeFeatures } from './data.js';
+import { checkData, checkRoom, featureStats, freeStaged, lengthOf, stage } from './data.js';
+import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
@@ -46,15 +48,12 @@ function yieldToEventLoop(): Promise<void> {
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
 
-/** accuracy (classification losses) or mae (the others) from a pass's counts. */
-function metricOf(model: Model, stats: PassStats): { accuracy: number } | { mae: number } {
-  return model.lossRecord.metric === 'mae' ? { mae: stats.absSum / stats.counted } : { accuracy: stats.correct / stats.counted };
-}
-
 export class Trainer {
   readonly model: Model;
   readonly #heap: Heap;
   readonly #network: Network;
+  /** predict, evaluate, summary and weights; it holds the normalisation statistics. */
+  readonly #inference: Inference;
   #optimizer: TransformState;
   #schedule: Schedule;
   #step = 0;
@@ -62,7 +61,6 @@ export class Trainer {
   #running = false;
   #stopRequested = false;
   #disposed = false;
-  #normalization: FeatureStats | null = null;
   /** The last HISTORY_KEPT epoch logs (carried by checkpoints, so a file does not grow with training time). */
   #history: EpochLog[] = [];
   readonly #simd: boolean;
@@ -79,6 +77,7 @@ export class Trainer {
     this.#optimizer = model.optimizer.init({
       heap, params: this.#network.params, grads: this.#network.grads, segments: this.#network.segments,
     });
+    this.#inference = new Inference(model, this.#network, 4 * this.#network.size * (2 + this.#optimizer.slots.size));
     this.#schedule = scheduleOf(model);
   }
 
@@ -112,10 +111,8 @@ export class Trainer {
 
   /** Runtime facts: build, thread, parameter count. */
   get info(): { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number; parallel?: string } {
-    const runtime = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined' ? 'deno'
-      : typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' ? 'node' : 'browser';
     return {
-      runtime, build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size,
+      runtime: runtimeName(), build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size,
       workers: this.#pool?.shards ?? 1, ...(this.#parallelNote ? { parallel: this.#parallelNote } : {}),
     };
   }
@@ -155,7 +152,7 @@ export class Trainer {
     this.#step = state.step;
     this.#epoch = state.epoch;
     this.#schedule.state = state.scheduleState;
-    this.#normalization = state.normalization;
+    this.#inference.normalization = state.normalization;
     this.#history = state.history;
   }
 
@@ -179,29 +176,20 @@ export class Trainer {
       step: this.#step,
       epoch: this.#epoch,
       scheduleState: { ...this.#schedule.state },
-      normalization: this.#normalization,
+      normalization: this.#inference.normalization,
       history: this.#history.map((log) => ({ ...log })),
     };
   }
 
   /** Layers, output widths and parameter counts, as a printable table. */
   summary(): string {
-    const lines = ['layer  type          output   activation   params'];
-    for (const layer of this.model.layers) {
-      const params = layer.tensors.reduce((n, tensor) => n + tensor.shape.reduce((a, b) => a * b, 1), 0);
-      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${String(layer.outputSize).padEnd(8)} ${layer.activation.padEnd(12)} ${params}`);
-    }
-    lines.push(`total parameters: ${this.#network.size}`);
-    return lines.join('\n');
+    return this.#inference.summary();
   }
 
   /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
     this.#checkAlive();
-    const weights: Record<string, Float32Array> = {};
-    const p = this.#network.params.array as Float32Array;
-    for (const segment of this.#network.segments) weights[segment.name] = p.slice(segment.offset, segment.offset + segment.length);
-    return weights;
+    return this.#inference.weights();
   }
 
   /** Replaces parameters by checkpoint name; every tensor is checked before any is written. */
@@ -241,11 +229,6 @@ export class Trainer {
     if (this.#disposed) throw new Error('trainer is disposed');
   }
 
-  /** Bytes the model and its optimizer state take in WASM memory. */
-  get #modelBytes(): number {
-    return 4 * this.#network.size * (2 + this.#optimizer.slots.size);
-  }
-
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
   fitStream(x: unknown, y: unknown, options?: FitOptions): FitStream {
     return fitStream(this, x, y, options);
@@ -261,7 +244,7 @@ export class Trainer {
     const trainRowsAtMost = givenRows - Math.floor(givenRows * validationSplit);
     const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
     const [validationX, validationY] = plan.validationData ?? [];
-    checkRoom(this.#modelBytes, [
+    checkRoom(this.#inference.stateBytes, [
       ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
       ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
       ['validationData[0]', lengthOf(validationX)], ['validationData[1]', lengthOf(validationY)],
@@ -286,9 +269,9 @@ export class Trainer {
     let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
-      if (this.model.normalize && this.#normalization === null) this.#normalization = featureStats(data.x, trainRows, this.model.inputSize);
+      if (this.model.normalize && this.#inference.normalization === null) this.#inference.normalization = featureStats(data.x, trainRows, this.model.inputSize);
       const stageRows = (source: typeof data, from: number, to: number) => {
-        const staged = stage(this.#heap, this.model, source, from, to, this.#normalization);
+        const staged = stage(this.#heap, this.model, source, from, to, this.#inference.normalization);
         owned.push({ free: () => freeStaged(staged) });
         return staged;
       };
@@ -358,7 +341,7 @@ export class Trainer {
         const log: EpochLog = { epoch: epochNumber, loss: epochStats.total / epochStats.divisor + (rowsDone > 0 ? penaltySum / rowsDone : 0), lr, ms: 0 };
         Object.assign(log, metricOf(this.model, epochStats));
         if (val) {
-          const evaluation = this.#evaluation(evaluateStaged(this.#network, loss, val, validationStats));
+          const evaluation = this.#inference.evaluation(evaluateStaged(this.#network, loss, val, validationStats));
           log.valLoss = evaluation.loss;
           if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
           if (evaluation.mae !== undefined) log.valMae = evaluation.mae;
@@ -413,30 +396,10 @@ export class Trainer {
     return { ...this.#parallelTime };
   }
 
-  /** @internal (tests) Terminates shard worker `k` as a crash would. */
-  async _killShardWorker(k: number): Promise<void> {
-    await this.#pool?.kill(k);
-  }
-
-  /** A whole pass's loss (with the penalty of the current weights) and its metric. */
-  #evaluation(stats: PassStats): EvaluateResult {
-    return { loss: stats.total / stats.divisor + this.#network.penalty(), ...metricOf(this.model, stats) };
-  }
-
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
     this.#checkAlive();
-    checkRoom(this.#modelBytes, [['x', lengthOf(x)], ['y', lengthOf(y)]]);
-    const data = checkData(this.model, x, y, 'x', 'y');
-    const staged = stage(this.#heap, this.model, data, 0, data.rows, this.#normalization);
-    let loss;
-    try {
-      loss = bindLoss(this.#heap, this.model, staged.y.type === 'i32', EVALUATION_CHUNK);
-      return this.#evaluation(evaluateStaged(this.#network, loss, staged, new PassStats()));
-    } finally {
-      loss?.free();
-      freeStaged(staged);
-    }
+    return this.#inference.evaluate(x, y);
   }
 
   /**
@@ -445,30 +408,6 @@ export class Trainer {
    */
   async predict(x: unknown, options: { raw?: boolean } = {}): Promise<Float32Array> {
     this.#checkAlive();
-    const o = plainObject('options', options);
-    knownKeys('predict options', o, ['raw']);
-    const raw = booleanOption('raw', o.raw, false);
-    checkRoom(this.#modelBytes, [['x', lengthOf(x)]]);
-    const input = checkFeatures(this.model, x, 'x');
-    const rows = input.length / this.model.inputSize;
-    const outputs = this.model.outputs;
-    const result = new Float32Array(rows * outputs);
-    const staged = this.#heap.alloc(input.length, 'f32', 'x length');
-    const k = this.#heap.exports;
-    const activation = raw ? undefined : this.model.lossRecord.predict;
-    try {
-      writeFeatures(this.#heap, staged, input, 0, rows, this.model.inputSize, this.#normalization);
-      for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
-        const n = Math.min(EVALUATION_CHUNK, rows - start);
-        this.#network.forward(staged.ptr + start * this.model.inputSize * 4, n);
-        const out = this.#network.output;
-        if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
-        if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
-        result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
-      }
-      return result;
-    } finally {
-      staged.free();
-    }
+    return this.#inference.predict(x, options);
   }
 }

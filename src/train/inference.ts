@@ -1,0 +1,96 @@
+// What a trained network does without training: predict, evaluate, summary and its weights by
+// checkpoint name. The Trainer uses it, and so does loadModel's light predictor (no optimizer state).
+
+import type { Network } from '../model/network.js';
+import type { Model } from '../model/spec.js';
+import { booleanOption, knownKeys, plainObject } from '../validate.js';
+import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, lengthOf, stage, writeFeatures } from './data.js';
+import { bindLoss, EVALUATION_CHUNK, evaluateStaged, PassStats } from './step.js';
+import type { EvaluateResult } from './types.js';
+
+/** accuracy (classification losses) or mae (the others) from a pass's counts. */
+export function metricOf(model: Model, stats: PassStats): { accuracy: number } | { mae: number } {
+  return model.lossRecord.metric === 'mae' ? { mae: stats.absSum / stats.counted } : { accuracy: stats.correct / stats.counted };
+}
+
+export class Inference {
+  /** Feature statistics of `normalize: true` (from the first fit, or a checkpoint); null: features as given. */
+  normalization: FeatureStats | null = null;
+
+  /** `stateBytes`: WASM bytes the model and any optimizer state take (for the room check). */
+  constructor(readonly model: Model, readonly network: Network, readonly stateBytes: number) {}
+
+  /** A whole pass's loss (with the penalty of the current weights) and its metric. */
+  evaluation(stats: PassStats): EvaluateResult {
+    return { loss: stats.total / stats.divisor + this.network.penalty(), ...metricOf(this.model, stats) };
+  }
+
+  /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
+  evaluate(x: unknown, y: unknown): EvaluateResult {
+    const heap = this.network.heap;
+    checkRoom(this.stateBytes, [['x', lengthOf(x)], ['y', lengthOf(y)]]);
+    const data = checkData(this.model, x, y, 'x', 'y');
+    const staged = stage(heap, this.model, data, 0, data.rows, this.normalization);
+    let loss;
+    try {
+      loss = bindLoss(heap, this.model, staged.y.type === 'i32', EVALUATION_CHUNK);
+      return this.evaluation(evaluateStaged(this.network, loss, staged, new PassStats()));
+    } finally {
+      loss?.free();
+      freeStaged(staged);
+    }
+  }
+
+  /**
+   * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
+   * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
+   */
+  predict(x: unknown, options: { raw?: boolean } = {}): Float32Array {
+    const o = plainObject('options', options);
+    knownKeys('predict options', o, ['raw']);
+    const raw = booleanOption('raw', o.raw, false);
+    checkRoom(this.stateBytes, [['x', lengthOf(x)]]);
+    const { model, network } = this;
+    const input = checkFeatures(model, x, 'x');
+    const rows = input.length / model.inputSize;
+    const outputs = model.outputs;
+    const result = new Float32Array(rows * outputs);
+    const heap = network.heap;
+    const k = heap.exports;
+    const staged = heap.alloc(input.length, 'f32', 'x length');
+    const activation = raw ? undefined : model.lossRecord.predict;
+    try {
+      writeFeatures(heap, staged, input, 0, rows, model.inputSize, this.normalization);
+      for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
+        const n = Math.min(EVALUATION_CHUNK, rows - start);
+        network.forward(staged.ptr + start * model.inputSize * 4, n);
+        const out = network.output;
+        if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
+        if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
+        result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
+      }
+      return result;
+    } finally {
+      staged.free();
+    }
+  }
+
+  /** Layers, output widths and parameter counts, as a printable table. */
+  summary(): string {
+    const lines = ['layer  type          output   activation   params'];
+    for (const layer of this.model.layers) {
+      const params = layer.tensors.reduce((n, tensor) => n + tensor.shape.reduce((a, b) => a * b, 1), 0);
+      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${String(layer.outputSize).padEnd(8)} ${layer.activation.padEnd(12)} ${params}`);
+    }
+    lines.push(`total parameters: ${this.network.size}`);
+    return lines.join('\n');
+  }
+
+  /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
+  weights(): Record<string, Float32Array> {
+    const weights: Record<string, Float32Array> = {};
+    const p = this.network.params.array as Float32Array;
+    for (const segment of this.network.segments) weights[segment.name] = p.slice(segment.offset, segment.offset + segment.length);
+    return weights;
+  }
+}
