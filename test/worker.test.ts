@@ -46,6 +46,10 @@ describe('worker trainer (worker_threads)', () => {
       expect((error as Error).message).toMatch(/y must have one label per row of x \(\d+\), got 3/);
       const typeError = await t.fit('nope', train.y).catch((e: unknown) => e);
       expect(typeError).toBeInstanceOf(TypeError);
+      // the worker's stack comes along, below a line that says where it was thrown
+      const loadError = await t.load(new Uint8Array(16)).catch((e: unknown) => e);
+      expect(loadError).toBeInstanceOf(RangeError);
+      expect((loadError as Error).stack).toMatch(/^RangeError: checkpoint header[^\n]*\n {4}\(in the worker\)\n.*safetensors/s);
       const history = await t.fit(train.x, train.y, { epochs: 1 });
       expect(history.epochs[0]!.epoch).toBe(1);
     } finally {

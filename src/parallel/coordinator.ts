@@ -6,18 +6,14 @@
 import type { Network } from '../model/network.js';
 import type { GradientStep, Staged } from '../train/step.js';
 import { PassStats } from '../train/step.js';
+import type { ParallelProfile } from '../train/types.js';
 import { toShared } from '../worker/shared-memory.js';
 import type { WasmArray } from '../wasm/heap.js';
 import type { ShardPool } from './pool.js';
 import { CONTROL_SLOTS, STATS, type ShardBuffers, shardRange, statsOf } from './protocol.js';
 
 /** Where data-parallel steps spend their time (ms, summed): own shard, waiting for the others, combining and the update. */
-export interface ParallelTime {
-  steps: number;
-  compute: number;
-  wait: number;
-  combine: number;
-}
+
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -31,7 +27,7 @@ export class DataParallelStep {
   readonly #workerStats: Float64Array[] = [];
   readonly #workerGrads: Float32Array[] = [];
 
-  private constructor(readonly pool: ShardPool, readonly network: Network, shared: ShardBuffers, readonly time: ParallelTime) {
+  private constructor(readonly pool: ShardPool, readonly network: Network, shared: ShardBuffers, readonly time: ParallelProfile) {
     this.#incoming = network.heap.alloc(network.size, 'f32', 'gradients');
     this.#params = new Float32Array(shared.params);
     this.#indices = new Int32Array(shared.indices);
@@ -43,7 +39,7 @@ export class DataParallelStep {
 
   /** Shares this fit's staged (normalised) training set with the shard workers and makes the step buffers. */
   static async begin(
-    pool: ShardPool, network: Network, train: Staged, batchSize: number, classWeight: Float32Array | null, time: ParallelTime,
+    pool: ShardPool, network: Network, train: Staged, batchSize: number, classWeight: Float32Array | null, time: ParallelProfile,
   ): Promise<DataParallelStep> {
     const size = network.size;
     const helpers = pool.shards - 1;

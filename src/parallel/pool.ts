@@ -105,7 +105,12 @@ export class ShardPool {
       }
     }
     const failed = Atomics.load(control, FAILED);
-    if (failed) throw new Error(`descent shard worker ${failed} could not compute its gradient`);
+    if (failed) {
+      // the shard's run() ended by rejecting with the step's error
+      const cause = await this.#runs[failed - 1]!.then(() => null, (error: unknown) => error);
+      const reason = cause instanceof Error ? `: ${cause.name}: ${cause.message}` : '';
+      throw new Error(`descent shard worker ${failed} could not compute its gradient${reason}`, { cause });
+    }
   }
 
   /** Ends this fit's loops (the workers return to answering messages). */

@@ -53,7 +53,7 @@ export function shardApi() {
       const loss = bindLoss(heap, network.model, buffers.yType === 'i32', buffers.batchSize, buffers.classWeight);
       fit = { buffers, shard, shards, train, step: new GradientStep(network, loss, buffers.batchSize) };
     },
-    /** Serves steps until EXIT; `seen` is the generation the coordinator had when it started this. */
+    /** Serves steps until EXIT (or a step fails: then rejects with its error); `seen` is the generation the coordinator had when it started this. */
     run(seen: number): void {
       if (!network || !fit) throw new Error('shard worker has no fit to serve');
       const { buffers, shard, shards, train, step } = fit;
@@ -86,8 +86,12 @@ export function shardApi() {
               stats[3] = s.counted;
               stats[4] = s.absSum;
             }
-          } catch {
+          } catch (error) {
+            // the coordinator fails the fit and reads this error from run()'s rejection
             Atomics.store(control, FAILED, shard);
+            Atomics.add(control, DONE, 1);
+            Atomics.notify(control, DONE);
+            throw error;
           }
           Atomics.add(control, DONE, 1);
           Atomics.notify(control, DONE);

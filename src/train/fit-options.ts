@@ -30,23 +30,26 @@ export interface FitPlan {
   checkpoint: CheckpointSaver | null;
 }
 
+/** fit's `onEpochEnd` or `onBatchEnd` option: a function, or null when absent. */
+export function callbackOf<T>(options: Record<string, unknown>, key: 'onEpochEnd' | 'onBatchEnd'): ((log: T) => unknown) | null {
+  const value = options[key];
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
+  return (value as ((log: T) => unknown) | undefined) ?? null;
+}
+
 /** Checks fit's `options` for `model` (Keras defaults: 1 epoch, batches of 32, shuffled). */
 export function planFit(model: Model, options: unknown): FitPlan {
   const o = plainObject('options', options);
   knownKeys('fit options', o, FIT_KEYS);
   const validationSplit = numberOption('validationSplit', o.validationSplit, 0, { min: 0, max: 1, maxExclusive: true });
-  const callback = <T>(key: 'onEpochEnd' | 'onBatchEnd'): ((log: T) => unknown) | null => {
-    if (o[key] !== undefined && typeof o[key] !== 'function') throw new TypeError(`${key} must be a function, got ${describe(o[key])}`);
-    return (o[key] as ((log: T) => unknown) | undefined) ?? null;
-  };
   const plan = {
     epochs: numberOption('epochs', o.epochs, 1, { min: 0, integer: true }),
     batchSize: numberOption('batchSize', o.batchSize, 32, { min: 1, integer: true }),
     shuffle: booleanOption('shuffle', o.shuffle, true),
     validationSplit,
     batchCallbackInterval: numberOption('batchCallbackInterval', o.batchCallbackInterval, 50, { min: 0 }),
-    onEpochEnd: callback<EpochLog>('onEpochEnd'),
-    onBatchEnd: callback<BatchLog>('onBatchEnd'),
+    onEpochEnd: callbackOf<EpochLog>(o, 'onEpochEnd'),
+    onBatchEnd: callbackOf<BatchLog>(o, 'onBatchEnd'),
   };
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
   if (o.validationData !== undefined && validationSplit > 0) {

@@ -3,7 +3,8 @@
 // Leaving the loop early (break, return, throw) stops training after the current batch.
 
 import type { BatchLog, EpochLog, FitOptions, History } from './types.js';
-import { describe, plainObject } from '../validate.js';
+import { plainObject } from '../validate.js';
+import { callbackOf } from './fit-options.js';
 
 export type FitEvent = ({ type: 'batch' } & BatchLog) | ({ type: 'epoch' } & EpochLog);
 
@@ -20,11 +21,9 @@ interface Fittable<O extends FitOptions> {
 /** Starts `trainer.fit(x, y, options)` with callbacks that feed the returned iterator. */
 export function fitStream<O extends FitOptions>(trainer: Fittable<O>, x: unknown, y: unknown, options?: O): FitStream {
   const given = plainObject('options', options ?? {}) as O;
-  for (const key of ['onEpochEnd', 'onBatchEnd'] as const) {
-    if (given[key] !== undefined && typeof given[key] !== 'function') {
-      throw new TypeError(`${key} must be a function, got ${describe(given[key])}`);
-    }
-  }
+  // the caller's own callbacks, checked before they are wrapped (fit checks the wrappers)
+  const onEpochEnd = callbackOf<EpochLog>(given as Record<string, unknown>, 'onEpochEnd');
+  const onBatchEnd = callbackOf<BatchLog>(given as Record<string, unknown>, 'onBatchEnd');
   const queue: FitEvent[] = [];
   let wake: (() => void) | null = null;
   let finished = false;
@@ -37,12 +36,12 @@ export function fitStream<O extends FitOptions>(trainer: Fittable<O>, x: unknown
     onEpochEnd: async (log: EpochLog) => {
       queue.push({ type: 'epoch', ...log });
       notify();
-      await given.onEpochEnd?.(log);
+      await onEpochEnd?.(log);
     },
     onBatchEnd: async (log: BatchLog) => {
       queue.push({ type: 'batch', ...log });
       notify();
-      await given.onBatchEnd?.(log);
+      await onBatchEnd?.(log);
     },
   });
   const settled = history.then(() => undefined, () => undefined).finally(() => {

@@ -8,7 +8,7 @@ import { Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../model/spec.js';
 import type { TransformState } from '../optim/transform.js';
-import { DataParallelStep, type ParallelTime } from '../parallel/coordinator.js';
+import { DataParallelStep } from '../parallel/coordinator.js';
 import type { ShardPool } from '../parallel/pool.js';
 import { runtimeName } from '../runtime.js';
 import type { Schedule } from '../schedules.js';
@@ -21,9 +21,9 @@ import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
-import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History } from './types.js';
+import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History, ParallelProfile, TrainerMethods } from './types.js';
 
-export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, FitOptions, History, Monitor, StopReason } from './types.js';
+export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, FitOptions, History, Monitor, ParallelProfile, StopReason, TrainerMethods } from './types.js';
 
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
@@ -48,7 +48,7 @@ function yieldToEventLoop(): Promise<void> {
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
 
-export class Trainer {
+export class Trainer implements TrainerMethods {
   readonly model: Model;
   readonly #heap: Heap;
   readonly #network: Network;
@@ -67,7 +67,7 @@ export class Trainer {
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
   #parallelNote = '';
-  readonly #parallelTime: ParallelTime = { steps: 0, compute: 0, wait: 0, combine: 0 };
+  readonly #parallelTime: ParallelProfile = { steps: 0, compute: 0, wait: 0, combine: 0 };
 
   private constructor(model: Model, heap: Heap, simd: boolean) {
     this.model = model;
@@ -392,7 +392,7 @@ export class Trainer {
   }
 
   /** Data-parallel time split since the trainer was made (ms): own shard, waiting for the shard workers, combining + update. */
-  parallelProfile(): ParallelTime {
+  parallelProfile(): ParallelProfile {
     return { ...this.#parallelTime };
   }
 

@@ -67,3 +67,30 @@ export interface EvaluateResult {
   accuracy?: number;
   mae?: number;
 }
+
+/** Data-parallel time split (ms, summed): own shard, waiting for the shard workers, combining + update. */
+export interface ParallelProfile {
+  steps: number;
+  compute: number;
+  wait: number;
+  combine: number;
+}
+
+/**
+ * The methods every trainer offers, in this thread (Trainer) or in a worker (WorkerTrainer, whose
+ * methods all return promises): both classes implement it, so neither can drift from the other.
+ */
+export interface TrainerMethods {
+  fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
+  stop(): void;
+  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
+  getWeights(): Record<string, Float32Array> | Promise<Record<string, Float32Array>>;
+  setWeights(weights: Record<string, Float32Array>): void | Promise<void>;
+  summary(): string | Promise<string>;
+  parallelProfile(): ParallelProfile | Promise<ParallelProfile>;
+  save(): Promise<Uint8Array>;
+  load(bytes: Uint8Array): Promise<void>;
+  importWeights(bytes: Uint8Array): Promise<void>;
+  dispose(): Promise<void>;
+}

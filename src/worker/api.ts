@@ -1,61 +1,45 @@
-// The object a worker exposes through Comlink: one Trainer per worker, created by `init`. Callbacks
-// arrive as Comlink proxies and are awaited, so every onEpochEnd reaches the caller before fit
-// resolves; an AbortSignal cannot cross threads, so the client turns it into stop().
+// The worker's side of the protocol (protocol.ts): one Trainer per worker, created by `init`, whose
+// methods TrainerApi exposes. fit's callbacks arrive as Comlink proxies and are awaited, so every
+// onEpochEnd reaches the caller before fit resolves.
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import { ShardPool } from '../parallel/pool.js';
-import { type BatchLog, type EpochLog, type FitOptions, Trainer } from '../train/trainer.js';
-
-type EpochCallback = (log: EpochLog) => unknown;
-type BatchCallback = (log: BatchLog) => unknown;
-type CheckpointCallback = (bytes: Uint8Array, log: EpochLog) => unknown;
+import { Trainer } from '../train/trainer.js';
+import { type CrossingCallbacks, type FitData, type InitOptions, joinFit, releaseCallbacks, type TrainerApi } from './protocol.js';
 
 /** The API a worker exposes. */
-export function workerApi() {
+export function workerApi(): TrainerApi {
   let trainer: Trainer | null = null;
   const live = (): Trainer => {
     if (!trainer) throw new Error('trainer is not initialised');
     return trainer;
   };
   return {
-    async init(spec: TrainerSpec, options: { simd?: boolean; workers?: number }) {
+    async init(spec: TrainerSpec, options: InitOptions) {
       trainer = await Trainer.create(spec, { ...options, startPool: ShardPool.start });
       return trainer.info;
     },
-    // Callbacks are separate arguments: Comlink turns only top-level arguments into proxies.
-    async fit(
-      x: unknown, y: unknown, options: Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal'>,
-      onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onCheckpoint?: CheckpointCallback,
-    ) {
-      const fitOptions: FitOptions = { ...options };
-      if (onCheckpoint && options.checkpoint) {
-        fitOptions.checkpoint = { ...options.checkpoint, onSave: async (bytes, log) => { await onCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), log); } };
-      }
-      if (onEpochEnd) fitOptions.onEpochEnd = async (log) => { await onEpochEnd(log); };
-      if (onBatchEnd) fitOptions.onBatchEnd = async (log) => { await onBatchEnd(log); };
+    async fit(x, y, data: FitData, ...callbacks: CrossingCallbacks) {
       try {
-        return await live().fit(x, y, fitOptions);
+        return await live().fit(x, y, joinFit(data, callbacks));
       } finally {
-        // Release the callback proxies: their message ports would keep the caller's process alive.
-        for (const callback of [onEpochEnd, onBatchEnd, onCheckpoint]) {
-          (callback as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
-        }
+        releaseCallbacks(callbacks);
       }
     },
-    predict: (x: unknown, options?: { raw?: boolean }) => live().predict(x, options),
-    evaluate: (x: unknown, y: unknown) => live().evaluate(x, y),
+    predict: (x, options) => live().predict(x, options),
+    evaluate: (x, y) => live().evaluate(x, y),
     stop: () => trainer?.stop(),
     getWeights: () => live().getWeights(),
-    setWeights: (weights: Record<string, Float32Array>) => live().setWeights(weights),
+    setWeights: (weights) => live().setWeights(weights),
     summary: () => live().summary(),
     parallelProfile: () => live().parallelProfile(),
     async save() {
       const bytes = await live().save();
       return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
     },
-    load: (bytes: Uint8Array) => live().load(bytes),
-    importWeights: (bytes: Uint8Array) => live().importWeights(bytes),
+    load: (bytes) => live().load(bytes),
+    importWeights: (bytes) => live().importWeights(bytes),
     info: () => live().info,
     async dispose() {
       await trainer?.dispose();
@@ -63,5 +47,3 @@ export function workerApi() {
     },
   };
 }
-
-export type WorkerApi = ReturnType<typeof workerApi>;

@@ -4,25 +4,13 @@
 
 import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
 import * as Comlink from 'comlink';
-import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
-import type { EvaluateResult, FitOptions, History } from '../train/trainer.js';
-import { booleanOption, describe, plainObject } from '../validate.js';
-import type { WorkerApi } from './api.js';
-import { PendingCalls } from './spawned.js';
+import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
+import { planFit } from '../train/fit-options.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
-
-const ERROR_TYPES: Record<string, new (message: string) => Error> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-};
-
-/** Rebuilds an error that crossed the worker boundary with its original class, name and message. */
-function rebuild(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error));
-  const Type = ERROR_TYPES[error.name] ?? Error;
-  const rebuilt = new Type(error.message);
-  if (!(error.name in ERROR_TYPES)) rebuilt.name = error.name;
-  return rebuilt;
-}
+import type { EvaluateResult, FitOptions, History, ParallelProfile, TrainerMethods } from '../train/types.js';
+import { booleanOption, plainObject } from '../validate.js';
+import { rebuildError, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
+import { PendingCalls } from './spawned.js';
 
 export interface RemoteFitOptions extends FitOptions {
   /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
@@ -37,25 +25,25 @@ export interface WorkerTrainerOptions {
   workers?: number;
 }
 
-type Info = Awaited<ReturnType<WorkerApi['init']>>;
-
 /** A trainer running in a worker; every method returns a promise. */
-export class WorkerTrainer {
+export class WorkerTrainer implements TrainerMethods {
+  readonly model: Model;
   readonly #worker: SpawnedWorker;
-  readonly #remote: Comlink.Remote<WorkerApi>;
+  readonly #remote: Comlink.Remote<TrainerApi>;
   readonly #calls = new PendingCalls();
-  #info: Info & { worker: string } = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
+  #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
 
-  private constructor(worker: SpawnedWorker) {
+  private constructor(model: Model, worker: SpawnedWorker) {
+    this.model = model;
     this.#worker = worker;
-    this.#remote = Comlink.wrap<WorkerApi>(worker.endpoint);
+    this.#remote = Comlink.wrap<TrainerApi>(worker.endpoint);
     worker.onDeath((error) => this.#kill(error));
   }
 
   /** Validates `spec` in this thread, then starts a worker and builds the trainer there. */
   static async create(spec: TrainerSpec, options: WorkerTrainerOptions = {}): Promise<WorkerTrainer> {
-    modelFromSpec(spec); // spec errors are reported before any worker starts
-    const trainer = new WorkerTrainer(spawnWorker(options.workerUrl));
+    const model = modelFromSpec(spec); // spec errors are reported before any worker starts
+    const trainer = new WorkerTrainer(model, spawnWorker(options.workerUrl));
     try {
       const init = { ...(options.simd === undefined ? {} : { simd: options.simd }), ...(options.workers === undefined ? {} : { workers: options.workers }) };
       const info = await trainer.#call(() => trainer.#remote.init(spec, init));
@@ -68,7 +56,7 @@ export class WorkerTrainer {
   }
 
   /** Runtime, build, worker kind and parameter count. */
-  get info(): Info & { worker: string } {
+  get info(): TrainerInfo {
     return { ...this.#info };
   }
 
@@ -78,42 +66,25 @@ export class WorkerTrainer {
   }
 
   #call<T>(run: () => Promise<T>): Promise<T> {
-    return this.#calls.track(run, rebuild);
+    return this.#calls.track(run, rebuildError);
   }
 
-  /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). */
+  /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). Options are checked here first. */
   async fit(x: unknown, y: unknown, options: RemoteFitOptions = {}): Promise<History> {
-    const o = { ...plainObject('options', options) } as Record<string, unknown>;
-    const { onEpochEnd, onBatchEnd, signal, transfer } = o;
-    delete o.onEpochEnd;
-    delete o.onBatchEnd;
-    delete o.signal;
-    delete o.transfer;
-    for (const [key, value] of [['onEpochEnd', onEpochEnd], ['onBatchEnd', onBatchEnd]] as const) {
-      if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+    const { transfer, ...fitOptions } = plainObject('options', options) as RemoteFitOptions;
     const move = booleanOption('transfer', transfer, false);
-    // checkpoint.onSave crosses as its own proxy; the rest of the checkpoint options are data
-    let checkpointCallback: ((bytes: Uint8Array, log: unknown) => unknown) | undefined;
-    if (o.checkpoint !== undefined) {
-      const c = plainObject('checkpoint', o.checkpoint);
-      if (typeof c.onSave !== 'function') throw new TypeError(`checkpoint.onSave must be a function, got ${describe(c.onSave)}`);
-      checkpointCallback = Comlink.proxy(c.onSave as (bytes: Uint8Array, log: unknown) => unknown);
-      o.checkpoint = { ...c, onSave: true };
-    }
-    const epochCallback = onEpochEnd ? Comlink.proxy(onEpochEnd as (log: unknown) => unknown) : undefined;
-    const batchCallback = onBatchEnd ? Comlink.proxy(onBatchEnd as (log: unknown) => unknown) : undefined;
+    planFit(this.model, fitOptions);
+    const { data, callbacks, signal } = splitFit(fitOptions as FitOptions);
     const abort = () => this.stop();
-    (signal as AbortSignal | undefined)?.addEventListener('abort', abort);
-    if ((signal as AbortSignal | undefined)?.aborted) queueMicrotask(abort);
+    signal?.addEventListener('abort', abort);
+    if (signal?.aborted) queueMicrotask(abort);
     const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
     // Shared memory is never transferred (it is shared: no copy either way).
     const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer) : [];
     try {
-      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, o, epochCallback, batchCallback, checkpointCallback));
+      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, data, ...callbacks));
     } finally {
-      (signal as AbortSignal | undefined)?.removeEventListener('abort', abort);
+      signal?.removeEventListener('abort', abort);
     }
   }
 
@@ -145,7 +116,7 @@ export class WorkerTrainer {
   }
 
   /** Data-parallel time split (ms): own shard, waiting for the shard workers, combining + update. */
-  parallelProfile(): Promise<{ steps: number; compute: number; wait: number; combine: number }> {
+  parallelProfile(): Promise<ParallelProfile> {
     return this.#call(() => this.#remote.parallelProfile());
   }
 

@@ -1,0 +1,102 @@
+// The one protocol between a WorkerTrainer (the caller's thread) and its worker: the methods the
+// worker exposes (TrainerApi), fit's callbacks split from its data on the caller's side and joined
+// on the worker's, and errors rebuilt in the caller with their class, message and the worker's stack.
+
+import * as Comlink from 'comlink';
+import type { TrainerSpec } from '../model/spec.js';
+import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History } from '../train/types.js';
+
+export interface TrainerInfo {
+  runtime: string;
+  build: 'simd' | 'scalar';
+  worker: string;
+  parameters: number;
+  workers: number;
+  parallel?: string;
+}
+
+export interface InitOptions {
+  simd?: boolean;
+  workers?: number;
+}
+
+export type EpochCallback = (log: EpochLog) => unknown;
+export type BatchCallback = (log: BatchLog) => unknown;
+export type SaveCallback = (bytes: Uint8Array, log: EpochLog) => unknown;
+
+/** fit's options without its functions: what crosses as data (the checkpoint's onSave becomes a flag). */
+export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 'checkpoint'> & {
+  checkpoint?: Omit<NonNullable<FitOptions['checkpoint']>, 'onSave'>;
+};
+
+/** The methods a trainer's worker exposes (Comlink proxies only top-level arguments: fit's callbacks come one by one). */
+export interface TrainerApi {
+  init(spec: TrainerSpec, options: InitOptions): Promise<TrainerInfo>;
+  fit(x: unknown, y: unknown, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
+  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
+  stop(): void;
+  getWeights(): Record<string, Float32Array>;
+  setWeights(weights: Record<string, Float32Array>): void;
+  summary(): string;
+  parallelProfile(): { steps: number; compute: number; wait: number; combine: number };
+  save(): Promise<Uint8Array>;
+  load(bytes: Uint8Array): Promise<void>;
+  importWeights(bytes: Uint8Array): Promise<void>;
+  info(): TrainerInfo;
+  dispose(): Promise<void>;
+}
+
+/** fit's callbacks as they cross: Comlink proxies, in TrainerApi.fit's argument order. */
+export type CrossingCallbacks = [onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback];
+
+/**
+ * The caller's side of fit: options (already checked) split into data and proxied callbacks, and
+ * the signal, which cannot cross (the caller turns it into stop()).
+ */
+export function splitFit(options: FitOptions): { data: FitData; callbacks: CrossingCallbacks; signal: AbortSignal | null } {
+  const { onEpochEnd, onBatchEnd, signal, checkpoint, ...rest } = options;
+  const data: FitData = rest;
+  let onSave: SaveCallback | undefined;
+  if (checkpoint) {
+    const { onSave: save, ...checkpointData } = checkpoint;
+    data.checkpoint = checkpointData;
+    onSave = save;
+  }
+  const proxied = <F extends (...args: never[]) => unknown>(f: F | undefined) => (f ? Comlink.proxy(f) : undefined);
+  return { data, callbacks: [proxied(onEpochEnd), proxied(onBatchEnd), proxied(onSave)], signal: signal ?? null };
+}
+
+/** The worker's side of fit: the options the trainer's fit takes, each callback awaited in the caller's thread. */
+export function joinFit(data: FitData, [onEpochEnd, onBatchEnd, onSave]: CrossingCallbacks): FitOptions {
+  const options: FitOptions = { ...data } as FitOptions;
+  if (onEpochEnd) options.onEpochEnd = async (log) => { await onEpochEnd(log); };
+  if (onBatchEnd) options.onBatchEnd = async (log) => { await onBatchEnd(log); };
+  if (onSave && data.checkpoint) {
+    options.checkpoint = { ...data.checkpoint, onSave: async (bytes, log) => { await onSave(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), log); } };
+  }
+  return options;
+}
+
+/** Releases the proxies of a fit's callbacks: their message ports would keep the caller's process alive. */
+export function releaseCallbacks(callbacks: CrossingCallbacks): void {
+  for (const callback of callbacks) (callback as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
+}
+
+const ERROR_TYPES: Record<string, new (message: string) => Error> = {
+  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+};
+
+/**
+ * An error thrown in the worker (Comlink carries its name, message and stack) as a real error of its
+ * original class in the caller, keeping the worker's stack below the caller's first line.
+ */
+export function rebuildError(error: unknown): Error {
+  if (error === null || typeof error !== 'object') return new Error(String(error));
+  const { name = 'Error', message = '', stack } = error as { name?: string; message?: string; stack?: string };
+  const Type = ERROR_TYPES[name] ?? Error;
+  const rebuilt = new Type(message);
+  if (!(name in ERROR_TYPES)) rebuilt.name = name;
+  if (typeof stack === 'string') rebuilt.stack = `${rebuilt.name}: ${message}\n    (in the worker)\n${stack.split('\n').slice(1).join('\n')}`;
+  return rebuilt;
+}
