@@ -8,7 +8,9 @@ import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js
 import { referenceForward, referenceObjective } from './reference/network.js';
 
 interface LayerCase {
-  /** The layers of the network around the layer under test (input 5 features, mse loss). */
+  /** The input row shape (default [5]). */
+  inputShape?: number[];
+  /** The layers of the network around the layer under test (mse loss on 3 outputs). */
   layers: LayerSpec[];
   /** Checkpoint tensors the network has, with torch's shapes. */
   tensors: Record<string, number[]>;
@@ -27,6 +29,16 @@ const LAYER_CASES: Record<string, LayerCase> = {
     layers: [{ units: 4 }, { type: 'activation', activation: 'sigmoid' }, { units: 3 }],
     tensors: { '0.weight': [4, 5], '0.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
   },
+  'flatten ([2, 3, 2] rows, then dense)': {
+    inputShape: [2, 3, 2],
+    layers: [{ type: 'flatten' }, { units: 4, activation: 'tanh' }, { units: 3 }],
+    tensors: { '1.weight': [4, 12], '1.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
+  },
+  'activation (softmax over the last axis of [3, 2] rows)': {
+    inputShape: [3, 2],
+    layers: [{ type: 'activation', activation: 'softmax' }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 6], '2.bias': [3] },
+  },
   'activation (log_softmax as the last layer)': {
     layers: [{ units: 3, activation: 'relu' }, { units: 3 }, { type: 'activation', activation: 'log_softmax' }],
     tensors: { '0.weight': [3, 5], '0.bias': [3], '1.weight': [3, 3], '1.bias': [3] },
@@ -34,13 +46,13 @@ const LAYER_CASES: Record<string, LayerCase> = {
 };
 
 const rows = 6;
-const x = Float32Array.from({ length: rows * 5 }, (_, i) => Math.sin(1.3 * i + 0.4));
 const y = Float32Array.from({ length: rows * 3 }, (_, i) => Math.cos(0.7 * i));
 const asNumbers = (weights: Record<string, Float32Array>) => Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
 
 describe.each([true, false])('layer types (simd: %s)', (simd) => {
-  it.each(Object.entries(LAYER_CASES))('%s', async (_name, { layers, tensors }) => {
-    const spec: TrainerSpec = { inputSize: 5, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
+  it.each(Object.entries(LAYER_CASES))('%s', async (_name, { inputShape = [5], layers, tensors }) => {
+    const spec: TrainerSpec = { inputShape, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
+    const x = Float32Array.from({ length: rows * inputShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(1.3 * i + 0.4));
     const t = await createTrainer(spec, { worker: false, simd });
     const weights = t.getWeights();
     expect(Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.length]))).toEqual(
@@ -83,13 +95,41 @@ describe.each([true, false])('layer types (simd: %s)', (simd) => {
 describe('layer specs', () => {
   const base: TrainerSpec = { inputSize: 4, layers: [{ units: 2 }], loss: 'mse', optimizer: 'sgd' };
   it.each([
-    [[{ type: 'conv9d', units: 3 }], /layers\[0\]\.type must be one of 'dense', 'dropout', 'activation'; got "conv9d"/],
+    [[{ type: 'conv9d', units: 3 }], /layers\[0\]\.type must be one of 'dense', 'dropout', 'activation', 'flatten'.*; got "conv9d"/],
     [[{ type: 'activation' }, { units: 2 }], /layers\[0\]\.activation must be one of linear, relu, .*got undefined/],
     [[{ type: 'activation', activation: 'swish' }, { units: 2 }], /layers\[0\]\.activation must be one of .*got "swish"/],
     [[{ type: 'activation', activation: 'relu', units: 3 }, { units: 2 }], /unknown option "units" in layers\[0\]; it takes type, activation/],
     [[{ type: 'activation', activation: 'relu' }], /layers must contain at least one layer with parameters \(dense\), got only activation layers/],
   ])('%j is refused naming the layer', async (layers, message) => {
     await expect(createTrainer({ ...base, layers: layers as LayerSpec[] }, { worker: false })).rejects.toThrow(message);
+  });
+
+  it.each([
+    [{ inputShape: [4, 4, 1], layers: [{ units: 2 }] }, /layers\[0\] \(dense\) needs a flat input: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \} before it, got shape \[4, 4, 1\]/],
+    [{ inputShape: [4, 4, 1], layers: [{ type: 'flatten' }, { units: 2 }, { type: 'activation', activation: 'relu' }], inputSize: 16 }, /give inputShape or inputSize, not both/],
+    [{ inputShape: [4, 0], layers: [{ units: 2 }] }, /inputShape must be 1 to 3 positive integers .*got \[4, 0\]/],
+    [{ inputShape: [2, 2, 2, 2], layers: [{ units: 2 }] }, /inputShape must be 1 to 3 positive integers .*got \[2, 2, 2, 2\]/],
+    [{ inputShape: [3, 2], layers: [{ type: 'flatten' }, { units: 2 }, { type: 'activation', activation: 'relu' }] }, null],
+  ])('input shapes: %j', async (shapeSpec, message) => {
+    const { inputSize: _drop, ...rest } = base;
+    const made = createTrainer({ ...rest, ...shapeSpec } as TrainerSpec, { worker: false });
+    if (message) await expect(made).rejects.toThrow(message);
+    else await (await made).dispose();
+  });
+
+  it('a model whose output is not flat is refused', async () => {
+    const { inputSize: _drop, ...rest } = base;
+    await expect(createTrainer({ ...rest, inputShape: [3, 2], layers: [{ type: 'activation', activation: 'relu' }] } as TrainerSpec, { worker: false }))
+      .rejects.toThrow(/the last layer must give a flat output for the loss: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \}, got shape \[3, 2\]/);
+  });
+
+  it('x must match inputShape: a clear error before any kernel runs, the trainer unchanged', async () => {
+    const { inputSize: _drop, ...rest } = base;
+    const t = await createTrainer({ ...rest, inputShape: [2, 3], layers: [{ type: 'flatten' }, { units: 2 }] } as TrainerSpec, { worker: false });
+    const before = t.getWeights();
+    await expect(t.fit(new Float32Array(13), new Float32Array(4))).rejects.toThrow(/x length must be a positive multiple of inputSize 6, got 13/);
+    expect(t.getWeights()).toEqual(before);
+    await t.dispose();
   });
 
   it('summary() lists each layer with its output width, activation and parameter count', async () => {

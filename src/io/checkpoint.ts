@@ -3,6 +3,7 @@
 // `optimizer.step`, and everything else as JSON strings in __metadata__ (non-finite numbers written
 // as strings so values such as alpha: -Infinity survive).
 
+import type { StateSegment } from '../model/network.js';
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import type { Segment } from '../optim/transform.js';
 import type { EpochLog } from '../train/types.js';
@@ -17,6 +18,9 @@ export interface CheckpointState {
   spec: TrainerSpec;
   segments: readonly Segment[];
   params: Float32Array;
+  /** Tensors the layers keep but do not train (batchnorm's running statistics), F32 or I64 counters. */
+  stateSegments: readonly StateSegment[];
+  states: Float32Array;
   slots: Map<string, Float32Array>;
   optimizerScalars: Record<string, number>;
   step: number;
@@ -61,6 +65,9 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   for (const s of state.segments) tensors.set(s.name, f32Tensor(state.params.subarray(s.offset, s.offset + s.length), s.shape));
   for (const [slot, values] of state.slots) {
     for (const s of state.segments) tensors.set(`optimizer.${slot}.${s.name}`, f32Tensor(values.subarray(s.offset, s.offset + s.length), s.shape));
+  }
+  for (const s of state.stateSegments) {
+    tensors.set(s.name, s.dtype === 'i64' ? i64Scalar(state.states[s.offset]!) : f32Tensor(state.states.subarray(s.offset, s.offset + s.length), s.shape));
   }
   tensors.set('optimizer.step', i64Scalar(state.step));
   const metadata: Record<string, string> = {
@@ -109,20 +116,36 @@ function tensorOf(file: SafetensorsFile, name: string, shape: readonly number[])
   return tensor;
 }
 
-function float32Of(file: SafetensorsFile, name: string, shape: number[]): Float32Array {
+function float32Of(file: SafetensorsFile, name: string, shape: readonly number[]): Float32Array {
   return tensorToFloat32(name, tensorOf(file, name, shape));
 }
 
 /** Reads and checks a whole checkpoint against a trainer's model and optimizer slots; changes nothing. */
 export function decodeCheckpoint(
-  bytes: unknown, model: Model, segments: readonly Segment[], slotNames: readonly string[],
-): Omit<CheckpointState, 'spec' | 'segments'> {
-  return checkpointOf(decodeSafetensors(bytes), model, segments, slotNames);
+  bytes: unknown, model: Model, layout: TensorLayout, slotNames: readonly string[],
+): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'> {
+  return checkpointOf(decodeSafetensors(bytes), model, layout, slotNames);
+}
+
+/** Where a model's tensors live in its flat buffers: parameters, and states (both by checkpoint name). */
+export interface TensorLayout {
+  segments: readonly Segment[];
+  stateSegments: readonly StateSegment[];
+}
+
+/** The state tensors of a file (F32, or an I64 counter), checked against their shapes. */
+function statesOf(file: SafetensorsFile, stateSegments: readonly StateSegment[]): Float32Array {
+  const states = new Float32Array(stateSegments.reduce((n, s) => n + s.length, 0));
+  for (const s of stateSegments) {
+    if (s.dtype === 'i64') states[s.offset] = tensorToInteger(s.name, tensorOf(file, s.name, s.shape));
+    else states.set(float32Of(file, s.name, s.shape), s.offset);
+  }
+  return states;
 }
 
 function checkpointOf(
-  file: SafetensorsFile, model: Model, segments: readonly Segment[], slotNames: readonly string[],
-): Omit<CheckpointState, 'spec' | 'segments'> {
+  file: SafetensorsFile, model: Model, { segments, stateSegments }: TensorLayout, slotNames: readonly string[],
+): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'> {
   const spec = readSpec(file);
   if (canonical(spec) !== canonical(model.spec)) {
     throw new RangeError('checkpoint spec differs from this trainer\'s spec; build a trainer from the checkpoint with createTrainer(bytes), or use importWeights');
@@ -134,6 +157,8 @@ function checkpointOf(
     expected.add(s.name);
     params.set(float32Of(file, s.name, s.shape), s.offset);
   }
+  for (const s of stateSegments) expected.add(s.name);
+  const states = statesOf(file, stateSegments);
   const slots = new Map<string, Float32Array>();
   for (const slot of slotNames) {
     const values = new Float32Array(size);
@@ -163,7 +188,7 @@ function checkpointOf(
   const history = fromJson(file.metadata.history ?? '[]', 'history');
   if (!Array.isArray(history)) throw new RangeError('checkpoint __metadata__.history must be an array');
   return {
-    params, slots, optimizerScalars: record('optimizer'), step, epoch, scheduleState: record('schedule'), normalization,
+    params, states, slots, optimizerScalars: record('optimizer'), step, epoch, scheduleState: record('schedule'), normalization,
     history: history as EpochLog[],
   };
 }
@@ -180,32 +205,33 @@ function readNormalization(file: SafetensorsFile, model: Model): CheckpointState
 }
 
 /**
- * What inference needs from a checkpoint made by save() — the weights and the feature statistics —
+ * What inference needs from a checkpoint made by save() — the weights, states and feature statistics —
  * after checking the whole file as load() does, whatever optimizer slots it carries.
  */
-export function decodeForInference(bytes: unknown, model: Model, segments: readonly Segment[]): Pick<CheckpointState, 'params' | 'normalization'> {
+export function decodeForInference(
+  bytes: unknown, model: Model, layout: TensorLayout,
+): Pick<CheckpointState, 'params' | 'states' | 'normalization'> {
   const file = decodeSafetensors(bytes);
-  const first = `.${segments[0]!.name}`;
+  const first = `.${layout.segments[0]!.name}`;
   const slotNames = [...file.tensors.keys()]
     .filter((name) => name.startsWith('optimizer.') && name.endsWith(first))
     .map((name) => name.slice('optimizer.'.length, -first.length));
-  const { params, normalization } = checkpointOf(file, model, segments, slotNames);
-  return { params, normalization };
+  const { params, states, normalization } = checkpointOf(file, model, layout, slotNames);
+  return { params, states, normalization };
 }
 
-/** Weights from safetensors bytes made anywhere: exactly the model's tensor names, shapes checked. */
-export function readWeights(bytes: unknown, segments: readonly Segment[], size: number): Float32Array {
-  return weightsOf(decodeSafetensors(bytes), segments, size);
-}
-
-function weightsOf(file: SafetensorsFile, segments: readonly Segment[], size: number): Float32Array {
-  const params = new Float32Array(size);
-  const names = new Set(segments.map((s) => s.name));
+/** Weights (and states) from safetensors bytes made anywhere: exactly the model's tensor names, shapes checked. */
+export function readWeights(bytes: unknown, layout: TensorLayout): { params: Float32Array; states: Float32Array } {
+  const file = decodeSafetensors(bytes);
+  const { segments, stateSegments } = layout;
+  const params = new Float32Array(segments.reduce((n, s) => n + s.length, 0));
+  const names = new Set([...segments, ...stateSegments].map((s) => s.name));
   for (const s of segments) params.set(float32Of(file, s.name, s.shape), s.offset);
+  const states = statesOf(file, stateSegments);
   for (const name of file.tensors.keys()) {
     if (!names.has(name) && !name.startsWith('optimizer.')) {
       throw new RangeError(`weights file has an unexpected tensor ${JSON.stringify(name)}; expected ${[...names].join(', ')}`);
     }
   }
-  return params;
+  return { params, states };
 }

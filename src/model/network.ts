@@ -6,6 +6,11 @@
 import type { Segment } from '../optim/transform.js';
 import type { Heap, WasmArray } from '../wasm/heap.js';
 import type { BackwardArgs, TrainingStep } from './layers/layer.js';
+
+/** A state tensor's place in the flat state buffer, and how checkpoints store it. */
+export interface StateSegment extends Segment {
+  dtype: 'f32' | 'i64';
+}
 import { Random } from './random.js';
 import type { Model } from './spec.js';
 
@@ -29,6 +34,10 @@ export class Network {
   readonly grads: WasmArray;
   /** One segment per parameter tensor, named as in checkpoints. */
   readonly segments: Segment[] = [];
+  /** Tensors layers keep but do not train (batchnorm's running statistics), in a flat buffer of their own. */
+  readonly states: WasmArray;
+  readonly stateSegments: StateSegment[] = [];
+  readonly #stateOffsets: number[][];
   /** Per layer: the offsets and lengths (in floats) of its tensors in the flat buffers. */
   readonly #offsets: number[][];
   readonly #lengths: number[][];
@@ -50,8 +59,17 @@ export class Network {
       size += length;
       return offset;
     }));
+    let stateSize = 0;
+    this.#stateOffsets = model.layers.map((layer) => (layer.states ?? []).map((state) => {
+      const offset = stateSize;
+      const length = state.shape.reduce((a, b) => a * b, 1);
+      this.stateSegments.push({ name: `${layer.index}.${state.name}`, offset, length, shape: [...state.shape], dtype: state.dtype });
+      stateSize += length;
+      return offset;
+    }));
     this.params = heap.alloc(size, 'f32', 'parameter count');
     this.grads = heap.alloc(size, 'f32', 'parameter count');
+    this.states = heap.alloc(Math.max(stateSize, 1), 'f32', 'state count');
     this.grads.array.fill(0);
     this.#training = { seed: model.seed, step: 0, firstRow: 0 };
     this.initialize();
@@ -62,8 +80,13 @@ export class Network {
     return this.params.length;
   }
 
-  /** Seeded initial weights (Keras initialisers, one random stream per layer) and zeros. */
+  /** Seeded initial weights (Keras initialisers, one random stream per layer) and zeros; states at their initial values. */
   initialize(): void {
+    const states = this.states.array as Float32Array;
+    this.model.layers.forEach((layer, l) => (layer.states ?? []).forEach((state, t) => {
+      const offset = this.#stateOffsets[l]![t]!;
+      states.fill(state.initial, offset, offset + state.shape.reduce((a, b) => a * b, 1));
+    }));
     const p = this.params.array as Float32Array;
     p.fill(0);
     this.model.layers.forEach((layer, l) => {
@@ -103,6 +126,7 @@ export class Network {
         x: previous?.out.ptr ?? 0, rows: 0, out: out.ptr, buffers: pointers, gemmScratch: this.#scratch!.ptr, training: null,
         params: this.#offsets[l]!.map((offset) => this.params.ptr + offset * 4),
         grads: this.#offsets[l]!.map((offset) => this.grads.ptr + offset * 4),
+        states: this.#stateOffsets[l]!.map((offset) => this.states.ptr + offset * 4),
         dOut: dOut.ptr, dx: previous?.dOut.ptr ?? 0,
       };
       this.#buffers.push({ out, dOut, own, args });
@@ -206,5 +230,6 @@ export class Network {
     this.#freeBuffers();
     this.params.free();
     this.grads.free();
+    this.states.free();
   }
 }

@@ -7,11 +7,11 @@ import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import { MAX_BLOCK_BYTES } from '../wasm/heap.js';
-import { type Layer, layerFromSpec, type LayerSpec } from './layers/index.js';
+import { type Layer, layerFromSpec, type LayerSpec, shapeText, sizeOf } from './layers/index.js';
 
 export { ACTIVATIONS, type Activation } from './activations.js';
 export { INITIALIZERS, type Initializer } from './layers/index.js';
-export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, Layer, LayerSpec } from './layers/index.js';
+export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec, Layer, LayerSpec } from './layers/index.js';
 
 export interface OptimizerSpec {
   name: OptimizerName;
@@ -20,7 +20,10 @@ export interface OptimizerSpec {
 }
 
 export interface TrainerSpec {
-  inputSize: number;
+  /** Values per input row: the shorthand for `inputShape: [inputSize]`. */
+  inputSize?: number;
+  /** Shape of one input row, channels-last: [H, W, C] images, [T, C] sequences, [T] token ids, [n] features. */
+  inputShape?: readonly number[];
   layers: LayerSpec[];
   loss: LossName | ({ name: LossName } & Record<string, unknown>);
   /** An optimizer name (its defaults) or `{ name, learningRate?, ...options }`; default Adam with its defaults. */
@@ -33,7 +36,11 @@ export interface TrainerSpec {
 /** A validated spec with defaults filled in, and its optimizer and schedule built. */
 export interface Model {
   spec: TrainerSpec;
+  /** Shape of one input row (channels-last), and its number of values. */
+  inputShape: readonly number[];
   inputSize: number;
+  /** 'index': rows of Int32 token ids (an embedding first layer); 'float': features. */
+  inputKind: 'float' | 'index';
   outputs: number;
   layers: Layer[];
   lossName: LossName;
@@ -46,24 +53,29 @@ export interface Model {
   normalize: boolean;
 }
 
-const SPEC_KEYS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
+const SPEC_KEYS = ['inputSize', 'inputShape', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
 
 /** Validates `spec` completely (before any memory is touched) and returns the model description. */
 export function modelFromSpec(spec: unknown): Model {
   const s = plainObject('spec', spec);
   knownKeys('spec', s, SPEC_KEYS);
-  const inputSize = numberOption('inputSize', s.inputSize, NaN, { min: 1, integer: true });
+  const inputShape = inputShapeOf(s);
   if (!Array.isArray(s.layers) || s.layers.length === 0) {
     throw new RangeError(`layers must be a non-empty array of layer specs, got ${describe(s.layers)}`);
   }
   const layers: Layer[] = [];
-  let width = inputSize;
+  let shape: readonly number[] = inputShape;
   s.layers.forEach((raw, index) => {
     const path = `layers[${index}]`;
-    const layer = layerFromSpec(plainObject(path, raw), path, index, width);
+    const layer = layerFromSpec(plainObject(path, raw), path, index, shape);
+    if (layer.inputKind === 'index' && index > 0) throw new RangeError(`${path} (${layer.type}) reads token ids: it must be the first layer`);
     layers.push(layer);
-    width = layer.outputSize;
+    shape = layer.outputShape;
   });
+  if (shape.length !== 1) {
+    throw new RangeError(`the last layer must give a flat output for the loss: add { type: 'flatten' } or { type: 'globalavgpool' }, got shape ${shapeText(shape)}`);
+  }
+  const width = shape[0]!;
   if (!layers.some((layer) => layer.tensors.length > 0)) {
     throw new RangeError(`layers must contain at least one layer with parameters (dense), got only ${[...new Set(layers.map((l) => l.type))].join(', ')} layers`);
   }
@@ -78,10 +90,25 @@ export function modelFromSpec(spec: unknown): Model {
 
   const seed = numberOption('seed', s.seed, 0, { min: 0, max: 2 ** 32, maxExclusive: true, integer: true });
   const normalize = booleanOption('normalize', s.normalize, false);
+  const inputKind = layers[0]!.inputKind === 'index' ? 'index' : 'float';
+  if (normalize && inputKind === 'index') throw new TypeError(`normalize applies to float features, not to the token ids of layers[0] (${layers[0]!.type})`);
   return {
-    spec: s as unknown as TrainerSpec, inputSize, outputs: width, layers, lossName, lossRecord: LOSSES[lossName], lossOptions,
+    spec: s as unknown as TrainerSpec, inputShape, inputSize: sizeOf(inputShape), inputKind, outputs: width, layers, lossName, lossRecord: LOSSES[lossName], lossOptions,
     optimizer, learningRate, seed, normalize,
   };
+}
+
+/** The spec's input row shape: `inputShape` (positive integers), or `inputSize` as [inputSize]; exactly one of them. */
+function inputShapeOf(s: Record<string, unknown>): readonly number[] {
+  if (s.inputShape !== undefined && s.inputSize !== undefined) {
+    throw new TypeError(`give inputShape or inputSize, not both; got inputShape ${describe(s.inputShape)} and inputSize ${describe(s.inputSize)}`);
+  }
+  if (s.inputShape === undefined) return [numberOption('inputSize', s.inputSize, NaN, { min: 1, integer: true })];
+  const shape = s.inputShape;
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new RangeError(`inputShape must be 1 to 3 positive integers (channels-last: [H, W, C], [T, C] or [n]), got ${Array.isArray(shape) ? shapeText(shape) : describe(shape)}`);
+  }
+  return [...shape] as number[];
 }
 
 /** The spec's loss: a name, or `{ name, ...options }` with every option checked against `outputs` columns. */

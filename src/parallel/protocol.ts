@@ -30,8 +30,9 @@ export interface ShardBuffers {
   stats: SharedArrayBuffer;
   /** The batch's row indices into the training set (Int32, batch size). */
   indices: SharedArrayBuffer;
-  /** The training set, already normalised (Float32, rows × inputSize). */
+  /** The training set, already normalised (Float32 features or Int32 token ids, rows × inputSize). */
   x: SharedArrayBuffer;
+  xType: 'i32' | 'f32';
   /** Its targets (Int32 class indices or Float32 rows). */
   y: SharedArrayBuffer;
   yType: 'i32' | 'f32';

@@ -41,7 +41,7 @@ export function shardApi() {
       if (!network) throw new Error('shard worker is not initialised');
       endFit();
       const heap = network.heap;
-      const x = heap.copyIn(new Float32Array(buffers.x), 'f32', 'shard');
+      const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x) : new Float32Array(buffers.x), buffers.xType, 'shard');
       let y;
       try {
         y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y), buffers.yType, 'shard');

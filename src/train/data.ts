@@ -11,7 +11,8 @@ import type { Staged } from './step.js';
 /** Checked data, still in the caller's arrays (y copied and converted to a typed array). */
 export interface CheckedData {
   rows: number;
-  x: Float32Array | readonly number[];
+  /** Features, or token ids (an Int32Array, copied and checked) for a model whose first layer reads ids. */
+  x: Float32Array | readonly number[] | Int32Array;
   y: Int32Array | Float32Array;
 }
 
@@ -27,8 +28,9 @@ export function lengthOf(value: unknown): number {
   return typeof length === 'number' ? length : 0;
 }
 
-/** Checks features: a Float32Array or number[] of rows × inputSize values. */
-export function checkFeatures(model: Model, x: unknown, what: string): Float32Array | readonly number[] {
+/** Checks features: a Float32Array or number[] of rows × inputSize values; or token ids (see checkTokenIds). */
+export function checkFeatures(model: Model, x: unknown, what: string): Float32Array | readonly number[] | Int32Array {
+  if (model.inputKind === 'index') return checkTokenIds(model, x, what);
   if (!(x instanceof Float32Array) && !(Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
     throw new TypeError(`${what} must be a Float32Array (rows × inputSize, row-major) or number[], got ${describe(x)}`);
   }
@@ -37,6 +39,27 @@ export function checkFeatures(model: Model, x: unknown, what: string): Float32Ar
     throw new RangeError(`${what} length must be a positive multiple of inputSize ${model.inputSize}, got ${features.length}`);
   }
   return features;
+}
+
+/** Token ids for a first layer that reads them: an Int32Array or number[] of integers in [0, indexRange), copied. */
+function checkTokenIds(model: Model, x: unknown, what: string): Int32Array {
+  const first = model.layers[0]!;
+  if (!(x instanceof Int32Array) && !(Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
+    throw new TypeError(`${what} must be an Int32Array of token ids (rows × ${model.inputSize}) for layers[0] (${first.type}), got ${describe(x)}`);
+  }
+  const ids = Int32Array.from(x as ArrayLike<number>);
+  if (ids.length === 0 || ids.length % model.inputSize !== 0) {
+    throw new RangeError(`${what} length must be a positive multiple of ${model.inputSize} token ids per row, got ${ids.length}`);
+  }
+  const range = first.indexRange!;
+  for (let i = 0; i < ids.length; i++) {
+    const id = (x as ArrayLike<number>)[i]!;
+    if (!(Number.isInteger(id) && id >= 0 && id < range)) {
+      const row = Math.floor(i / model.inputSize);
+      throw new RangeError(`${what} row ${row}, position ${i - row * model.inputSize} must be a token id in [0, ${range}), got ${id}`);
+    }
+  }
+  return ids;
 }
 
 /** Checks features and their targets: class indices in [0, outputs) (or ignoreIndex), or finite floats of rows × outputs. */
@@ -94,7 +117,7 @@ export function checkRoom(modelBytes: number, arrays: [what: string, values: num
 }
 
 /** Per-feature mean and population standard deviation (1 where a feature is constant) of the first `rows` rows. */
-export function featureStats(x: Float32Array | readonly number[], rows: number, d: number): FeatureStats {
+export function featureStats(x: ArrayLike<number>, rows: number, d: number): FeatureStats {
   const mean = new Float64Array(d);
   const std = new Float64Array(d);
   for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) mean[j]! += x[r * d + j]!;
@@ -104,12 +127,12 @@ export function featureStats(x: Float32Array | readonly number[], rows: number, 
   return { mean, std };
 }
 
-/** Copies rows [from, from + rows) of x (d features each) into `target` (WASM memory), standardised with `stats`. */
+/** Copies rows [from, from + rows) of x (d values each) into `target` (WASM memory); features standardised with `stats`. */
 export function writeFeatures(
-  heap: Heap, target: WasmArray, x: Float32Array | readonly number[], from: number, rows: number, d: number, stats: FeatureStats | null,
+  heap: Heap, target: WasmArray, x: Float32Array | readonly number[] | Int32Array, from: number, rows: number, d: number, stats: FeatureStats | null,
 ): void {
-  const view = target.array as Float32Array;
-  view.set(x instanceof Float32Array ? x.subarray(from * d, (from + rows) * d) : x.slice(from * d, (from + rows) * d));
+  const view = target.array;
+  view.set(ArrayBuffer.isView(x) ? x.subarray(from * d, (from + rows) * d) : x.slice(from * d, (from + rows) * d));
   if (!stats) return;
   // the statistics as f64 in WASM memory: 2·d f32 slots each (blocks are 16-byte aligned)
   const mean = heap.alloc(2 * d, 'f32', 'features');
@@ -125,10 +148,15 @@ export function writeFeatures(
   }
 }
 
+/** The WASM type of a model's input rows: i32 token ids or f32 features. */
+export function inputType(model: Model): 'i32' | 'f32' {
+  return model.inputKind === 'index' ? 'i32' : 'f32';
+}
+
 /** Copies rows [from, to) of x (normalised with `stats`) and y into WASM memory. */
 export function stage(heap: Heap, model: Model, data: CheckedData, from: number, to: number, stats: FeatureStats | null): Staged {
   const rows = to - from;
-  const xs = heap.alloc(rows * model.inputSize, 'f32', 'x length');
+  const xs = heap.alloc(rows * model.inputSize, inputType(model), 'x length');
   let ys: WasmArray;
   try {
     writeFeatures(heap, xs, data.x, from, rows, model.inputSize, stats);

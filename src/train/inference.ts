@@ -4,7 +4,7 @@
 import type { Network } from '../model/network.js';
 import type { Model } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
-import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, lengthOf, stage, writeFeatures } from './data.js';
+import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, inputType, lengthOf, stage, writeFeatures } from './data.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, PassStats } from './step.js';
 import type { EvaluateResult } from './types.js';
 
@@ -57,7 +57,7 @@ export class Inference {
     const result = new Float32Array(rows * outputs);
     const heap = network.heap;
     const k = heap.exports;
-    const staged = heap.alloc(input.length, 'f32', 'x length');
+    const staged = heap.alloc(input.length, inputType(model), 'x length');
     const activation = raw ? undefined : model.lossRecord.predict;
     try {
       writeFeatures(heap, staged, input, 0, rows, model.inputSize, this.normalization);
@@ -86,11 +86,14 @@ export class Inference {
     return lines.join('\n');
   }
 
-  /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
+  /** Parameters and states by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, `{i}.running_mean`, …), copied. */
   weights(): Record<string, Float32Array> {
     const weights: Record<string, Float32Array> = {};
-    const p = this.network.params.array as Float32Array;
-    for (const segment of this.network.segments) weights[segment.name] = p.slice(segment.offset, segment.offset + segment.length);
+    const { params, segments, states, stateSegments } = this.network;
+    for (const [buffer, list] of [[params, segments], [states, stateSegments]] as const) {
+      const values = buffer.array as Float32Array;
+      for (const segment of list) weights[segment.name] = values.slice(segment.offset, segment.offset + segment.length);
+    }
     return weights;
   }
 }

@@ -26,8 +26,9 @@ export async function loadModel(bytes: Uint8Array, options: { simd?: boolean } =
   let disposed = false;
   const inference = new Inference(model, network, 4 * network.size * 2);
   try {
-    const { params, normalization } = decodeForInference(bytes, model, network.segments);
+    const { params, states, normalization } = decodeForInference(bytes, model, network);
     (network.params.array as Float32Array).set(params);
+    (network.states.array as Float32Array).set(states);
     inference.normalization = normalization;
   } catch (error) {
     network.free();

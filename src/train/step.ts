@@ -96,7 +96,7 @@ export class GradientStep {
     const owned: WasmArray[] = [];
     try {
       owned.push(heap.alloc(capacity, 'i32', 'batchSize'));
-      owned.push(heap.alloc(capacity * model.inputSize, 'f32', 'batch'));
+      owned.push(heap.alloc(capacity * model.inputSize, model.inputKind === 'index' ? 'i32' : 'f32', 'batch'));
       owned.push(loss.indexTarget ? heap.alloc(capacity, 'i32', 'batch') : heap.alloc(capacity * model.outputs, 'f32', 'batch'));
     } catch (error) {
       for (const array of owned) array.free();
@@ -114,6 +114,7 @@ export class GradientStep {
     const network = this.network;
     const k = network.heap.exports;
     const model = network.model;
+    // copies 4-byte values: features and token ids alike
     k.gather_rows_f32(data.x.ptr, model.inputSize, this.indices.ptr, rows, this.#batchX.ptr);
     if (this.loss.indexTarget) k.gather_i32(data.y.ptr, this.indices.ptr, rows, this.#batchY.ptr);
     else k.gather_rows_f32(data.y.ptr, model.outputs, this.indices.ptr, rows, this.#batchY.ptr);

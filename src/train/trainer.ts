@@ -145,8 +145,9 @@ export class Trainer implements TrainerMethods {
   async load(bytes: unknown): Promise<void> {
     this.#checkAlive();
     if (this.#running) throw new Error('load is not allowed while fit is running');
-    const state = decodeCheckpoint(bytes, this.model, this.#network.segments, [...this.#optimizer.slots.keys()]);
+    const state = decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]);
     (this.#network.params.array as Float32Array).set(state.params);
+    (this.#network.states.array as Float32Array).set(state.states);
     for (const [name, values] of state.slots) this.#optimizer.slots.get(name)!.array.set(values);
     this.#optimizer.scalars = state.optimizerScalars;
     this.#step = state.step;
@@ -162,8 +163,9 @@ export class Trainer implements TrainerMethods {
    */
   async importWeights(bytes: unknown): Promise<void> {
     this.#checkAlive();
-    const params = readWeights(bytes, this.#network.segments, this.#network.size);
+    const { params, states } = readWeights(bytes, this.#network);
     (this.#network.params.array as Float32Array).set(params);
+    (this.#network.states.array as Float32Array).set(states);
   }
 
   #state(): CheckpointState {
@@ -171,6 +173,8 @@ export class Trainer implements TrainerMethods {
       spec: this.model.spec,
       segments: this.#network.segments,
       params: (this.#network.params.array as Float32Array).slice(),
+      stateSegments: this.#network.stateSegments,
+      states: (this.#network.states.array as Float32Array).slice(),
       slots: new Map([...this.#optimizer.slots].map(([name, slot]) => [name, (slot.array as Float32Array).slice()])),
       optimizerScalars: { ...this.#optimizer.scalars },
       step: this.#step,
@@ -192,23 +196,29 @@ export class Trainer implements TrainerMethods {
     return this.#inference.weights();
   }
 
-  /** Replaces parameters by checkpoint name; every tensor is checked before any is written. */
+  /** Replaces parameters (and states) by checkpoint name; every tensor is checked before any is written. */
   setWeights(weights: Record<string, Float32Array | readonly number[]>): void {
     this.#checkAlive();
     const w = plainObject('weights', weights);
-    const segments = new Map(this.#network.segments.map((s) => [s.name, s]));
+    const network = this.#network;
+    const places = new Map([
+      ...network.segments.map((s) => [s.name, { segment: s, buffer: network.params }] as const),
+      ...network.stateSegments.map((s) => [s.name, { segment: s, buffer: network.states }] as const),
+    ]);
     for (const [name, values] of Object.entries(w)) {
-      const segment = segments.get(name);
-      if (!segment) throw new RangeError(`weights has no tensor named ${JSON.stringify(name)}; names are ${[...segments.keys()].join(', ')}`);
+      const place = places.get(name);
+      if (!place) throw new RangeError(`weights has no tensor named ${JSON.stringify(name)}; names are ${[...places.keys()].join(', ')}`);
       if (!(values instanceof Float32Array) && !Array.isArray(values)) {
         throw new TypeError(`weights[${JSON.stringify(name)}] must be a Float32Array or number[], got ${describe(values)}`);
       }
-      if (values.length !== segment.length) {
-        throw new RangeError(`weights[${JSON.stringify(name)}] must have ${segment.length} values, got ${values.length}`);
+      if (values.length !== place.segment.length) {
+        throw new RangeError(`weights[${JSON.stringify(name)}] must have ${place.segment.length} values, got ${values.length}`);
       }
     }
-    const p = this.#network.params.array as Float32Array;
-    for (const [name, values] of Object.entries(w)) p.set(values as ArrayLike<number>, segments.get(name)!.offset);
+    for (const [name, values] of Object.entries(w)) {
+      const { segment, buffer } = places.get(name)!;
+      (buffer.array as Float32Array).set(values as ArrayLike<number>, segment.offset);
+    }
   }
 
   /** Frees the trainer's memory; later calls reject with `trainer is disposed`. */

@@ -30,7 +30,19 @@ export function activate(name: Activation, row: number[]): number[] {
   }
 }
 
-type LayerReference = (layer: LayerSpec, row: number[], w: Record<string, number[]>, index: number) => number[];
+/**
+ * One layer's float64 forward on one row (inference mode) given as a flat channels-last array of
+ * `shape`; returns the output row and its shape.
+ */
+type LayerReference = (layer: LayerSpec, row: number[], w: Record<string, number[]>, index: number, shape: number[]) => [number[], number[]];
+
+/** Softmax-like activations act over the last axis (channels), one position at a time. */
+function activateLastAxis(name: Activation, row: number[], shape: number[]): number[] {
+  const channels = shape.at(-1)!;
+  const out: number[] = [];
+  for (let at = 0; at < row.length; at += channels) out.push(...activate(name, row.slice(at, at + channels)));
+  return out;
+}
 
 /** One float64 forward (one row, inference mode) per layer type. */
 export const LAYER_REFERENCES: Record<string, LayerReference> = {
@@ -39,19 +51,28 @@ export const LAYER_REFERENCES: Record<string, LayerReference> = {
     const W = w[`${i}.weight`]!;
     const b = w[`${i}.bias`];
     const z = Array.from({ length: dense.units }, (_, o) => h.reduce((s, v, j) => s + v * W[o * h.length + j]!, b ? b[o]! : 0));
-    return activate(dense.activation ?? 'linear', z);
+    return [activate(dense.activation ?? 'linear', z), [dense.units]];
   },
-  dropout: (_layer, h) => h,
-  activation: (layer, h) => activate((layer as { activation: Activation }).activation, h),
+  dropout: (_layer, h, _w, _i, shape) => [h, shape],
+  activation: (layer, h, _w, _i, shape) => [activateLastAxis((layer as { activation: Activation }).activation, h, shape), shape],
+  flatten: (_layer, h) => [h, [h.length]],
 };
+
+/** The input row shape of a spec (inputShape, or [inputSize]). */
+export function inputShapeOf(spec: TrainerSpec): number[] {
+  return spec.inputShape ? [...spec.inputShape] : [spec.inputSize!];
+}
 
 /** Outputs (rows × outputs) of the spec's network with parameters `w` (by checkpoint name), in float64. */
 export function referenceForward(spec: TrainerSpec, w: Record<string, number[]>, x: ArrayLike<number>): number[][] {
-  const rows = x.length / spec.inputSize;
+  const inputShape = inputShapeOf(spec);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  const rows = x.length / size;
   return Array.from({ length: rows }, (_, r) => {
-    let h = Array.from({ length: spec.inputSize }, (_, j) => x[r * spec.inputSize + j]!);
+    let h = Array.from({ length: size }, (_, j) => x[r * size + j]!);
+    let shape = inputShape;
     spec.layers.forEach((layer, i) => {
-      h = LAYER_REFERENCES[('type' in layer && layer.type) || 'dense']!(layer, h, w, i);
+      [h, shape] = LAYER_REFERENCES[('type' in layer && layer.type) || 'dense']!(layer, h, w, i, shape);
     });
     return h;
   });

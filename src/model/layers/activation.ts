@@ -4,7 +4,7 @@
 import { describe, knownKeys } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
-import type { BackwardArgs, ForwardArgs, Layer } from './layer.js';
+import { type BackwardArgs, type ForwardArgs, type Layer, sizeOf } from './layer.js';
 
 export interface ActivationLayerSpec {
   type: 'activation';
@@ -17,19 +17,30 @@ export class ActivationLayer implements Layer {
   readonly buffers = {};
   readonly label = 'activation';
 
-  constructor(readonly index: number, readonly inputSize: number, readonly activation: Activation) {}
+  readonly inputSize: number;
+  /** Softmax and log_softmax act over the last axis (channels): rows × positions are their rows. */
+  readonly #channels: number;
+
+  constructor(readonly index: number, readonly inputShape: readonly number[], readonly activation: Activation) {
+    this.inputSize = sizeOf(inputShape);
+    this.#channels = inputShape.at(-1)!;
+  }
+
+  get outputShape(): readonly number[] {
+    return this.inputShape;
+  }
 
   get outputSize(): number {
     return this.inputSize;
   }
 
-  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputSize: number): ActivationLayer {
+  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): ActivationLayer {
     knownKeys(path, spec, ['type', 'activation']);
     const activation = spec.activation;
     if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
       throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
     }
-    return new ActivationLayer(index, inputSize, activation as Activation);
+    return new ActivationLayer(index, inputShape, activation as Activation);
   }
 
   gemmScratchFloats(): number {
@@ -37,10 +48,12 @@ export class ActivationLayer implements Layer {
   }
 
   forward(k: KernelExports, { x, rows, out }: ForwardArgs): void {
-    activationForward(k, this.activation, x, out, rows, this.inputSize);
+    const rowsOfChannels = (rows * this.inputSize) / this.#channels;
+    activationForward(k, this.activation, x, out, rowsOfChannels, this.#channels);
   }
 
   backward(k: KernelExports, { x, rows, out, dOut, dx }: BackwardArgs): void {
-    if (dx) activationBackward(k, this.activation, dOut, x, out, dx, rows, this.inputSize);
+    const rowsOfChannels = (rows * this.inputSize) / this.#channels;
+    if (dx) activationBackward(k, this.activation, dOut, x, out, dx, rowsOfChannels, this.#channels);
   }
 }

@@ -4,7 +4,7 @@
 import { describe, booleanOption, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
-import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, type TensorSpec } from './layer.js';
+import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, shapeText, type TensorSpec } from './layer.js';
 
 export interface DenseLayerSpec {
   type?: 'dense';
@@ -21,6 +21,8 @@ const KEYS = ['type', 'units', 'activation', 'l1', 'l2', 'useBias', 'init'];
 
 export class DenseLayer implements Layer {
   readonly type = 'dense';
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
   readonly tensors: TensorSpec[];
   readonly buffers: Record<string, number>;
   readonly label = 'dense';
@@ -29,6 +31,8 @@ export class DenseLayer implements Layer {
     readonly index: number, readonly inputSize: number, readonly outputSize: number, readonly activation: Activation,
     readonly useBias: boolean, l1: number, l2: number, init: Initializer,
   ) {
+    this.inputShape = [inputSize];
+    this.outputShape = [outputSize];
     const [units, inputs] = [outputSize, inputSize];
     this.tensors = [{ name: 'weight', shape: [units, inputs], init, fanIn: inputs, fanOut: units, l1, l2 }];
     if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
@@ -36,9 +40,13 @@ export class DenseLayer implements Layer {
     this.buffers = activation === 'linear' ? {} : { z: units };
   }
 
-  /** Checks a dense layer spec at `path` over `inputSize` inputs. */
-  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputSize: number): DenseLayer {
+  /** Checks a dense layer spec at `path` over a flat input of `inputShape` ([n]). */
+  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): DenseLayer {
     knownKeys(path, spec, KEYS);
+    if (inputShape.length !== 1) {
+      throw new RangeError(`${path} (dense) needs a flat input: add { type: 'flatten' } or { type: 'globalavgpool' } before it, got shape ${shapeText(inputShape)}`);
+    }
+    const inputSize = inputShape[0]!;
     const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
     const activation = spec.activation ?? 'linear';
     if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {

@@ -3,7 +3,7 @@
 
 import { knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
-import { type BackwardArgs, copyFloats, type ForwardArgs, type Layer } from './layer.js';
+import { type BackwardArgs, copyFloats, type ForwardArgs, type Layer, sizeOf } from './layer.js';
 
 export interface DropoutLayerSpec {
   type: 'dropout';
@@ -16,9 +16,16 @@ export class DropoutLayer implements Layer {
   readonly buffers: Record<string, number>;
   readonly activation = '';
 
-  constructor(readonly index: number, readonly inputSize: number, readonly rate: number) {
+  readonly inputSize: number;
+
+  constructor(readonly index: number, readonly inputShape: readonly number[], readonly rate: number) {
+    this.inputSize = sizeOf(inputShape);
     // the scaled keep-mask, written only when a training pass drops something
-    this.buffers = rate > 0 ? { mask: inputSize } : {};
+    this.buffers = rate > 0 ? { mask: this.inputSize } : {};
+  }
+
+  get outputShape(): readonly number[] {
+    return this.inputShape;
   }
 
   get outputSize(): number {
@@ -29,9 +36,9 @@ export class DropoutLayer implements Layer {
     return `dropout(${this.rate})`;
   }
 
-  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputSize: number): DropoutLayer {
+  static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): DropoutLayer {
     knownKeys(path, spec, ['type', 'rate']);
-    return new DropoutLayer(index, inputSize, numberOption(`${path}.rate`, spec.rate, NaN, { min: 0, max: 1, maxExclusive: true }));
+    return new DropoutLayer(index, inputShape, numberOption(`${path}.rate`, spec.rate, NaN, { min: 0, max: 1, maxExclusive: true }));
   }
 
   gemmScratchFloats(): number {

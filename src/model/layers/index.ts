@@ -4,29 +4,31 @@ import { describe } from '../../validate.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
 import { DenseLayer, type DenseLayerSpec } from './dense.js';
 import { DropoutLayer, type DropoutLayerSpec } from './dropout.js';
+import { FlattenLayer, type FlattenLayerSpec } from './flatten.js';
 import type { Layer } from './layer.js';
 
-export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec };
+export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
 export type { Layer } from './layer.js';
-export { DenseLayer, DropoutLayer, ActivationLayer };
-export { INITIALIZERS, type Initializer } from './layer.js';
+export { DenseLayer, DropoutLayer, ActivationLayer, FlattenLayer };
+export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
-export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec;
+export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec;
 
-type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputSize: number) => Layer;
+type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 
 const LAYER_TYPES: Record<string, LayerFactory> = {
   dense: DenseLayer.fromSpec,
   dropout: DropoutLayer.fromSpec,
   activation: ActivationLayer.fromSpec,
+  flatten: FlattenLayer.fromSpec,
 };
 
 export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);
 
-/** Builds layer `index` of a spec (at `path`) over `inputSize` inputs; errors name the path. */
-export function layerFromSpec(spec: Record<string, unknown>, path: string, index: number, inputSize: number): Layer {
+/** Builds layer `index` of a spec (at `path`) over rows of `inputShape`; errors name the path. */
+export function layerFromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): Layer {
   const type = spec.type ?? 'dense';
   const factory = typeof type === 'string' && Object.hasOwn(LAYER_TYPES, type) ? LAYER_TYPES[type] : undefined;
   if (!factory) throw new RangeError(`${path}.type must be one of ${LAYER_TYPE_NAMES.map((name) => `'${name}'`).join(', ')}; got ${describe(type)}`);
-  return factory(spec, path, index, inputSize);
+  return factory(spec, path, index, inputShape);
 }

@@ -21,6 +21,16 @@ export interface TensorSpec {
   l2: number;
 }
 
+/** A tensor a layer keeps but does not train (batchnorm's running statistics), saved as `{index}.{name}`. */
+export interface StateSpec {
+  name: string;
+  shape: readonly number[];
+  /** Initial value of every element. */
+  initial: number;
+  /** How checkpoints store it: F32, or I64 for a counter (kept as an exact f32 integer below 2^24 in memory). */
+  dtype: 'f32' | 'i64';
+}
+
 /** Training mode of a forward pass: dropout masks are keyed by (seed, step, layer, row in the whole batch). */
 export interface TrainingStep {
   seed: number;
@@ -38,6 +48,8 @@ export interface ForwardArgs {
   buffers: Readonly<Record<string, number>>;
   /** The layer's parameter tensors, in declared order. */
   params: readonly number[];
+  /** The layer's state tensors, in declared order. */
+  states: readonly number[];
   gemmScratch: number;
   /** null at inference (predict, evaluate). */
   training: TrainingStep | null;
@@ -55,9 +67,18 @@ export interface Layer {
   readonly type: string;
   /** Index in spec.layers: checkpoint names are `{index}.{tensor}`. */
   readonly index: number;
+  /** Shape of one row's input and output, channels-last ([H, W, C], [T, C], [T] token ids, [n]). */
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** Floats (or ids) per row: the products of the shapes. */
   readonly inputSize: number;
   readonly outputSize: number;
+  /** 'index' for a layer that reads Int32 ids (embedding; first layer only): the ids must be in [0, indexRange). */
+  readonly inputKind?: 'index';
+  readonly indexRange?: number;
   readonly tensors: readonly TensorSpec[];
+  /** Tensors kept but not trained (none for most layers). */
+  readonly states?: readonly StateSpec[];
   /** Floats per row of each buffer the layer keeps between forward and backward. */
   readonly buffers: Readonly<Record<string, number>>;
   /** For summary(): the layer's kind with its main option, and its activation ('' for none). */
@@ -68,6 +89,16 @@ export interface Layer {
   forward(k: KernelExports, args: ForwardArgs): void;
   /** Writes the tensors' gradients (overwritten, not accumulated) and dx when asked. */
   backward(k: KernelExports, args: BackwardArgs): void;
+}
+
+/** The number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A shape for messages: [28, 28, 1]. */
+export function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
 }
 
 /** Copies `floats` floats inside WASM memory (an identity layer's forward or backward). */
