@@ -22,13 +22,14 @@ export class ShardPool {
   /** Shards per batch: the coordinator and its workers. */
   readonly shards: number;
   readonly #workers: ShardWorker[];
-  readonly #calls = new PendingCalls();
+  readonly #calls: PendingCalls;
   #control: Int32Array | null = null;
   #runs: Promise<unknown>[] = [];
 
   private constructor(workers: ShardWorker[]) {
     this.#workers = workers;
     this.shards = workers.length + 1;
+    this.#calls = new PendingCalls((busy) => { for (const w of workers) w.spawned.keepAlive(busy); });
   }
 
   /** Starts `shards − 1` workers, each building a trainer from `spec`. */

@@ -30,12 +30,13 @@ export class WorkerTrainer implements TrainerMethods {
   readonly model: Model;
   readonly #worker: SpawnedWorker;
   readonly #remote: Comlink.Remote<TrainerApi>;
-  readonly #calls = new PendingCalls();
+  readonly #calls: PendingCalls;
   #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
 
   private constructor(model: Model, worker: SpawnedWorker) {
     this.model = model;
     this.#worker = worker;
+    this.#calls = new PendingCalls((busy) => worker.keepAlive(busy));
     this.#remote = Comlink.wrap<TrainerApi>(worker.endpoint);
     worker.onDeath((error) => this.#kill(error));
   }

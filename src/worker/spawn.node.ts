@@ -13,7 +13,10 @@ export function spawnWorker(url?: string | URL): SpawnedWorker {
 
 /** A worker_threads Worker running `url`, as a Comlink endpoint with a death notice. */
 export function start(url: string | URL): SpawnedWorker {
-  const worker = new Worker(url);
+  // Node options the worker cannot take (`--input-type`, `--eval`, …) must not reach it: a worker
+  // started from `node --input-type=module -e '…'` would fail to start.
+  const worker = new Worker(url, { execArgv: workerExecArgv(process.execArgv) });
+  worker.unref(); // calls in flight hold it (keepAlive)
   const { onDeath, die } = deathNotice();
   worker.on('error', (error) => die(new Error(`descent worker crashed: ${error.message}`)));
   worker.on('messageerror', (error) => die(new Error(`descent worker sent an unreadable message: ${String(error)}`)));
@@ -24,8 +27,25 @@ export function start(url: string | URL): SpawnedWorker {
     terminate: async () => {
       await worker.terminate();
     },
+    keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
     kind: 'worker_threads',
   };
+}
+
+/** The parent's Node options a worker accepts: without those that only apply to the main script's input. */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const inputOnly = /^--(input-type|eval|print|check|interactive|test|watch|watch-path|watch-preserve-output|experimental-default-type)(=|$)|^-[epci]$/;
+  const takesValue = /^(--input-type|--eval|--print|--watch-path|--experimental-default-type|-e|-p)$/;
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (inputOnly.test(arg)) {
+      if (takesValue.test(arg)) i++; // and its value
+      continue;
+    }
+    kept.push(arg);
+  }
+  return kept;
 }
 
 /** Logical processors available to this process. */

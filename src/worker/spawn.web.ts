@@ -14,6 +14,7 @@ export function spawnWorker(url?: string | URL): SpawnedWorker {
 /** `worker` as a Comlink endpoint with a death notice. */
 export function watch(worker: Worker): SpawnedWorker {
   const { onDeath, die } = deathNotice();
+  (worker as unknown as { unref?: () => void }).unref?.(); // calls in flight hold it (keepAlive)
   worker.addEventListener('error', (event: Event) => {
     event.preventDefault();
     die(new Error(`descent worker crashed: ${(event as ErrorEvent).message ?? 'unknown error'}`));
@@ -25,6 +26,11 @@ export function watch(worker: Worker): SpawnedWorker {
     terminate: async () => {
       worker.terminate();
       die(new Error('descent worker was terminated'));
+    },
+    // Deno's and Bun's Workers can let the process exit while idle; browsers have no process to keep
+    keepAlive: (alive) => {
+      const handle = worker as unknown as { ref?: () => void; unref?: () => void };
+      (alive ? handle.ref : handle.unref)?.call(worker);
     },
     kind: 'web-worker',
   };

@@ -6,6 +6,8 @@ export interface SpawnedWorker {
   /** Called once with an Error when the worker dies (uncaught error, exit, unreadable message). */
   onDeath(listener: (error: Error) => void): void;
   terminate(): Promise<void>;
+  /** Whether the worker keeps the process alive (Node, and runtimes whose Worker has ref/unref); no-op elsewhere. */
+  keepAlive(alive: boolean): void;
   kind: 'worker_threads' | 'web-worker';
 }
 
@@ -28,6 +30,18 @@ export class PendingCalls {
   readonly #rejects = new Set<(error: Error) => void>();
   #error: Error | null = null;
 
+  /** `onBusy(true)` when a first call starts, `onBusy(false)` when the last one ends: a worker with no call in flight lets the process exit. */
+  constructor(readonly onBusy: (busy: boolean) => void = () => {}) {}
+
+  #add(reject: (error: Error) => void): void {
+    this.#rejects.add(reject);
+    if (this.#rejects.size === 1) this.onBusy(true);
+  }
+
+  #remove(reject: (error: Error) => void): void {
+    if (this.#rejects.delete(reject) && this.#rejects.size === 0) this.onBusy(false);
+  }
+
   /** The error that ended the worker, or null while it lives. */
   get error(): Error | null {
     return this.#error;
@@ -37,14 +51,14 @@ export class PendingCalls {
   track<T>(run: () => Promise<T>, mapError: (error: unknown) => unknown = (error) => error): Promise<T> {
     if (this.#error) return Promise.reject(this.#error);
     return new Promise<T>((resolve, reject) => {
-      this.#rejects.add(reject);
+      this.#add(reject);
       run().then(
         (value) => {
-          this.#rejects.delete(reject);
+          this.#remove(reject);
           resolve(value);
         },
         (error) => {
-          this.#rejects.delete(reject);
+          this.#remove(reject);
           reject(this.#error ?? mapError(error));
         },
       );
@@ -56,6 +70,7 @@ export class PendingCalls {
     if (this.#error) return false;
     this.#error = error;
     for (const reject of this.#rejects) reject(error);
+    if (this.#rejects.size > 0) this.onBusy(false);
     this.#rejects.clear();
     return true;
   }
