@@ -327,6 +327,30 @@ describe('bad specs and data', () => {
     await expect(createTrainer(spec as TrainerSpec, { worker: false })).rejects.toThrow(message);
   });
 
+  it('fit, evaluate and predict take every form k.loss takes (Float64Array, number[], number[][], labels as number[]) and train the same', async () => {
+    const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
+    const y = Int32Array.from({ length: 10 }, (_, i) => i % 3);
+    const run = async (xs: unknown, ys: unknown) => {
+      const t = await createTrainer(good, { worker: false });
+      await t.fit(xs as Float32Array, ys as Int32Array, { epochs: 2, batchSize: 4, shuffle: false });
+      const result = { weights: t.getWeights(), evaluation: await t.evaluate(xs as Float32Array, ys as Int32Array), predictions: await t.predict(xs as Float32Array) };
+      await t.dispose();
+      return result;
+    };
+    const typed = await run(x, y);
+    const rows = Array.from({ length: 10 }, (_, r) => Array.from(x.subarray(4 * r, 4 * r + 4)));
+    expect(await run(Float64Array.from(x), Array.from(y))).toEqual(typed);
+    expect(await run(rows, Array.from(y))).toEqual(typed);
+    expect(await run(Array.from(x), y)).toEqual(typed);
+    const regression = await createTrainer({ ...good, loss: 'mse' }, { worker: false });
+    const targets = Array.from({ length: 10 }, (_, r) => [r / 10, 1 - r / 10, 0.5]);
+    const fromRows = await regression.evaluate(rows, targets);
+    expect(fromRows).toEqual(await regression.evaluate(x, Float32Array.from(targets.flat())));
+    await expect(regression.fit([[1, 2, 3, 4], [1, 2, 3]], targets.slice(0, 2))).rejects.toThrow(/x\[1\] must hold 4 values \(one row\), got 3/);
+    await expect(regression.fit(rows, [[1, 2, 3], [4, 5]])).rejects.toThrow(/y\[1\] must hold 3 values \(one row\), got 2/);
+    await regression.dispose();
+  });
+
   it('optimizer may be a name (its defaults) or absent (Adam with its defaults, as Keras)', async () => {
     const x = Float32Array.from({ length: 40 }, (_, i) => Math.sin(i));
     const y = Int32Array.from({ length: 10 }, (_, i) => i % 3);
@@ -361,7 +385,7 @@ describe('bad specs and data', () => {
       [x, y, { epoch: 3 }, /unknown option "epoch" in fit options/],
       [x, y, { onEpochEnd: 'no' }, /onEpochEnd must be a function, got "no"/],
       [x, y, { earlyStopping: { monitor: 'valLoss' } }, /earlyStopping\.monitor valLoss needs validationSplit or validationData/],
-      ['x', y, {}, /x must be a Float32Array .*got "x"/],
+      ['x', y, {}, /x must be a Float32Array, .*got "x"/],
     ];
     for (const [xs, ys, options, message] of cases) {
       await expect(t.fit(xs, ys, options as never)).rejects.toThrow(message);

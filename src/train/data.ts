@@ -28,17 +28,34 @@ export function lengthOf(value: unknown): number {
   return typeof length === 'number' ? length : 0;
 }
 
-/** Checks features: a Float32Array or number[] of rows × inputSize values; or token ids (see checkTokenIds). */
+/** Float data as `k.loss` takes it: Float32Array, Float64Array, number[], or number[][] rows (flattened, each row checked). */
+function floatValues(value: unknown, what: string, rowLength: number): Float32Array | Float64Array | readonly number[] | null {
+  if (value instanceof Float32Array || value instanceof Float64Array) return value;
+  if (!Array.isArray(value)) return null;
+  if (value.every((v) => typeof v === 'number')) return value as readonly number[];
+  if (value.length > 0 && value.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'))) {
+    value.forEach((row: readonly number[], i) => {
+      if (row.length !== rowLength) throw new RangeError(`${what}[${i}] must hold ${rowLength} values (one row), got ${row.length}`);
+    });
+    return (value as readonly (readonly number[])[]).flat();
+  }
+  return null;
+}
+
+/**
+ * Checks features: Float32Array, Float64Array, number[] (rows × inputSize, row-major) or number[][]
+ * rows, converted to float32 once where they are not already; or token ids (see checkTokenIds).
+ */
 export function checkFeatures(model: Model, x: unknown, what: string): Float32Array | readonly number[] | Int32Array {
   if (model.inputKind === 'index') return checkTokenIds(model, x, what);
-  if (!(x instanceof Float32Array) && !(Array.isArray(x) && x.every((v) => typeof v === 'number'))) {
-    throw new TypeError(`${what} must be a Float32Array (rows × inputSize, row-major) or number[], got ${describe(x)}`);
+  const values = floatValues(x, what, model.inputSize);
+  if (!values) {
+    throw new TypeError(`${what} must be a Float32Array, Float64Array, number[] (rows × inputSize, row-major) or number[][] (rows), got ${describe(x)}`);
   }
-  const features = x as Float32Array | readonly number[];
-  if (features.length === 0 || features.length % model.inputSize !== 0) {
-    throw new RangeError(`${what} length must be a positive multiple of inputSize ${model.inputSize}, got ${features.length}`);
+  if (values.length === 0 || values.length % model.inputSize !== 0) {
+    throw new RangeError(`${what} length must be a positive multiple of inputSize ${model.inputSize}, got ${values.length}`);
   }
-  return features;
+  return values instanceof Float64Array ? Float32Array.from(values) : values;
 }
 
 /** Token ids for a first layer that reads them: an Int32Array or number[] of integers in [0, indexRange), copied. */
@@ -67,10 +84,12 @@ export function checkData(model: Model, x: unknown, y: unknown, xName: string, y
   const features = checkFeatures(model, x, xName);
   const rows = features.length / model.inputSize;
   const outputs = model.outputs;
-  const classIndices = takesClassIndices(model.lossName) && (y instanceof Int32Array || model.lossName === 'nll');
+  // Class indices: an Int32Array, or a number[] of one label per row (nll; softmax_cross_entropy with more than one output)
+  const labelPerRow = Array.isArray(y) && y.length === rows && outputs > 1 && y.every((v) => typeof v === 'number');
+  const classIndices = takesClassIndices(model.lossName) && (y instanceof Int32Array || model.lossName === 'nll' || labelPerRow);
   if (classIndices) {
     if (!(y instanceof Int32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
-      throw new TypeError(`${yName} must be an Int32Array of class indices for loss ${model.lossName}, got ${describe(y)}`);
+      throw new TypeError(`${yName} must be an Int32Array or number[] of class indices for loss ${model.lossName}, got ${describe(y)}`);
     }
     // Checked after copying, so that another thread (shared memory) cannot change what was checked.
     const labels = y instanceof Int32Array ? y.slice() : (y as readonly number[]);
@@ -84,12 +103,13 @@ export function checkData(model: Model, x: unknown, y: unknown, xName: string, y
     }
     return { rows, x: features, y: labels instanceof Int32Array ? labels : Int32Array.from(labels) };
   }
-  if (!(y instanceof Float32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
-    throw new TypeError(`${yName} must be a Float32Array (rows × ${outputs}) for loss ${model.lossName}, got ${describe(y)}`);
+  const targets = floatValues(y, yName, outputs);
+  if (!targets) {
+    const forms = takesClassIndices(model.lossName) ? 'an Int32Array or number[] of class indices, or ' : '';
+    throw new TypeError(`${yName} must be ${forms}a Float32Array, Float64Array, number[] (rows × ${outputs}) or number[][] for loss ${model.lossName}, got ${describe(y)}`);
   }
-  const targets = y as Float32Array | readonly number[];
   if (targets.length !== rows * outputs) {
-    const hint = takesClassIndices(model.lossName) && targets.length === rows ? '; class indices must be an Int32Array' : '';
+    const hint = takesClassIndices(model.lossName) && targets.length === rows ? '; class indices must be integers' : '';
     throw new RangeError(`${yName} length must be rows × outputs = ${rows} × ${outputs} = ${rows * outputs}, got ${targets.length}${hint}`);
   }
   // A NaN or infinite target would only surface as a 'nan' stop at some batch: refuse it now.

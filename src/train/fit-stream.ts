@@ -2,7 +2,7 @@
 // The same for the in-thread Trainer and the worker wrapper: it wraps their fit() and its callbacks.
 // Leaving the loop early (break, return, throw) stops training after the current batch.
 
-import type { BatchLog, EpochLog, FitOptions, History } from './types.js';
+import type { BatchLog, EpochLog, Features, FitOptions, History, Targets } from './types.js';
 import { plainObject } from '../validate.js';
 import { callbackOf } from './fit-options.js';
 
@@ -14,12 +14,12 @@ export interface FitStream extends AsyncIterableIterator<FitEvent, History, unde
 }
 
 interface Fittable<O extends FitOptions> {
-  fit(x: unknown, y: unknown, options: O): Promise<History>;
+  fit(x: Features, y: Targets, options: O): Promise<History>;
   stop(): void;
 }
 
 /** Starts `trainer.fit(x, y, options)` with callbacks that feed the returned iterator. */
-export function fitStream<O extends FitOptions>(trainer: Fittable<O>, x: unknown, y: unknown, options?: O): FitStream {
+export function fitStream<O extends FitOptions>(trainer: Fittable<O>, x: Features, y: Targets, options?: O): FitStream {
   const given = plainObject('options', options ?? {}) as O;
   // the caller's own callbacks, checked before they are wrapped (fit checks the wrappers)
   const onEpochEnd = callbackOf<EpochLog>(given as Record<string, unknown>, 'onEpochEnd');

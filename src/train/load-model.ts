@@ -7,11 +7,11 @@ import { runtimeName } from '../runtime.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import { Inference } from './inference.js';
-import type { EvaluateResult } from './types.js';
+import type { EvaluateResult, Features, Targets } from './types.js';
 
 export interface Predictor {
-  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
+  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
   summary(): string;
   getWeights(): Record<string, Float32Array>;
   readonly info: { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number };

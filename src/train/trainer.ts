@@ -21,9 +21,9 @@ import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
-import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History, ParallelProfile, TrainerMethods } from './types.js';
+import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from './types.js';
 
-export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, FitOptions, History, Monitor, ParallelProfile, StopReason, TrainerMethods } from './types.js';
+export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
@@ -240,12 +240,12 @@ export class Trainer implements TrainerMethods {
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
-  fitStream(x: unknown, y: unknown, options?: FitOptions): FitStream {
+  fitStream(x: Features, y: Targets, options?: FitOptions): FitStream {
     return fitStream(this, x, y, options);
   }
 
   /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
-  async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+  async fit(x: Features, y: Targets, options: FitOptions = {}): Promise<History> {
     this.#checkAlive();
     if (this.#running) throw new Error('fit is already running');
     const plan = planFit(this.model, options);
@@ -407,7 +407,7 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
-  async evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
+  async evaluate(x: Features, y: Targets): Promise<EvaluateResult> {
     this.#checkAlive();
     return this.#inference.evaluate(x, y);
   }
@@ -416,7 +416,7 @@ export class Trainer implements TrainerMethods {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
-  async predict(x: unknown, options: { raw?: boolean } = {}): Promise<Float32Array> {
+  async predict(x: Features, options: { raw?: boolean } = {}): Promise<Float32Array> {
     this.#checkAlive();
     return this.#inference.predict(x, options);
   }

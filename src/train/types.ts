@@ -1,4 +1,17 @@
-// The public types of training: fit's options, the logs it reports, its history, evaluate's result.
+// The public types of training: the data fit, evaluate and predict take, fit's options, the logs it
+// reports, its history, evaluate's result.
+
+/**
+ * Input rows: Float32Array, Float64Array or number[] (rows × inputSize, row-major), number[][] (one
+ * array per row), or Int32Array / number[] of token ids for a model whose first layer is an embedding.
+ */
+export type Features = Float32Array | Float64Array | Int32Array | readonly number[] | readonly (readonly number[])[];
+
+/**
+ * Targets: Int32Array or number[] of class indices (one per row) for class-index losses, else
+ * Float32Array, Float64Array or number[] (rows × outputs) or number[][] (one array per row).
+ */
+export type Targets = Int32Array | Float32Array | Float64Array | readonly number[] | readonly (readonly number[])[];
 
 export interface EpochLog {
   /** Global epoch number, counted from 1 across fit calls. */
@@ -49,7 +62,7 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   validationSplit?: number;
-  validationData?: [Float32Array | readonly number[], Int32Array | Float32Array | readonly number[]];
+  validationData?: [Features, Targets];
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   onBatchEnd?: (log: BatchLog) => void | Promise<void>;
   /** Minimum milliseconds between two onBatchEnd calls (default 50). */
@@ -81,10 +94,10 @@ export interface ParallelProfile {
  * methods all return promises): both classes implement it, so neither can drift from the other.
  */
 export interface TrainerMethods {
-  fit(x: unknown, y: unknown, options?: FitOptions): Promise<History>;
+  fit(x: Features, y: Targets, options?: FitOptions): Promise<History>;
   stop(): void;
-  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
+  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
   getWeights(): Record<string, Float32Array> | Promise<Record<string, Float32Array>>;
   setWeights(weights: Record<string, Float32Array>): void | Promise<void>;
   summary(): string | Promise<string>;

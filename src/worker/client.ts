@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { planFit } from '../train/fit-options.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
-import type { EvaluateResult, FitOptions, History, ParallelProfile, TrainerMethods } from '../train/types.js';
+import type { EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from '../train/types.js';
 import { booleanOption, plainObject } from '../validate.js';
 import { rebuildError, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
@@ -71,7 +71,7 @@ export class WorkerTrainer implements TrainerMethods {
   }
 
   /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). Options are checked here first. */
-  async fit(x: unknown, y: unknown, options: RemoteFitOptions = {}): Promise<History> {
+  async fit(x: Features, y: Targets, options: RemoteFitOptions = {}): Promise<History> {
     const { transfer, ...fitOptions } = plainObject('options', options) as RemoteFitOptions;
     const move = booleanOption('transfer', transfer, false);
     planFit(this.model, fitOptions);
@@ -83,14 +83,14 @@ export class WorkerTrainer implements TrainerMethods {
     // Shared memory is never transferred (it is shared: no copy either way).
     const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer) : [];
     try {
-      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers), ys, data, ...callbacks));
+      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers) as Features, ys as Targets, data, ...callbacks));
     } finally {
       signal?.removeEventListener('abort', abort);
     }
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
-  fitStream(x: unknown, y: unknown, options?: RemoteFitOptions): FitStream {
+  fitStream(x: Features, y: Targets, options?: RemoteFitOptions): FitStream {
     return fitStream(this, x, y, options);
   }
 
@@ -100,12 +100,12 @@ export class WorkerTrainer implements TrainerMethods {
     this.#remote.stop().catch(() => {});
   }
 
-  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array> {
-    return this.#call(() => this.#remote.predict(wholeBuffer(x), options));
+  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array> {
+    return this.#call(() => this.#remote.predict(wholeBuffer(x) as Features, options));
   }
 
-  evaluate(x: unknown, y: unknown): Promise<EvaluateResult> {
-    return this.#call(() => this.#remote.evaluate(wholeBuffer(x), wholeBuffer(y)));
+  evaluate(x: Features, y: Targets): Promise<EvaluateResult> {
+    return this.#call(() => this.#remote.evaluate(wholeBuffer(x) as Features, wholeBuffer(y) as Targets));
   }
 
   getWeights(): Promise<Record<string, Float32Array>> {

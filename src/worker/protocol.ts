@@ -4,7 +4,7 @@
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
-import type { BatchLog, EpochLog, EvaluateResult, FitOptions, History } from '../train/types.js';
+import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets } from '../train/types.js';
 
 export interface TrainerInfo {
   runtime: string;
@@ -32,9 +32,9 @@ export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 
 /** The methods a trainer's worker exposes (Comlink proxies only top-level arguments: fit's callbacks come one by one). */
 export interface TrainerApi {
   init(spec: TrainerSpec, options: InitOptions): Promise<TrainerInfo>;
-  fit(x: unknown, y: unknown, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
-  predict(x: unknown, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: unknown, y: unknown): Promise<EvaluateResult>;
+  fit(x: Features, y: Targets, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
+  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
   stop(): void;
   getWeights(): Record<string, Float32Array>;
   setWeights(weights: Record<string, Float32Array>): void;
