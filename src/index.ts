@@ -17,6 +17,7 @@ export type { FitEvent, FitStream } from './train/fit-stream.js';
 export {
   Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions, type Features, type Targets, type TrainerMethods, type ParallelProfile,
+  type DatasetHandle,
 } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';

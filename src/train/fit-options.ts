@@ -17,8 +17,8 @@ export interface FitPlan {
   batchSize: number;
   shuffle: boolean;
   validationSplit: number;
-  /** [x, y] as given (checked with the data). */
-  validationData: [unknown, unknown] | null;
+  /** [x, y] as given (checked with the data), or a resident data set (`isDataset` tells). */
+  validationData: [unknown, unknown] | object | null;
   /** Milliseconds between two onBatchEnd calls. */
   batchCallbackInterval: number;
   onEpochEnd: ((log: EpochLog) => unknown) | null;
@@ -36,6 +36,14 @@ export function callbackOf<T>(options: Record<string, unknown>, key: 'onEpochEnd
   if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
   return (value as ((log: T) => unknown) | undefined) ?? null;
 }
+
+/** Whether a value is a resident data set handle (in this thread, or a worker trainer's). */
+export function isDataset(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && (value as { [DATASET]?: unknown })[DATASET] === true;
+}
+
+/** The brand of data set handles (Dataset in this thread, the worker trainer's WorkerDataset). */
+export const DATASET = Symbol.for('descent.dataset');
 
 /** Checks fit's `options` for `model` (Keras defaults: 1 epoch, batches of 32, shuffled). */
 export function planFit(model: Model, options: unknown): FitPlan {
@@ -59,11 +67,11 @@ export function planFit(model: Model, options: unknown): FitPlan {
   const hasValidation = o.validationData !== undefined || validationSplit > 0;
   const earlyStopping = EarlyStopping.fromOptions(o.earlyStopping, hasValidation, model.lossName);
   const checkpoint = CheckpointSaver.fromOptions(o.checkpoint, hasValidation, model.lossName);
-  if (o.validationData !== undefined && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
-    throw new TypeError(`validationData must be [x, y], got ${describe(o.validationData)}`);
+  if (o.validationData !== undefined && !isDataset(o.validationData) && (!Array.isArray(o.validationData) || o.validationData.length !== 2)) {
+    throw new TypeError(`validationData must be [x, y] or a data set from trainer.dataset(x, y), got ${describe(o.validationData)}`);
   }
   return {
-    ...plan, validationData: (o.validationData as [unknown, unknown] | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
+    ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
   };
 }

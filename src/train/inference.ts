@@ -5,6 +5,7 @@ import type { Network } from '../model/network.js';
 import type { Model } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, inputType, lengthOf, stage, writeFeatures } from './data.js';
+import { Dataset } from './dataset.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, PassStats } from './step.js';
 import type { EvaluateResult } from './types.js';
 
@@ -41,6 +42,16 @@ export class Inference {
     }
   }
 
+  /** Loss and metric on a resident data set (with targets), in inference mode. */
+  evaluateDataset(dataset: Dataset): EvaluateResult {
+    const loss = bindLoss(this.network.heap, this.model, dataset.classIndices, EVALUATION_CHUNK);
+    try {
+      return this.evaluation(evaluateStaged(this.network, loss, dataset.staged(this.normalization), new PassStats()));
+    } finally {
+      loss.free();
+    }
+  }
+
   /**
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
@@ -49,30 +60,37 @@ export class Inference {
     const o = plainObject('options', options);
     knownKeys('predict options', o, ['raw']);
     const raw = booleanOption('raw', o.raw, false);
-    checkRoom(this.stateBytes, [['x', lengthOf(x)]]);
     const { model, network } = this;
+    const heap = network.heap;
+    if (x instanceof Dataset) return this.#predictStaged(x.staged(this.normalization).x.ptr, x.rows, raw);
+    checkRoom(this.stateBytes, [['x', lengthOf(x)]]);
     const input = checkFeatures(model, x, 'x');
     const rows = input.length / model.inputSize;
-    const outputs = model.outputs;
-    const result = new Float32Array(rows * outputs);
-    const heap = network.heap;
-    const k = heap.exports;
     const staged = heap.alloc(input.length, inputType(model), 'x length');
-    const activation = raw ? undefined : model.lossRecord.predict;
     try {
       writeFeatures(heap, staged, input, 0, rows, model.inputSize, this.normalization);
-      for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
-        const n = Math.min(EVALUATION_CHUNK, rows - start);
-        network.forward(staged.ptr + start * model.inputSize * 4, n);
-        const out = network.output;
-        if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
-        if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
-        result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
-      }
-      return result;
+      return this.#predictStaged(staged.ptr, rows, raw);
     } finally {
       staged.free();
     }
+  }
+
+  /** Outputs for `rows` staged rows at `x` (already normalised), in chunks. */
+  #predictStaged(x: number, rows: number, raw: boolean): Float32Array {
+    const { model, network } = this;
+    const k = network.heap.exports;
+    const outputs = model.outputs;
+    const result = new Float32Array(rows * outputs);
+    const activation = raw ? undefined : model.lossRecord.predict;
+    for (let start = 0; start < rows; start += EVALUATION_CHUNK) {
+      const n = Math.min(EVALUATION_CHUNK, rows - start);
+      network.forward(x + start * model.inputSize * 4, n);
+      const out = network.output;
+      if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
+      if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
+      result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
+    }
+    return result;
   }
 
   /** Layers, output widths and parameter counts, as a printable table. */

@@ -16,14 +16,16 @@ import { describe, numberOption, plainObject } from '../validate.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
-import { checkData, checkRoom, featureStats, freeStaged, lengthOf, stage } from './data.js';
+import { type CheckedData, checkData, checkFeatures, checkRoom, type FeatureStats, featureStats, freeStaged, lengthOf, stage } from './data.js';
+import { Dataset } from './dataset.js';
+import { type FitPlan, isDataset } from './fit-options.js';
 import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
-import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
-import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from './types.js';
+import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats, type Staged } from './step.js';
+import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 
-export type { BatchLog, CheckpointOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
+export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
@@ -45,8 +47,19 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
+/** Where a fit's rows come from: arrays (staged per fit) or a resident data set (used in place). */
+interface FitSource {
+  rows: number;
+  /** The raw features, for the statistics of `normalize: true`. */
+  features(): ArrayLike<number>;
+  /** The training rows [0, trainRows) and the validation rows, staged; what must be freed after the fit goes to `owned`. */
+  stage(stats: FeatureStats | null, trainRows: number, owned: { free(): void }[]): { train: Staged; val: Staged | null };
+}
+
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
+
+export { Dataset } from './dataset.js';
 
 export class Trainer implements TrainerMethods {
   readonly model: Model;
@@ -68,6 +81,8 @@ export class Trainer implements TrainerMethods {
   #pool: ShardPool | null = null;
   #parallelNote = '';
   readonly #parallelTime: ParallelProfile = { steps: 0, compute: 0, wait: 0, combine: 0 };
+  /** Resident data sets made by dataset(), freed with the trainer. */
+  readonly #datasets = new Set<Dataset>();
 
   private constructor(model: Model, heap: Heap, simd: boolean) {
     this.model = model;
@@ -110,10 +125,11 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Runtime facts: build, thread, parameter count. */
-  get info(): { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number; parallel?: string } {
+  get info(): TrainerInfo {
     return {
       runtime: runtimeName(), build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size,
       workers: this.#pool?.shards ?? 1, ...(this.#parallelNote ? { parallel: this.#parallelNote } : {}),
+      memory: { wasm: this.#disposed ? 0 : this.#heap.exports.memory.buffer.byteLength, datasets: this.#datasetBytes() },
     };
   }
 
@@ -227,6 +243,8 @@ export class Trainer implements TrainerMethods {
     this.#stopRequested = true;
     this.#disposed = true;
     await this.#pool?.dispose();
+    for (const dataset of this.#datasets) dataset.dispose();
+    this.#datasets.clear();
     this.#optimizer.free();
     this.#network.free();
   }
@@ -245,27 +263,38 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
-  async fit(x: Features, y: Targets, options: FitOptions = {}): Promise<History> {
+  /**
+   * Checks `x` and `y` once and copies them into this trainer's WASM memory, where fit, evaluate and
+   * predict use them in place on every call (`y` may be left out for a predict-only set).
+   */
+  dataset(x: Features, y?: Targets): Dataset {
+    this.#checkAlive();
+    checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
+    const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
+      : checkData(this.model, x, y, 'x', 'y');
+    const dataset = new Dataset(this, this.#heap, this.model, data);
+    this.#datasets.add(dataset);
+    return dataset;
+  }
+
+  #datasetBytes(): number {
+    let bytes = 0;
+    for (const dataset of this.#datasets) bytes += dataset.disposed ? 0 : dataset.bytes;
+    return bytes;
+  }
+
+  /** Trains on x (rows × inputSize) and y, or on a resident data set (`fit(dataset, options)`); resolves with this call's history. */
+  async fit(x: Features | Dataset, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
     this.#checkAlive();
     if (this.#running) throw new Error('fit is already running');
-    const plan = planFit(this.model, options);
+    const resident = isDataset(x);
+    const plan = planFit(this.model, resident ? (y ?? {}) : options);
     const { epochs, batchSize, shuffle, validationSplit } = plan;
-    const givenRows = Math.floor(lengthOf(x) / this.model.inputSize);
-    const trainRowsAtMost = givenRows - Math.floor(givenRows * validationSplit);
-    const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
-    const [validationX, validationY] = plan.validationData ?? [];
-    checkRoom(this.#inference.stateBytes, [
-      ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
-      ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
-      ['validationData[0]', lengthOf(validationX)], ['validationData[1]', lengthOf(validationY)],
-      ['a batch', Math.min(batchSize, trainRowsAtMost) * this.model.inputSize],
-    ]);
-    const data = checkData(this.model, x, y, 'x', 'y');
-    const validation = plan.validationData ? checkData(this.model, validationX, validationY, 'validationData[0]', 'validationData[1]') : null;
-    const trainRows = validationSplit > 0 ? data.rows - Math.floor(data.rows * validationSplit) : data.rows;
-    if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${data.rows}`);
-    if (validationSplit > 0 && trainRows === data.rows) {
-      throw new RangeError(`validationSplit ${validationSplit} of ${data.rows} rows selects no validation rows`);
+    const source = resident ? this.#residentSource(this.#ownDataset(x, 'x', true), plan) : this.#arraySource(x as Features, y as Targets, plan);
+    const trainRows = validationSplit > 0 ? source.rows - Math.floor(source.rows * validationSplit) : source.rows;
+    if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${source.rows}`);
+    if (validationSplit > 0 && trainRows === source.rows) {
+      throw new RangeError(`validationSplit ${validationSplit} of ${source.rows} rows selects no validation rows`);
     }
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
@@ -279,14 +308,10 @@ export class Trainer implements TrainerMethods {
     let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
-      if (this.model.normalize && this.#inference.normalization === null) this.#inference.normalization = featureStats(data.x, trainRows, this.model.inputSize);
-      const stageRows = (source: typeof data, from: number, to: number) => {
-        const staged = stage(this.#heap, this.model, source, from, to, this.#inference.normalization);
-        owned.push({ free: () => freeStaged(staged) });
-        return staged;
-      };
-      const train = stageRows(data, 0, trainRows);
-      const val = validationSplit > 0 ? stageRows(data, trainRows, data.rows) : validation ? stageRows(validation, 0, validation.rows) : null;
+      if (this.model.normalize && this.#inference.normalization === null) {
+        this.#inference.normalization = featureStats(source.features(), trainRows, this.model.inputSize);
+      }
+      const { train, val } = source.stage(this.#inference.normalization, trainRows, owned);
 
       const batchesPerEpoch = Math.ceil(train.rows / batchSize);
       this.#schedule.resolveAuto(Math.max(1, epochs * batchesPerEpoch));
@@ -387,6 +412,72 @@ export class Trainer implements TrainerMethods {
     }
   }
 
+  /** fit's data from arrays: checked (room first), staged per fit and freed after it. */
+  #arraySource(x: Features, y: Targets, plan: FitPlan): FitSource {
+    const givenRows = Math.floor(lengthOf(x) / this.model.inputSize);
+    const trainRowsAtMost = givenRows - Math.floor(givenRows * plan.validationSplit);
+    const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
+    const validationArrays = Array.isArray(plan.validationData) ? plan.validationData : [];
+    checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [
+      ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
+      ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
+      ['validationData[0]', lengthOf(validationArrays[0])], ['validationData[1]', lengthOf(validationArrays[1])],
+      ['a batch', Math.min(plan.batchSize, trainRowsAtMost) * this.model.inputSize],
+    ]);
+    const data = checkData(this.model, x, y, 'x', 'y');
+    const validation = this.#validationSource(plan);
+    return {
+      rows: data.rows,
+      features: () => data.x,
+      stage: (stats, trainRows, owned) => {
+        const stageRows = (source: CheckedData, from: number, to: number) => {
+          const staged = stage(this.#heap, this.model, source, from, to, stats);
+          owned.push({ free: () => freeStaged(staged) });
+          return staged;
+        };
+        const train = stageRows(data, 0, trainRows);
+        const val = plan.validationSplit > 0 ? stageRows(data, trainRows, data.rows) : validation?.(stats, owned) ?? null;
+        return { train, val };
+      },
+    };
+  }
+
+  /** fit's data from a resident set: used in place (features standardised once per set when normalize). */
+  #residentSource(dataset: Dataset, plan: FitPlan): FitSource {
+    const validation = this.#validationSource(plan);
+    return {
+      rows: dataset.rows,
+      features: () => dataset.features,
+      stage: (stats, trainRows, owned) => {
+        owned.push({ free: dataset.use() });
+        return {
+          train: dataset.staged(stats, 0, trainRows),
+          val: plan.validationSplit > 0 ? dataset.staged(stats, trainRows, dataset.rows) : validation?.(stats, owned) ?? null,
+        };
+      },
+    };
+  }
+
+  /** validationData (arrays or a resident set), checked now and staged when the fit starts. */
+  #validationSource(plan: FitPlan): ((stats: FeatureStats | null, owned: { free(): void }[]) => Staged) | null {
+    const given = plan.validationData;
+    if (!given) return null;
+    if (isDataset(given)) {
+      const dataset = this.#ownDataset(given, 'validationData', true);
+      return (stats, owned) => {
+        owned.push({ free: dataset.use() });
+        return dataset.staged(stats);
+      };
+    }
+    const [vx, vy] = given as [unknown, unknown];
+    const data = checkData(this.model, vx, vy, 'validationData[0]', 'validationData[1]');
+    return (stats, owned) => {
+      const staged = stage(this.#heap, this.model, data, 0, data.rows, stats);
+      owned.push({ free: () => freeStaged(staged) });
+      return staged;
+    };
+  }
+
   /**
    * The optimizer step with the gradient in the network's grads; returns its learning rate, or null
    * (nothing applied) when `loss` or the gradient is not finite.
@@ -407,8 +498,9 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
-  async evaluate(x: Features, y: Targets): Promise<EvaluateResult> {
+  async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
     this.#checkAlive();
+    if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
     return this.#inference.evaluate(x, y);
   }
 
@@ -416,8 +508,15 @@ export class Trainer implements TrainerMethods {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
-  async predict(x: Features, options: { raw?: boolean } = {}): Promise<Float32Array> {
+  async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
     this.#checkAlive();
-    return this.#inference.predict(x, options);
+    return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
+  }
+
+  /** `value` as a live data set of this trainer (`needTargets`: fit and evaluate need y). */
+  #ownDataset(value: unknown, what: string, needTargets: boolean): Dataset {
+    if (!(value instanceof Dataset)) throw new TypeError(`${what} is a data set of another trainer`);
+    value.check(this, what, needTargets);
+    return value;
   }
 }

@@ -62,7 +62,8 @@ export interface FitOptions {
   batchSize?: number;
   shuffle?: boolean;
   validationSplit?: number;
-  validationData?: [Features, Targets];
+  /** Validation rows: [x, y], or a resident data set of the same trainer (trainer.dataset(x, y)). */
+  validationData?: [Features, Targets] | DatasetHandle;
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
   onBatchEnd?: (log: BatchLog) => void | Promise<void>;
   /** Minimum milliseconds between two onBatchEnd calls (default 50). */
@@ -73,6 +74,26 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
   checkpoint?: CheckpointOptions;
+}
+
+/** Runtime facts of a trainer. */
+export interface TrainerInfo {
+  runtime: string;
+  build: 'simd' | 'scalar';
+  /** 'none' (this thread), 'worker_threads' or 'web-worker'. */
+  worker: string;
+  parameters: number;
+  workers: number;
+  /** Why data-parallel training is off, when it was asked for. */
+  parallel?: string;
+  /** Bytes: the trainer's whole WASM memory, and the part its resident data sets hold (a worker trainer: as of its last call). */
+  memory?: { wasm: number; datasets: number };
+}
+
+/** A resident data set (trainer.dataset(x, y?)): its rows live in the trainer's memory until disposed. */
+export interface DatasetHandle {
+  readonly rows: number;
+  dispose(): void | Promise<void>;
 }
 
 export interface EvaluateResult {

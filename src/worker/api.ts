@@ -5,8 +5,8 @@
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import { ShardPool } from '../parallel/pool.js';
-import { Trainer } from '../train/trainer.js';
-import { type CrossingCallbacks, type FitData, type InitOptions, joinFit, releaseCallbacks, type TrainerApi } from './protocol.js';
+import { type Dataset, Trainer } from '../train/trainer.js';
+import { type CrossingCallbacks, type DatasetRef, type FitData, type InitOptions, joinFit, releaseCallbacks, type TrainerApi } from './protocol.js';
 
 /** The API a worker exposes. */
 export function workerApi(): TrainerApi {
@@ -15,20 +15,43 @@ export function workerApi(): TrainerApi {
     if (!trainer) throw new Error('trainer is not initialised');
     return trainer;
   };
+  // resident data sets by id: the caller's handles name them
+  const datasets = new Map<number, Dataset>();
+  let nextId = 1;
+  const resolve = (ref: DatasetRef): Dataset => {
+    const dataset = datasets.get(ref.dataset);
+    if (!dataset) throw new Error('x is a disposed data set');
+    return dataset;
+  };
+  const isRef = (value: unknown): value is DatasetRef =>
+    value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Array.isArray(value) && typeof (value as DatasetRef).dataset === 'number';
+  const dataOf = <T>(x: T | DatasetRef): T | Dataset => (isRef(x) ? resolve(x) : x);
   return {
     async init(spec: TrainerSpec, options: InitOptions) {
       trainer = await Trainer.create(spec, { ...options, startPool: ShardPool.start });
       return trainer.info;
     },
+    dataset(x, y) {
+      const dataset = live().dataset(x, y);
+      const id = nextId++;
+      datasets.set(id, dataset);
+      return { id, rows: dataset.rows, info: live().info };
+    },
+    disposeDataset(id) {
+      datasets.get(id)?.dispose();
+      datasets.delete(id);
+      return live().info;
+    },
     async fit(x, y, data: FitData, ...callbacks: CrossingCallbacks) {
       try {
-        return await live().fit(x, y, joinFit(data, callbacks));
+        const options = joinFit(data, callbacks, resolve);
+        return await (isRef(x) ? live().fit(resolve(x), options) : live().fit(x, y, options));
       } finally {
         releaseCallbacks(callbacks);
       }
     },
-    predict: (x, options) => live().predict(x, options),
-    evaluate: (x, y) => live().evaluate(x, y),
+    predict: (x, options) => live().predict(dataOf(x), options),
+    evaluate: (x, y) => live().evaluate(dataOf(x), y),
     stop: () => trainer?.stop(),
     getWeights: () => live().getWeights(),
     setWeights: (weights) => live().setWeights(weights),

@@ -5,11 +5,11 @@
 import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
 import * as Comlink from 'comlink';
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
-import { planFit } from '../train/fit-options.js';
+import { DATASET, isDataset, planFit } from '../train/fit-options.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
-import type { EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from '../train/types.js';
-import { booleanOption, plainObject } from '../validate.js';
-import { rebuildError, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
+import type { DatasetHandle, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from '../train/types.js';
+import { booleanOption, knownKeys, plainObject } from '../validate.js';
+import { type DatasetRef, rebuildError, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
 
 export interface RemoteFitOptions extends FitOptions {
@@ -70,20 +70,48 @@ export class WorkerTrainer implements TrainerMethods {
     return this.#calls.track(run, rebuildError);
   }
 
-  /** Trains in the worker; callbacks run in this thread, and `signal` aborts like stop(). Options are checked here first. */
-  async fit(x: Features, y: Targets, options: RemoteFitOptions = {}): Promise<History> {
-    const { transfer, ...fitOptions } = plainObject('options', options) as RemoteFitOptions;
+  /**
+   * A resident data set in the worker: x and y cross once (moved with `{ transfer: true }`), then fit,
+   * evaluate and predict name it instead of sending rows again.
+   */
+  async dataset(x: Features, y?: Targets, options: { transfer?: boolean } = {}): Promise<WorkerDataset> {
+    const o = plainObject('options', options);
+    knownKeys('dataset options', o, ['transfer']);
+    const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
+    const moved = booleanOption('transfer', o.transfer, false) ? transferable(xs, ys) : [];
+    const { id, rows, info } = await this.#call(() => this.#remote.dataset(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined));
+    this.#info = { ...info, worker: this.#worker.kind };
+    return new WorkerDataset(this, id, rows, async () => {
+      const after = await this.#call(() => this.#remote.disposeDataset(id));
+      this.#info = { ...after, worker: this.#worker.kind };
+    });
+  }
+
+  /** `value` as a reference to one of this trainer's data sets, or an error naming `what`. */
+  #ref(value: unknown, what: string): DatasetRef {
+    if (!(value instanceof WorkerDataset) || value.trainer !== this) throw new TypeError(`${what} is a data set of another trainer`);
+    if (value.disposed) throw new Error(`${what} is a disposed data set`);
+    return { dataset: value.id };
+  }
+
+  /**
+   * Trains in the worker on x and y, or on a resident data set (`fit(dataset, options)`); callbacks
+   * run in this thread, and `signal` aborts like stop(). Options are checked here first.
+   */
+  async fit(x: Features | WorkerDataset, y?: Targets | RemoteFitOptions, options: RemoteFitOptions = {}): Promise<History> {
+    const resident = isDataset(x);
+    const { transfer, ...fitOptions } = plainObject('options', (resident ? y : options) ?? {}) as RemoteFitOptions;
     const move = booleanOption('transfer', transfer, false);
     planFit(this.model, fitOptions);
-    const { data, callbacks, signal } = splitFit(fitOptions as FitOptions);
+    const { data, callbacks, signal } = splitFit(fitOptions as FitOptions, (value) => this.#ref(value, 'validationData'));
+    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x);
+    const ys = resident ? undefined : wholeBuffer(y);
     const abort = () => this.stop();
     signal?.addEventListener('abort', abort);
     if (signal?.aborted) queueMicrotask(abort);
-    const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
-    // Shared memory is never transferred (it is shared: no copy either way).
-    const buffers = move ? [xs, ys].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer) : [];
     try {
-      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, buffers) as Features, ys as Targets, data, ...callbacks));
+      const moved = move ? transferable(xs, ys) : [];
+      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined, data, ...callbacks));
     } finally {
       signal?.removeEventListener('abort', abort);
     }
@@ -100,12 +128,14 @@ export class WorkerTrainer implements TrainerMethods {
     this.#remote.stop().catch(() => {});
   }
 
-  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array> {
-    return this.#call(() => this.#remote.predict(wholeBuffer(x) as Features, options));
+  async predict(x: Features | WorkerDataset, options?: { raw?: boolean }): Promise<Float32Array> {
+    const xs = isDataset(x) ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
+    return this.#call(() => this.#remote.predict(xs, options));
   }
 
-  evaluate(x: Features, y: Targets): Promise<EvaluateResult> {
-    return this.#call(() => this.#remote.evaluate(wholeBuffer(x) as Features, wholeBuffer(y) as Targets));
+  async evaluate(x: Features | WorkerDataset, y?: Targets): Promise<EvaluateResult> {
+    const xs = isDataset(x) ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
+    return this.#call(() => this.#remote.evaluate(xs, wholeBuffer(y) as Targets | undefined));
   }
 
   getWeights(): Promise<Record<string, Float32Array>> {
@@ -150,6 +180,31 @@ export class WorkerTrainer implements TrainerMethods {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
+}
+
+/** A resident data set in a worker trainer's memory (from `trainer.dataset(x, y?)`). */
+export class WorkerDataset implements DatasetHandle {
+  readonly [DATASET] = true;
+  #disposed = false;
+
+  /** @internal made by WorkerTrainer.dataset */
+  constructor(readonly trainer: WorkerTrainer, readonly id: number, readonly rows: number, readonly release: () => Promise<void>) {}
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Frees the set's memory in the worker. Disposing twice is a no-op. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    await this.release();
+    this.#disposed = true;
+  }
+}
+
+/** The buffers of `values` that can move to the worker: typed arrays' own buffers, never shared memory. */
+function transferable(...values: unknown[]): ArrayBuffer[] {
+  return values.filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer);
 }
 
 /** True for a SharedArrayBuffer (a global that pages without cross-origin isolation lack). */

@@ -4,16 +4,9 @@
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
-import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets } from '../train/types.js';
+import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets, TrainerInfo } from '../train/types.js';
 
-export interface TrainerInfo {
-  runtime: string;
-  build: 'simd' | 'scalar';
-  worker: string;
-  parameters: number;
-  workers: number;
-  parallel?: string;
-}
+export type { TrainerInfo } from '../train/types.js';
 
 export interface InitOptions {
   simd?: boolean;
@@ -24,17 +17,26 @@ export type EpochCallback = (log: EpochLog) => unknown;
 export type BatchCallback = (log: BatchLog) => unknown;
 export type SaveCallback = (bytes: Uint8Array, log: EpochLog) => unknown;
 
-/** fit's options without its functions: what crosses as data (the checkpoint's onSave becomes a flag). */
-export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 'checkpoint'> & {
+/** A worker-side resident data set, named by its id where it crosses (x of fit/evaluate/predict, validationData). */
+export interface DatasetRef {
+  dataset: number;
+}
+
+/** fit's options without its functions: what crosses as data (the checkpoint's onSave becomes a flag, a data set its id). */
+export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 'checkpoint' | 'validationData'> & {
   checkpoint?: Omit<NonNullable<FitOptions['checkpoint']>, 'onSave'>;
+  validationData?: [Features, Targets] | DatasetRef;
 };
 
 /** The methods a trainer's worker exposes (Comlink proxies only top-level arguments: fit's callbacks come one by one). */
 export interface TrainerApi {
   init(spec: TrainerSpec, options: InitOptions): Promise<TrainerInfo>;
-  fit(x: Features, y: Targets, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
-  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
+  /** Makes a resident data set in the worker; returns its id (x and y cross once). */
+  dataset(x: Features, y?: Targets): { id: number; rows: number; info: TrainerInfo };
+  disposeDataset(id: number): TrainerInfo;
+  fit(x: Features | DatasetRef, y: Targets | undefined, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
+  predict(x: Features | DatasetRef, options?: { raw?: boolean }): Promise<Float32Array>;
+  evaluate(x: Features | DatasetRef, y?: Targets): Promise<EvaluateResult>;
   stop(): void;
   getWeights(): Record<string, Float32Array>;
   setWeights(weights: Record<string, Float32Array>): void;
@@ -54,9 +56,12 @@ export type CrossingCallbacks = [onEpochEnd?: EpochCallback, onBatchEnd?: BatchC
  * The caller's side of fit: options (already checked) split into data and proxied callbacks, and
  * the signal, which cannot cross (the caller turns it into stop()).
  */
-export function splitFit(options: FitOptions): { data: FitData; callbacks: CrossingCallbacks; signal: AbortSignal | null } {
-  const { onEpochEnd, onBatchEnd, signal, checkpoint, ...rest } = options;
+export function splitFit(
+  options: FitOptions, refOf: (dataset: unknown) => DatasetRef,
+): { data: FitData; callbacks: CrossingCallbacks; signal: AbortSignal | null } {
+  const { onEpochEnd, onBatchEnd, signal, checkpoint, validationData, ...rest } = options;
   const data: FitData = rest;
+  if (validationData) data.validationData = Array.isArray(validationData) ? validationData as [Features, Targets] : refOf(validationData);
   let onSave: SaveCallback | undefined;
   if (checkpoint) {
     const { onSave: save, ...checkpointData } = checkpoint;
@@ -68,8 +73,9 @@ export function splitFit(options: FitOptions): { data: FitData; callbacks: Cross
 }
 
 /** The worker's side of fit: the options the trainer's fit takes, each callback awaited in the caller's thread. */
-export function joinFit(data: FitData, [onEpochEnd, onBatchEnd, onSave]: CrossingCallbacks): FitOptions {
+export function joinFit(data: FitData, [onEpochEnd, onBatchEnd, onSave]: CrossingCallbacks, resolve: (ref: DatasetRef) => unknown): FitOptions {
   const options: FitOptions = { ...data } as FitOptions;
+  if (data.validationData && !Array.isArray(data.validationData)) options.validationData = resolve(data.validationData) as FitOptions['validationData'];
   if (onEpochEnd) options.onEpochEnd = async (log) => { await onEpochEnd(log); };
   if (onBatchEnd) options.onBatchEnd = async (log) => { await onBatchEnd(log); };
   if (onSave && data.checkpoint) {
