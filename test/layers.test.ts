@@ -43,6 +43,46 @@ const LAYER_CASES: Record<string, LayerCase> = {
     layers: [{ units: 3, activation: 'relu' }, { units: 3 }, { type: 'activation', activation: 'log_softmax' }],
     tensors: { '0.weight': [3, 5], '0.bias': [3], '1.weight': [3, 3], '1.bias': [3] },
   },
+  'maxpool2d ([5, 4, 3] rows, pool 2, stride 1: overlapping windows)': {
+    inputShape: [5, 4, 3],
+    layers: [{ type: 'maxpool2d', poolSize: 2, stride: 1 }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 36], '2.bias': [3] },
+  },
+  'maxpool2d ([4, 4, 5] rows, pool 3, stride 2, padding 1)': {
+    inputShape: [4, 4, 5],
+    layers: [{ type: 'maxpool2d', poolSize: 3, stride: 2, padding: 1 }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 20], '2.bias': [3] },
+  },
+  'avgpool2d ([5, 5, 1] rows, pool [3, 2], stride [2, 1], padding [1, 1]: zeros counted)': {
+    inputShape: [5, 5, 1],
+    layers: [{ type: 'avgpool2d', poolSize: [3, 2], stride: [2, 1], padding: [1, 1] }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 18], '2.bias': [3] },
+  },
+  'maxpool1d ([7, 5] rows, pool 3, stride 2)': {
+    inputShape: [7, 5],
+    layers: [{ type: 'maxpool1d', poolSize: 3, stride: 2 }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 15], '2.bias': [3] },
+  },
+  'avgpool1d ([6, 3] rows, pool 2, stride 3, padding 1)': {
+    inputShape: [6, 3],
+    layers: [{ type: 'avgpool1d', poolSize: 2, stride: 3, padding: 1 }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '2.weight': [3, 9], '2.bias': [3] },
+  },
+  'globalavgpool ([4, 5, 3] rows, then dense)': {
+    inputShape: [4, 5, 3],
+    layers: [{ type: 'globalavgpool' }, { units: 4, activation: 'tanh' }, { units: 3 }],
+    tensors: { '1.weight': [4, 3], '1.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
+  },
+  'globalavgpool ([6, 5] sequences) after avgpool1d, then dense': {
+    inputShape: [6, 5],
+    layers: [{ type: 'avgpool1d', poolSize: 2 }, { type: 'globalavgpool' }, { units: 3 }],
+    tensors: { '2.weight': [3, 5], '2.bias': [3] },
+  },
+  'maxpool2d then globalavgpool ([3, 5, 1] rows, pool [2, 3], stride [1, 2])': {
+    inputShape: [3, 5, 1],
+    layers: [{ type: 'maxpool2d', poolSize: [2, 3], stride: [1, 2] }, { type: 'globalavgpool' }, { units: 3 }],
+    tensors: { '2.weight': [3, 1], '2.bias': [3] },
+  },
 };
 
 const rows = 6;

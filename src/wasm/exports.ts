@@ -91,4 +91,21 @@ export interface KernelExports {
   count_argmax_matches_f32(out: Ptr, targets: Ptr, rows: number, cols: number): number;
   count_binary_matches_f32(out: Ptr, targets: Ptr, n: number, outThreshold: number, targetThreshold: number): number;
   sum_abs_diff_f32(out: Ptr, targets: Ptr, n: number): number;
+  /** Max pooling over rows × [H, W, C] → rows × [OH, OW, C]; argmax (i32) gets each maximum's offset in its input row. */
+  maxpool_forward_f32(
+    x: Ptr, y: Ptr, argmax: Ptr, rows: number, H: number, W: number, C: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, OH: number, OW: number,
+  ): void;
+  maxpool_backward_f32(dy: Ptr, argmax: Ptr, dx: Ptr, rows: number, inRow: number, outRow: number): void;
+  /** Average pooling (window sum / divisor) over rows × [H, W, C] → rows × [OH, OW, C]. */
+  avgpool_forward_f32(
+    x: Ptr, y: Ptr, rows: number, H: number, W: number, C: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, OH: number, OW: number, divisor: number,
+  ): void;
+  avgpool_backward_f32(
+    dy: Ptr, dx: Ptr, rows: number, H: number, W: number, C: number,
+    kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, OH: number, OW: number, divisor: number,
+  ): void;
+  globalavgpool_forward_f32(x: Ptr, y: Ptr, rows: number, positions: number, C: number): void;
+  globalavgpool_backward_f32(dy: Ptr, dx: Ptr, rows: number, positions: number, C: number): void;
 }

@@ -44,6 +44,46 @@ function activateLastAxis(name: Activation, row: number[], shape: number[]): num
   return out;
 }
 
+/** The numbers of a pooling option (n, or one per axis) over `dims` axes; `fallback` when absent. */
+function perAxis(value: unknown, dims: number, fallback: number[]): number[] {
+  if (value === undefined || value === 'valid') return fallback;
+  return typeof value === 'number' ? Array<number>(dims).fill(value) : [...(value as number[])];
+}
+
+/**
+ * torch's MaxPool2d / AvgPool2d (and the 1-d ones as height 1) on one channels-last row, float64:
+ * out[o, c] = max (or sum / (kh·kw), padding counted as zeros) over input positions
+ * i = o·stride − padding + k for k < poolSize inside the input; out = floor((n + 2p − k) / s) + 1.
+ */
+function pool(layer: LayerSpec, h: number[], shape: number[]): [number[], number[]] {
+  const { type, poolSize, stride, padding } = layer as { type: string; poolSize: number | number[]; stride?: number | number[]; padding?: number | number[] | 'valid' };
+  const dims = shape.length - 1;
+  const k = perAxis(poolSize, dims, []);
+  const s = perAxis(stride, dims, k);
+  const p = perAxis(padding, dims, Array<number>(dims).fill(0));
+  const [H, W, kh, kw, sh, sw, ph, pw] = dims === 2
+    ? [shape[0]!, shape[1]!, k[0]!, k[1]!, s[0]!, s[1]!, p[0]!, p[1]!]
+    : [1, shape[0]!, 1, k[0]!, 1, s[0]!, 0, p[0]!];
+  const C = shape.at(-1)!;
+  const OH = Math.floor((H + 2 * ph - kh) / sh) + 1;
+  const OW = Math.floor((W + 2 * pw - kw) / sw) + 1;
+  const out: number[] = [];
+  for (let oh = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++) {
+      for (let c = 0; c < C; c++) {
+        const window: number[] = [];
+        for (let i = oh * sh - ph; i < oh * sh - ph + kh; i++) {
+          for (let j = ow * sw - pw; j < ow * sw - pw + kw; j++) {
+            if (i >= 0 && i < H && j >= 0 && j < W) window.push(h[(i * W + j) * C + c]!);
+          }
+        }
+        out.push(type.startsWith('max') ? Math.max(...window) : window.reduce((a, b) => a + b, 0) / (kh * kw));
+      }
+    }
+  }
+  return [out, dims === 2 ? [OH, OW, C] : [OW, C]];
+}
+
 /** One float64 forward (one row, inference mode) per layer type. */
 export const LAYER_REFERENCES: Record<string, LayerReference> = {
   dense: (layer, h, w, i) => {
@@ -56,6 +96,16 @@ export const LAYER_REFERENCES: Record<string, LayerReference> = {
   dropout: (_layer, h, _w, _i, shape) => [h, shape],
   activation: (layer, h, _w, _i, shape) => [activateLastAxis((layer as { activation: Activation }).activation, h, shape), shape],
   flatten: (_layer, h) => [h, [h.length]],
+  maxpool2d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
+  avgpool2d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
+  maxpool1d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
+  avgpool1d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
+  // torch: x.mean(dim=(2, 3)) — AdaptiveAvgPool2d(1) + Flatten — or x.mean(dim=2) for [N, C, T]
+  globalavgpool: (_layer, h, _w, _i, shape) => {
+    const C = shape.at(-1)!;
+    const positions = h.length / C;
+    return [Array.from({ length: C }, (_, c) => Array.from({ length: positions }, (_, q) => h[q * C + c]!).reduce((a, b) => a + b, 0) / positions), [C]];
+  },
 };
 
 /** The input row shape of a spec (inputShape, or [inputSize]). */

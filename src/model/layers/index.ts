@@ -6,13 +6,17 @@ import { DenseLayer, type DenseLayerSpec } from './dense.js';
 import { DropoutLayer, type DropoutLayerSpec } from './dropout.js';
 import { FlattenLayer, type FlattenLayerSpec } from './flatten.js';
 import type { Layer } from './layer.js';
+import { GlobalAvgPoolLayer, type GlobalAvgPoolLayerSpec, PoolLayer, type PoolLayerSpec } from './pool.js';
 
 export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
 export type { Layer } from './layer.js';
 export { DenseLayer, DropoutLayer, ActivationLayer, FlattenLayer };
+export type { GlobalAvgPoolLayerSpec, PoolLayerSpec };
+export { GlobalAvgPoolLayer, PoolLayer };
 export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
-export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec;
+export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
+  | PoolLayerSpec | GlobalAvgPoolLayerSpec;
 
 type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 
@@ -21,6 +25,11 @@ const LAYER_TYPES: Record<string, LayerFactory> = {
   dropout: DropoutLayer.fromSpec,
   activation: ActivationLayer.fromSpec,
   flatten: FlattenLayer.fromSpec,
+  maxpool2d: PoolLayer.fromSpec,
+  avgpool2d: PoolLayer.fromSpec,
+  maxpool1d: PoolLayer.fromSpec,
+  avgpool1d: PoolLayer.fromSpec,
+  globalavgpool: GlobalAvgPoolLayer.fromSpec,
 };
 
 export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);
