@@ -9,7 +9,7 @@ import type { BatchLog, EpochLog } from './types.js';
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch',
 ];
 
 export interface FitPlan {
@@ -28,6 +28,8 @@ export interface FitPlan {
   classWeight: Float32Array | null;
   earlyStopping: EarlyStopping | null;
   checkpoint: CheckpointSaver | null;
+  /** A stream's batches per epoch (null: one pass over the source). */
+  stepsPerEpoch: number | null;
 }
 
 /** fit's `onEpochEnd` or `onBatchEnd` option: a function, or null when absent. */
@@ -73,6 +75,7 @@ export function planFit(model: Model, options: unknown): FitPlan {
   return {
     ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
+    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, NaN, { min: 1, integer: true }),
   };
 }
 

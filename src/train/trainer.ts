@@ -23,6 +23,8 @@ import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats, type Staged } from './step.js';
+import { type BatchSource, isBatchSource, StreamFeed } from './stream.js';
+import type { BoundLoss } from '../losses/index.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
@@ -49,11 +51,50 @@ function yieldToEventLoop(): Promise<void> {
 
 /** Where a fit's rows come from: arrays (staged per fit) or a resident data set (used in place). */
 interface FitSource {
+  /** Rows given (0 for a stream: unknown). */
   rows: number;
   /** The raw features, for the statistics of `normalize: true`. */
   features(): ArrayLike<number>;
-  /** The training rows [0, trainRows) and the validation rows, staged; what must be freed after the fit goes to `owned`. */
-  stage(stats: FeatureStats | null, trainRows: number, owned: { free(): void }[]): { train: Staged; val: Staged | null };
+  /** Stages the training rows [0, trainRows) and the validation rows; what must be freed after the fit goes to `owned`. */
+  stage(stats: FeatureStats | null, trainRows: number, owned: Owned): Feed | Promise<Feed>;
+}
+
+type Owned = { free(): void | Promise<void> }[];
+
+/** One batch: rows `indices` of `data` (the staged training rows, or a stream's batch buffer). */
+interface BatchRef {
+  data: Staged;
+  rows: number;
+  indices: Int32Array;
+}
+
+/** A fit's batches, epoch by epoch, and what the set-up needs to know first. */
+interface Feed {
+  /** The staged training rows (null for a stream): the data-parallel step shares them with its shard workers. */
+  train: Staged | null;
+  val: Staged | null;
+  classIndices: boolean;
+  /** Rows of the largest batch known before training (a stream's later batches may be larger). */
+  capacity: number;
+  batchesPerEpoch: number;
+  batches(epochNumber: number): Iterable<BatchRef> | AsyncIterable<BatchRef>;
+}
+
+/** Batches of staged rows: a seeded shuffle per epoch (from seed and the global epoch), then slices of batchSize. */
+function rowFeed(train: Staged, val: Staged | null, plan: FitPlan, seed: number): Feed {
+  const order = new Int32Array(train.rows);
+  const { batchSize, shuffle } = plan;
+  return {
+    train, val, classIndices: train.y.type === 'i32', capacity: Math.min(batchSize, train.rows), batchesPerEpoch: Math.ceil(train.rows / batchSize),
+    *batches(epochNumber) {
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      if (shuffle) new Random(seed, 0x5eed, epochNumber).shuffle(order);
+      for (let start = 0; start < train.rows; start += batchSize) {
+        const rows = Math.min(batchSize, train.rows - start);
+        yield { data: train, rows, indices: order.subarray(start, start + rows) };
+      }
+    },
+  };
 }
 
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
@@ -283,14 +324,20 @@ export class Trainer implements TrainerMethods {
     return bytes;
   }
 
-  /** Trains on x (rows × inputSize) and y, or on a resident data set (`fit(dataset, options)`); resolves with this call's history. */
-  async fit(x: Features | Dataset, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
+  /**
+   * Trains on x (rows × inputSize) and y, on a resident data set (`fit(dataset, options)`) or on a
+   * stream of batches (`fit(source, options)`); resolves with this call's history.
+   */
+  async fit(x: Features | Dataset | BatchSource, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
     this.#checkAlive();
     if (this.#running) throw new Error('fit is already running');
     const resident = isDataset(x);
-    const plan = planFit(this.model, resident ? (y ?? {}) : options);
-    const { epochs, batchSize, shuffle, validationSplit } = plan;
-    const source = resident ? this.#residentSource(this.#ownDataset(x, 'x', true), plan) : this.#arraySource(x as Features, y as Targets, plan);
+    const streamed = !resident && isBatchSource(x);
+    const plan = planFit(this.model, resident || streamed ? (y ?? {}) : options);
+    const { epochs, validationSplit } = plan;
+    if (!streamed && plan.stepsPerEpoch !== null) throw new TypeError('stepsPerEpoch applies to a stream of batches, not to arrays or a data set');
+    const source = streamed ? this.#streamSource(x as BatchSource, plan)
+      : resident ? this.#residentSource(this.#ownDataset(x, 'x', true), plan) : this.#arraySource(x as Features, y as Targets, plan);
     const trainRows = validationSplit > 0 ? source.rows - Math.floor(source.rows * validationSplit) : source.rows;
     if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${source.rows}`);
     if (validationSplit > 0 && trainRows === source.rows) {
@@ -304,25 +351,35 @@ export class Trainer implements TrainerMethods {
     const onAbort = () => this.stop();
     plan.signal?.addEventListener('abort', onAbort);
     if (plan.signal?.aborted) this.#stopRequested = true;
-    const owned: { free(): void }[] = [];
+    const owned: { free(): void | Promise<void> }[] = [];
     let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
       if (this.model.normalize && this.#inference.normalization === null) {
         this.#inference.normalization = featureStats(source.features(), trainRows, this.model.inputSize);
       }
-      const { train, val } = source.stage(this.#inference.normalization, trainRows, owned);
+      const stats = this.#inference.normalization;
+      const feed = await source.stage(stats, trainRows, owned);
+      const { train, val } = feed;
 
-      const batchesPerEpoch = Math.ceil(train.rows / batchSize);
-      this.#schedule.resolveAuto(Math.max(1, epochs * batchesPerEpoch));
-      const capacity = Math.min(batchSize, train.rows);
-      const loss = bindLoss(this.#heap, this.model, train.y.type === 'i32', Math.max(capacity, EVALUATION_CHUNK), plan.classWeight);
-      owned.push(loss);
-      const step = new GradientStep(this.#network, loss, capacity);
-      owned.push(step);
-      if (this.#pool) parallel = await DataParallelStep.begin(this.#pool, this.#network, train, capacity, plan.classWeight, this.#parallelTime);
+      this.#schedule.resolveAuto(Math.max(1, epochs * feed.batchesPerEpoch));
+      // the step and the bound loss grow with the largest batch (only a stream's batches vary)
+      let capacity = 0;
+      let loss: BoundLoss | null = null;
+      let step: GradientStep | null = null;
+      owned.push({ free: () => { step?.free(); loss?.free(); } });
+      const ensureCapacity = (rows: number) => {
+        if (rows <= capacity) return;
+        step?.free();
+        loss?.free();
+        step = null;
+        loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(rows, EVALUATION_CHUNK), plan.classWeight);
+        step = new GradientStep(this.#network, loss, rows);
+        capacity = rows;
+      };
+      ensureCapacity(feed.capacity);
+      if (this.#pool && train) parallel = await DataParallelStep.begin(this.#pool, this.#network, train, capacity, plan.classWeight, this.#parallelTime);
 
-      const order = new Int32Array(train.rows);
       const epochStats = new PassStats();
       const validationStats = new PassStats();
       let lastYield = now();
@@ -330,18 +387,19 @@ export class Trainer implements TrainerMethods {
       for (let e = 0; e < epochs && !this.#stopRequested; e++) {
         const started = now();
         const epochNumber = this.#epoch + 1;
-        for (let i = 0; i < order.length; i++) order[i] = i;
-        if (shuffle) new Random(this.model.seed, 0x5eed, epochNumber).shuffle(order);
         epochStats.reset();
         // Keras: each batch's L1/L2 penalty at the weights that batch used, averaged over the rows
         let penaltySum = 0;
         let rowsDone = 0;
         let lr = this.#schedule.valueAt(this.#step);
         let nan = false;
-        for (let start = 0; start < train.rows; start += batchSize) {
-          const rows = Math.min(batchSize, train.rows - start);
-          (step.indices.array as Int32Array).set(order.subarray(start, start + rows));
-          const stats = parallel ? await parallel.compute(step, train, rows, this.#step) : step.compute(train, rows, this.#step);
+        let batchNumber = 0;
+        for await (const { data, rows, indices } of feed.batches(epochNumber)) {
+          batchNumber++;
+          ensureCapacity(rows);
+          const gradientStep = step!;
+          (gradientStep.indices.array as Int32Array).set(indices);
+          const stats = parallel ? await parallel.compute(gradientStep, data, rows, this.#step) : gradientStep.compute(data, rows, this.#step);
           const batchLoss = stats.total / stats.divisor + stats.penalty;
           const updated = now();
           const stepLr = this.#applyGradient(batchLoss);
@@ -357,7 +415,7 @@ export class Trainer implements TrainerMethods {
           const t = now();
           if (plan.onBatchEnd && t - lastBatchCallback >= plan.batchCallbackInterval) {
             lastBatchCallback = t;
-            await plan.onBatchEnd({ epoch: epochNumber, batch: start / batchSize + 1, loss: batchLoss } satisfies BatchLog);
+            await plan.onBatchEnd({ epoch: epochNumber, batch: batchNumber, loss: batchLoss } satisfies BatchLog);
           }
           if (this.#stopRequested) break;
           if (t - lastYield >= YIELD_EVERY_MS) {
@@ -376,7 +434,7 @@ export class Trainer implements TrainerMethods {
         const log: EpochLog = { epoch: epochNumber, loss: epochStats.total / epochStats.divisor + (rowsDone > 0 ? penaltySum / rowsDone : 0), lr, ms: 0 };
         Object.assign(log, metricOf(this.model, epochStats));
         if (val) {
-          const evaluation = this.#inference.evaluation(evaluateStaged(this.#network, loss, val, validationStats));
+          const evaluation = this.#inference.evaluation(evaluateStaged(this.#network, loss!, val, validationStats));
           log.valLoss = evaluation.loss;
           if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
           if (evaluation.mae !== undefined) log.valMae = evaluation.mae;
@@ -405,7 +463,7 @@ export class Trainer implements TrainerMethods {
       return history;
     } finally {
       await parallel?.end();
-      for (const item of owned) item.free();
+      for (const item of owned) await item.free();
       plan.signal?.removeEventListener('abort', onAbort);
       this.#running = false;
       this.#stopRequested = false;
@@ -437,7 +495,7 @@ export class Trainer implements TrainerMethods {
         };
         const train = stageRows(data, 0, trainRows);
         const val = plan.validationSplit > 0 ? stageRows(data, trainRows, data.rows) : validation?.(stats, owned) ?? null;
-        return { train, val };
+        return rowFeed(train, val, plan, this.model.seed);
       },
     };
   }
@@ -450,16 +508,54 @@ export class Trainer implements TrainerMethods {
       features: () => dataset.features,
       stage: (stats, trainRows, owned) => {
         owned.push({ free: dataset.use() });
+        const val = plan.validationSplit > 0 ? dataset.staged(stats, trainRows, dataset.rows) : validation?.(stats, owned) ?? null;
+        return rowFeed(dataset.staged(stats, 0, trainRows), val, plan, this.model.seed);
+      },
+    };
+  }
+
+  /**
+   * fit's data from a stream of batches, in one thread: its first batch is read and checked now;
+   * validation from validationData (validationSplit needs rows to split); normalize needs statistics
+   * from an earlier fit (or a checkpoint).
+   */
+  #streamSource(source: BatchSource, plan: FitPlan): FitSource {
+    if (plan.validationSplit > 0) throw new TypeError('validationSplit needs arrays or a data set to split; give a stream validationData instead');
+    if (this.#pool) throw new TypeError('a stream of batches trains in one thread: workers > 1 needs arrays or a data set');
+    if (this.model.normalize && this.#inference.normalization === null) {
+      throw new TypeError('normalize: true needs feature statistics before a stream: fit arrays or a data set first, or load a checkpoint');
+    }
+    if (plan.stepsPerEpoch === null && JSON.stringify(this.model.learningRate).includes('"auto"')) {
+      throw new TypeError("a schedule with 'auto' length needs stepsPerEpoch with a stream (its number of batches is not known)");
+    }
+    const validation = this.#validationSource(plan);
+    const feed = new StreamFeed(this.#heap, this.model, source, plan.stepsPerEpoch);
+    return {
+      rows: Infinity,
+      features: () => [],
+      stage: async (stats, _trainRows, owned) => {
+        owned.push(feed);
+        const first = await feed.first();
+        let identity = new Int32Array(0);
         return {
-          train: dataset.staged(stats, 0, trainRows),
-          val: plan.validationSplit > 0 ? dataset.staged(stats, trainRows, dataset.rows) : validation?.(stats, owned) ?? null,
+          train: null,
+          val: validation?.(stats, owned) ?? null,
+          classIndices: first.classIndices,
+          capacity: first.rows,
+          batchesPerEpoch: plan.stepsPerEpoch ?? 1,
+          async *batches(epochNumber) {
+            for await (const { data, rows } of feed.epoch(epochNumber, stats)) {
+              if (identity.length < rows) identity = Int32Array.from({ length: rows }, (_, i) => i);
+              yield { data, rows, indices: identity.subarray(0, rows) };
+            }
+          },
         };
       },
     };
   }
 
   /** validationData (arrays or a resident set), checked now and staged when the fit starts. */
-  #validationSource(plan: FitPlan): ((stats: FeatureStats | null, owned: { free(): void }[]) => Staged) | null {
+  #validationSource(plan: FitPlan): ((stats: FeatureStats | null, owned: Owned) => Staged) | null {
     const given = plan.validationData;
     if (!given) return null;
     if (isDataset(given)) {

@@ -74,6 +74,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
   checkpoint?: CheckpointOptions;
+  /** A stream of batches: batches per epoch (default: one pass over the source per epoch). */
+  stepsPerEpoch?: number;
 }
 
 /** Runtime facts of a trainer. */

@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import { ShardPool } from '../parallel/pool.js';
 import { type Dataset, Trainer } from '../train/trainer.js';
-import { type CrossingCallbacks, type DatasetRef, type FitData, type InitOptions, joinFit, releaseCallbacks, type TrainerApi } from './protocol.js';
+import { type CrossingCallbacks, type DatasetRef, type FitData, type InitOptions, joinFit, type PullBatch, pulledSource, releaseCallbacks, type TrainerApi } from './protocol.js';
 
 /** The API a worker exposes. */
 export function workerApi(): TrainerApi {
@@ -48,6 +48,16 @@ export function workerApi(): TrainerApi {
         return await (isRef(x) ? live().fit(resolve(x), options) : live().fit(x, y, options));
       } finally {
         releaseCallbacks(callbacks);
+      }
+    },
+    async fitStreamed(data: FitData, ...rest: [...CrossingCallbacks, PullBatch?]) {
+      const [onEpochEnd, onBatchEnd, onSave, pull] = rest;
+      const callbacks: CrossingCallbacks = [onEpochEnd, onBatchEnd, onSave];
+      try {
+        if (!pull) throw new TypeError('a streamed fit needs its batch source');
+        return await live().fit(pulledSource(pull), joinFit(data, callbacks, resolve));
+      } finally {
+        releaseCallbacks([...callbacks, pull]);
       }
     },
     predict: (x, options) => live().predict(dataOf(x), options),

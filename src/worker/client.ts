@@ -6,10 +6,11 @@ import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
 import * as Comlink from 'comlink';
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { DATASET, isDataset, planFit } from '../train/fit-options.js';
+import { type BatchSource, isBatchSource } from '../train/stream.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
 import type { DatasetHandle, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from '../train/types.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
-import { type DatasetRef, rebuildError, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
+import { type DatasetRef, rebuildError, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
 
 export interface RemoteFitOptions extends FitOptions {
@@ -98,12 +99,24 @@ export class WorkerTrainer implements TrainerMethods {
    * Trains in the worker on x and y, or on a resident data set (`fit(dataset, options)`); callbacks
    * run in this thread, and `signal` aborts like stop(). Options are checked here first.
    */
-  async fit(x: Features | WorkerDataset, y?: Targets | RemoteFitOptions, options: RemoteFitOptions = {}): Promise<History> {
+  async fit(x: Features | WorkerDataset | BatchSource, y?: Targets | RemoteFitOptions, options: RemoteFitOptions = {}): Promise<History> {
     const resident = isDataset(x);
-    const { transfer, ...fitOptions } = plainObject('options', (resident ? y : options) ?? {}) as RemoteFitOptions;
+    const streamed = !resident && isBatchSource(x);
+    const { transfer, ...fitOptions } = plainObject('options', (resident || streamed ? y : options) ?? {}) as RemoteFitOptions;
     const move = booleanOption('transfer', transfer, false);
     planFit(this.model, fitOptions);
     const { data, callbacks, signal } = splitFit(fitOptions as FitOptions, (value) => this.#ref(value, 'validationData'));
+    if (streamed) {
+      const pull = Comlink.proxy(servePulls(x));
+      const abort = () => this.stop();
+      signal?.addEventListener('abort', abort);
+      if (signal?.aborted) queueMicrotask(abort);
+      try {
+        return await this.#call(() => this.#remote.fitStreamed(data, ...callbacks, pull));
+      } finally {
+        signal?.removeEventListener('abort', abort);
+      }
+    }
     const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x);
     const ys = resident ? undefined : wholeBuffer(y);
     const abort = () => this.stop();

@@ -35,6 +35,8 @@ export interface TrainerApi {
   dataset(x: Features, y?: Targets): { id: number; rows: number; info: TrainerInfo };
   disposeDataset(id: number): TrainerInfo;
   fit(x: Features | DatasetRef, y: Targets | undefined, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
+  /** fit on a stream of batches that lives in the caller's thread: the worker pulls them through `pull`. */
+  fitStreamed(data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback, pull?: PullBatch): Promise<History>;
   predict(x: Features | DatasetRef, options?: { raw?: boolean }): Promise<Float32Array>;
   evaluate(x: Features | DatasetRef, y?: Targets): Promise<EvaluateResult>;
   stop(): void;
@@ -47,6 +49,67 @@ export interface TrainerApi {
   importWeights(bytes: Uint8Array): Promise<void>;
   info(): TrainerInfo;
   dispose(): Promise<void>;
+}
+
+/** The worker's line to a stream of batches in the caller's thread: 'open' starts a pass, 'next' gives a batch (null at its end), 'close' ends it. */
+export type PullBatch = (command: 'open' | 'next' | 'close') => Promise<{ x: Features; y: Targets } | null>;
+
+/**
+ * The caller's side of a streamed fit: `source` served one pull at a time, in order (the worker asks
+ * a few batches ahead), each batch's typed arrays copied once and moved to the worker.
+ */
+export function servePulls(source: unknown): PullBatch {
+  let iterator: AsyncIterator<unknown> | Iterator<unknown> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  const copy = (value: unknown) => (ArrayBuffer.isView(value) ? (value as unknown as { slice(): unknown }).slice() : value);
+  const serve = async (command: 'open' | 'next' | 'close') => {
+    if (command === 'open') {
+      const iterable = typeof source === 'function' ? (source as () => unknown)() : source;
+      const it = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> } | null;
+      if (!it || (!it[Symbol.asyncIterator] && !it[Symbol.iterator])) throw new TypeError(`the batch source must give an iterable or async iterable of { x, y }, got ${typeof iterable}`);
+      iterator = it[Symbol.asyncIterator] ? it[Symbol.asyncIterator]!() : it[Symbol.iterator]!();
+      return null;
+    }
+    if (command === 'close') {
+      await iterator?.return?.();
+      iterator = null;
+      return null;
+    }
+    const result = await iterator!.next();
+    if (result.done) return null;
+    const batch = result.value as { x?: unknown; y?: unknown } | null;
+    if (batch === null || typeof batch !== 'object') return batch as never; // the worker names the mistake
+    const x = copy(batch.x);
+    const y = copy(batch.y);
+    const moved = [x, y].filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer);
+    return Comlink.transfer({ x, y }, moved) as { x: Features; y: Targets };
+  };
+  return (command) => {
+    const next = queue.then(() => serve(command));
+    queue = next.catch(() => {});
+    return next;
+  };
+}
+
+/** The worker's side: the caller's stream as a batch source (a function: each pass opens the caller's source again). */
+export function pulledSource(pull: PullBatch): () => AsyncIterable<{ x: Features; y: Targets }> {
+  return () => ({
+    [Symbol.asyncIterator]() {
+      let opened: Promise<unknown> | null = null;
+      return {
+        async next() {
+          opened ??= pull('open');
+          await opened;
+          const batch = await pull('next');
+          return batch === null ? { done: true as const, value: undefined } : { done: false as const, value: batch };
+        },
+        async return() {
+          if (opened) await pull('close');
+          return { done: true as const, value: undefined };
+        },
+      };
+    },
+  });
 }
 
 /** fit's callbacks as they cross: Comlink proxies, in TrainerApi.fit's argument order. */
@@ -85,7 +148,7 @@ export function joinFit(data: FitData, [onEpochEnd, onBatchEnd, onSave]: Crossin
 }
 
 /** Releases the proxies of a fit's callbacks: their message ports would keep the caller's process alive. */
-export function releaseCallbacks(callbacks: CrossingCallbacks): void {
+export function releaseCallbacks(callbacks: readonly unknown[]): void {
   for (const callback of callbacks) (callback as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
 }
 
