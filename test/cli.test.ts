@@ -108,6 +108,15 @@ describe('descent train', () => {
     expect(heldOut(result.stdout, 'mae')).toBeLessThan(0.3);
   });
 
+  it('--spec trains layers of any type from a JSON file (8×8 digits as images, pooled)', async () => {
+    const file = join(temp, 'pooled.json');
+    writeFileSync(file, JSON.stringify({ inputShape: [8, 8, 1], layers: [{ type: 'avgpool2d', poolSize: 2 }, { type: 'flatten' }, { units: 32, activation: 'relu' }] }));
+    const result = await run(['train', '--spec', file, '--epochs', '8', '--quiet']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(heldOut(result.stdout, 'accuracy')).toBeGreaterThanOrEqual(0.8);
+  });
+
   it('--task regression trains integer-valued targets (prices) as numbers', async () => {
     const lines = Array.from({ length: 120 }, (_, i) => `${(i % 40) / 4},${i % 3},${Math.round(100 + 20 * ((i % 40) / 4) + 5 * (i % 3))}`);
     const file = join(temp, 'prices-regression.csv');
@@ -158,7 +167,7 @@ describe('descent --help and --version', () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
     const flags = [
-      'data', 'label', 'task', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
+      'data', 'label', 'task', 'spec', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
       'optimizer', 'lr', 'schedule', 'momentum', 'nesterov', 'beta1', 'beta2', 'weight-decay', 'clip-norm', 'epochs',
       'batch-size', 'seed', 'save', 'no-worker', 'quiet', 'help', 'version',
     ];
@@ -204,6 +213,11 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['non-numeric feature', () => ['train', '--data', csv('text.csv', 'a,b,y\n1,2,0\n3,x,1\n')], 'line 3, column "b" must be a number, got "x"'],
     ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
     ['a directory as --data', () => ['train', '--data', temp], '(a directory)'],
+    ['--spec with the wrong input shape', () => ['train', '--spec', csv('wrong-shape.json', '{"inputShape":[8,8,2],"layers":[{"type":"flatten"}]}')],
+      'inputShape [8,8,2] must hold the data\'s 64 features, got 128'],
+    ['--spec that is not JSON', () => ['train', '--spec', csv('not.json', '{layers')], 'must be a readable JSON file'],
+    ['--spec with --layers', () => ['train', '--spec', csv('both.json', '[]'), '--layers', '8'], '--layers does not apply with --spec'],
+    ['--spec with a bad layer', () => ['train', '--spec', csv('bad-layer.json', '{"inputShape":[8,8,1],"layers":[{"type":"maxpool2d","poolSize":0}]}')], 'layers[0].poolSize'],
     ['integer labels that may be prices', () => ['train', '--data', csv('prices.csv', `size,price\n${Array.from({ length: 30 }, (_, i) => `${i},${100 + 7 * i}`).join('\n')}\n`)],
       'are 30 distinct integers from 100 to 303: classes or numbers? Add --task classification or --task regression'],
     ['one class', () => ['train', '--data', csv('one.csv', 'a,b,kind\n1,2,x\n3,4,x\n5,6,x\n7,8,x\n9,1,x\n')], 'has a single class ("x") in its labels: a classifier needs at least 2'],

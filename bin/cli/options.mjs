@@ -33,6 +33,7 @@ const FLAGS = [
   { name: 'no-normalize', kind: 'boolean', help: 'do not standardise features with the training mean and std' },
   { section: 'Network' },
   { name: 'layers', kind: 'layers', arg: 'UNITS,…', default: '64', help: 'hidden layer widths ("" for none); the output layer is added' },
+  { name: 'spec', kind: 'string', arg: 'FILE', default: 'none', help: 'a JSON file { inputShape?, layers } of hidden layers of any type (conv2d, maxpool2d, flatten, …) instead of --layers; the output layer is added' },
   { name: 'activation', kind: 'choice', choices: ACTIVATIONS, default: 'relu', help: `of the hidden layers: ${ACTIVATIONS.join(', ')}` },
   { name: 'dropout', kind: 'number', rule: unit, default: 0, help: 'dropout rate after each hidden layer' },
   { name: 'l2', kind: 'number', rule: nonNegative, default: 0, help: 'L2 penalty on every layer\'s weights' },

@@ -1,6 +1,6 @@
 // `descent train`: loads the data, builds the spec from the flags, trains in a worker thread with a
 // progress bar and a metrics line per epoch, then reports the held-out result and saves the model.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { createTrainer } from 'descent-wasm';
@@ -51,6 +51,36 @@ function targetsFor(loss, data) {
     throw new UsageError(`--loss ${loss} needs numeric labels, got the label ${JSON.stringify(data.classNames[0])} in ${data.name}`);
   }
   return { y: data.values, outputs: 1, activation: REGRESSION_ACTIVATION[loss] ?? 'linear' };
+}
+
+/**
+ * --spec FILE: JSON { inputShape?, layers } (or just the layers array) — hidden layers of any type;
+ * inputShape must hold the data's features (its product equals their number). Throws UsageError.
+ */
+function readSpecFile(flags, features) {
+  const file = flags.spec;
+  for (const flag of ['layers', 'activation', 'dropout']) {
+    if (flags[flag] !== undefined) throw new UsageError(`--${flag} does not apply with --spec (the file gives the layers), got --${flag} ${flags[flag]}`);
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--spec ${file} must be a readable JSON file: ${error.message}`);
+  }
+  const spec = Array.isArray(parsed) ? { layers: parsed } : parsed;
+  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.layers)) {
+    throw new UsageError(`--spec ${file} must hold { inputShape?, layers: [...] } or an array of layers, got ${JSON.stringify(parsed)?.slice(0, 80)}`);
+  }
+  const extra = Object.keys(spec).filter((key) => key !== 'layers' && key !== 'inputShape');
+  if (extra.length > 0) throw new UsageError(`--spec ${file} takes inputShape and layers (flags set the rest), got ${extra.join(', ')}`);
+  if (spec.inputShape !== undefined) {
+    const size = Array.isArray(spec.inputShape) ? spec.inputShape.reduce((a, b) => a * b, 1) : NaN;
+    if (size !== features) {
+      throw new UsageError(`--spec ${file}: inputShape ${JSON.stringify(spec.inputShape)} must hold the data's ${features} features, got ${size}`);
+    }
+  }
+  return spec;
 }
 
 /** The library's spec errors (TypeError, RangeError), reworded to name the flag that set the field; other errors as they are. */
@@ -117,14 +147,16 @@ export async function train(flags, version) {
   const hidden = flags.layers ?? [64];
   const activation = flags.activation ?? 'relu';
   const l2 = flags.l2 || undefined;
-  const layers = hidden.flatMap((units) => [
+  const fromFile = flags.spec === undefined ? null : readSpecFile(flags, data.cols);
+  const layers = fromFile ? [...fromFile.layers] : hidden.flatMap((units) => [
     { units, activation, l2 },
     ...(flags.dropout ? [{ type: 'dropout', rate: flags.dropout }] : []),
   ]);
   layers.push({ units: target.outputs, activation: target.activation, l2 });
   const optimizer = { name: flags.optimizer ?? 'adam', learningRate: learningRateSpec(flags, epochs * batches) };
   for (const [key, flag] of Object.entries(OPTIMIZER_FLAG_OF)) optimizer[key] = flags[flag.slice(2)];
-  const spec = { inputSize: data.cols, layers, loss, optimizer, seed, normalize: !flags['no-normalize'] };
+  const input = fromFile?.inputShape ? { inputShape: fromFile.inputShape } : { inputSize: data.cols };
+  const spec = { ...input, layers, loss, optimizer, seed, normalize: !flags['no-normalize'] };
 
   let interrupted = false;
   let trainer = null;
@@ -153,7 +185,9 @@ export async function train(flags, version) {
     if (data.classNames && data.classNames.length <= 12 && loss in { ...CLASS_INDEX_LOSSES, ...ONE_HOT_LOSSES, ...BINARY_LOSSES }) {
       say(`classes: ${data.classNames.map((name, i) => `${i} = ${name}`).join(', ')}`);
     }
-    say(`network ${[data.cols, ...hidden.map((units) => `${units} ${activation}`), `${target.outputs} ${target.activation}`].join(' → ')} · ` +
+    const shape = fromFile?.inputShape ? `[${fromFile.inputShape.join(', ')}]` : data.cols;
+    const middle = fromFile ? fromFile.layers.map((layer) => layer.type ?? `dense ${layer.units}`) : hidden.map((units) => `${units} ${activation}`);
+    say(`network ${[shape, ...middle, `${target.outputs} ${target.activation}`].join(' → ')} · ` +
       `${loss} · ${optimizer.name} lr ${baseLearningRate(flags)} ${flags.schedule ?? 'constant'} · ${epochs} epochs × ${batches} batches of ${batchSize}${printEvery > 1 ? ` (a line every ${printEvery} epochs)` : ''}`);
     const info = trainer.info;
     say(`${info.parameters} parameters · ${info.worker === 'none' ? 'this thread' : `${info.worker} worker`} · ${info.build} WebAssembly build`);
