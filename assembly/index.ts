@@ -28,3 +28,8 @@ export { column_sums_f32, weight_penalty_f32, scale_add_f32 } from './dense';
 export { dropout_forward_f32, dropout_key, multiply_f32 } from './dropout';
 export { count_argmax_matches_i32, count_argmax_matches_f32, count_binary_matches_f32, sum_abs_diff_f32 } from './metrics';
 export { maxpool_forward_f32, maxpool_backward_f32, avgpool_forward_f32, avgpool_backward_f32, globalavgpool_forward_f32, globalavgpool_backward_f32 } from './layers/pool';
+export { embedding_forward_f32, embedding_backward_f32 } from './layers/embedding';
+export {
+  layernorm_forward_f32, layernorm_backward_f32, batchnorm_stats_f32, batchnorm_running_f32, batchnorm_rstd_f32,
+  batchnorm_apply_f32, batchnorm_backward_f32,
+} from './layers/norm';

@@ -23,6 +23,7 @@ export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { PoolLayerSpec, GlobalAvgPoolLayerSpec } from './model/layers/index.js';
+export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec } from './model/layers/index.js';
 export { SCHEDULE_NAMES, type LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';

@@ -83,6 +83,20 @@ const LAYER_CASES: Record<string, LayerCase> = {
     layers: [{ type: 'maxpool2d', poolSize: [2, 3], stride: [1, 2] }, { type: 'globalavgpool' }, { units: 3 }],
     tensors: { '2.weight': [3, 1], '2.bias': [3] },
   },
+  'layernorm (7 channels after dense, eps 1e-3)': {
+    layers: [{ units: 7, activation: 'tanh' }, { type: 'layernorm', eps: 1e-3 }, { units: 3 }],
+    tensors: { '0.weight': [7, 5], '0.bias': [7], '1.weight': [7], '1.bias': [7], '2.weight': [3, 7], '2.bias': [3] },
+  },
+  'layernorm ([4, 5] rows: 5 channels at 4 positions, then dense and a second layernorm of 3)': {
+    inputShape: [4, 5],
+    layers: [{ type: 'layernorm' }, { type: 'flatten' }, { units: 3, activation: 'sigmoid' }, { type: 'layernorm' }],
+    tensors: { '0.weight': [5], '0.bias': [5], '2.weight': [3, 20], '2.bias': [3], '3.weight': [3], '3.bias': [3] },
+  },
+  'layernorm ([2, 3, 1] rows: 1 channel, the output is the bias)': {
+    inputShape: [2, 3, 1],
+    layers: [{ type: 'layernorm' }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '0.weight': [1], '0.bias': [1], '2.weight': [3, 6], '2.bias': [3] },
+  },
 };
 
 const rows = 6;

@@ -94,6 +94,8 @@ interface Case {
   /** Targets from a row: a class index, or a float row. */
   target: (row: number[]) => number | number[];
   validationSplit?: number;
+  /** Rows of token ids in [0, vocab) instead of features (an embedding first layer; scale and offset unused). */
+  vocab?: number;
 }
 
 const argmax = (values: number[]): number => values.indexOf(Math.max(...values));
@@ -170,14 +172,64 @@ const cases: Case[] = [
     offset: [0, 0, 0, 0, 0],
     target: (r) => argmax([r[0]!, r[1]! - r[2]!, r[3]!, r[4]! * 0.5]),
   },
+  {
+    // ids → (N, T, units) → channels-first for BatchNorm1d on (N, C, T), layernorm permuted around, BatchNorm1d on (N, C)
+    name: 'softmax_cross_entropy: embedding (paddingIdx 0), layernorm and batchnorm over [T, C], flatten, relu, batchnorm over [n]',
+    spec: {
+      inputShape: [6],
+      layers: [
+        { type: 'embedding', vocabSize: 12, units: 5, paddingIdx: 0 },
+        { type: 'layernorm' },
+        { type: 'batchnorm', momentum: 0.2 },
+        { type: 'flatten' },
+        { units: 8, activation: 'relu' },
+        { type: 'batchnorm' },
+        { units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+      optimizer: { name: 'adam', learningRate: 0.02 },
+      seed: 23,
+    },
+    scale: [],
+    offset: [],
+    vocab: 12,
+    target: (r) => argmax([r.filter((id) => id < 4).length, r.filter((id) => id >= 8).length, 2]),
+  },
+  {
+    // [H, W, C] rows: BatchNorm2d on NCHW, layernorm on channels-last, flatten in (H, W, C) order
+    name: 'mse: batchnorm and layernorm over [3, 2, 2] images, flatten, tanh, layernorm over [n]',
+    spec: {
+      inputShape: [3, 2, 2],
+      layers: [{ type: 'batchnorm', eps: 1e-3 }, { type: 'layernorm' }, { type: 'flatten' }, { units: 6, activation: 'tanh' }, { type: 'layernorm' }, { units: 2 }],
+      loss: 'mse',
+      optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      seed: 29,
+    },
+    scale: [1, 2, 0.5, 1, 3, 1, 1, 1, 0.2, 1, 1, 2],
+    offset: [0, 1, 0, -1, 0, 2, 0, 0, 1, 0, 0, 5],
+    target: (r) => [Math.sin(r[0]!) + r[5]! / 3, r[11]! - 5 - r[3]!],
+  },
+  {
+    name: 'bce_with_logits: layernorm and batchnorm over [4, 3] sequences, softmax over channels, flatten',
+    spec: {
+      inputShape: [4, 3],
+      layers: [{ type: 'layernorm', eps: 1e-3 }, { type: 'batchnorm' }, { type: 'activation', activation: 'softmax' }, { type: 'flatten' }, { units: 2 }],
+      loss: 'bce_with_logits',
+      optimizer: { name: 'adam', learningRate: 0.02 },
+      seed: 31,
+    },
+    scale: new Array(12).fill(1),
+    offset: new Array(12).fill(0).map((_, j) => j % 3),
+    target: (r) => [r[0]! > r[1]! ? 1 : 0, r[10]! + r[11]! > 2 ? 1 : 0],
+  },
 ];
 
 /** rows × d features of a case, and its targets. */
-function dataOf(c: Case, rows: number, seed: number): { x: Float32Array; y: Int32Array | Float32Array; rows: number[][] } {
+function dataOf(c: Case, rows: number, seed: number): { x: Float32Array | Int32Array; y: Int32Array | Float32Array; rows: number[][] } {
   const next = random(seed);
-  const d = c.spec.inputSize;
-  const x = new Float32Array(rows * d);
-  for (let i = 0; i < x.length; i++) x[i] = c.scale[i % d]! * gaussian(next) + c.offset[i % d]!;
+  const d = c.spec.inputSize ?? c.spec.inputShape!.reduce((a, b) => a * b, 1);
+  const x = c.vocab ? new Int32Array(rows * d) : new Float32Array(rows * d);
+  for (let i = 0; i < x.length; i++) x[i] = c.vocab ? Math.floor(next() * c.vocab) : c.scale[i % d]! * gaussian(next) + c.offset[i % d]!;
   const rowsOf = Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * d, (r + 1) * d)));
   const targets = rowsOf.map(c.target);
   const y = typeof targets[0] === 'number' ? Int32Array.from(targets as number[]) : Float32Array.from((targets as number[][]).flat());

@@ -95,6 +95,15 @@ export class Network {
         if (tensor.init === 'zeros') return;
         const offset = this.#offsets[l]![t]!;
         const count = this.#lengths[l]![t]!;
+        if (tensor.init === 'ones') return void p.fill(1, offset, offset + count);
+        if (tensor.init === 'normal') {
+          for (let i = 0; i < count; i++) p[offset + i] = random.normal();
+          if (tensor.zeroRow !== undefined) {
+            const width = count / tensor.shape[0]!;
+            p.fill(0, offset + tensor.zeroRow * width, offset + (tensor.zeroRow + 1) * width);
+          }
+          return;
+        }
         const limit = Math.sqrt(6 / (tensor.fanIn + tensor.fanOut));
         const std = Math.sqrt((tensor.init === 'heNormal' ? 2 : 1) / tensor.fanIn) / TRUNCATED_NORMAL_STD;
         for (let i = 0; i < count; i++) {

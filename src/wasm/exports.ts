@@ -108,4 +108,19 @@ export interface KernelExports {
   ): void;
   globalavgpool_forward_f32(x: Ptr, y: Ptr, rows: number, positions: number, C: number): void;
   globalavgpool_backward_f32(dy: Ptr, dx: Ptr, rows: number, positions: number, C: number): void;
+  embedding_forward_f32(ids: Ptr, count: number, weight: Ptr, units: number, out: Ptr): void;
+  embedding_backward_f32(ids: Ptr, count: number, dOut: Ptr, units: number, grad: Ptr, vocab: number, paddingIdx: number): void;
+  layernorm_forward_f32(x: Ptr, positions: number, C: number, weight: Ptr, bias: Ptr, eps: number, out: Ptr, mean: Ptr, rstd: Ptr): void;
+  layernorm_backward_f32(
+    x: Ptr, dy: Ptr, positions: number, C: number, weight: Ptr, mean: Ptr, rstd: Ptr, dx: Ptr, dweight: Ptr, dbias: Ptr,
+  ): void;
+  batchnorm_stats_f32(x: Ptr, count: number, C: number, mean: Ptr, variance: Ptr): void;
+  batchnorm_running_f32(
+    mean: Ptr, variance: Ptr, C: number, count: number, momentum: number, eps: number, runningMean: Ptr, runningVar: Ptr, counter: Ptr,
+  ): void;
+  batchnorm_rstd_f32(variance: Ptr, C: number, eps: number, rstd: Ptr): void;
+  batchnorm_apply_f32(x: Ptr, count: number, C: number, mean: Ptr, rstd: Ptr, weight: Ptr, bias: Ptr, out: Ptr): void;
+  batchnorm_backward_f32(
+    x: Ptr, dy: Ptr, count: number, C: number, mean: Ptr, rstd: Ptr, weight: Ptr, dweight: Ptr, dbias: Ptr, dx: Ptr,
+  ): void;
 }

@@ -106,7 +106,74 @@ export const LAYER_REFERENCES: Record<string, LayerReference> = {
     const positions = h.length / C;
     return [Array.from({ length: C }, (_, c) => Array.from({ length: positions }, (_, q) => h[q * C + c]!).reduce((a, b) => a + b, 0) / positions), [C]];
   },
+  // torch nn.Embedding: row t of the output is weight[id_t]
+  embedding: (layer, ids, w, i) => {
+    const { units } = layer as { units: number };
+    const W = w[`${i}.weight`]!;
+    return [ids.flatMap((id) => W.slice(id * units, (id + 1) * units)), [ids.length, units]];
+  },
+  // torch nn.LayerNorm(C): each position over its C channels, biased variance
+  layernorm: (layer, h, w, i, shape) => {
+    const eps = (layer as { eps?: number }).eps ?? 1e-5;
+    const C = shape.at(-1)!;
+    const out: number[] = [];
+    for (let at = 0; at < h.length; at += C) {
+      const v = h.slice(at, at + C);
+      const mean = v.reduce((a, b) => a + b, 0) / C;
+      const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / C;
+      v.forEach((value, c) => out.push(((value - mean) / Math.sqrt(variance + eps)) * w[`${i}.weight`]![c]! + w[`${i}.bias`]![c]!));
+    }
+    return [out, shape];
+  },
+  // torch BatchNorm1d/2d in eval mode: the running statistics, per channel (the last axis)
+  batchnorm: (layer, h, w, i, shape) => {
+    const eps = (layer as { eps?: number }).eps ?? 1e-5;
+    const C = shape.at(-1)!;
+    const [mean, variance, weight, bias] = ['running_mean', 'running_var', 'weight', 'bias'].map((name) => w[`${i}.${name}`]!);
+    return [h.map((v, at) => ((v - mean![at % C]!) / Math.sqrt(variance![at % C]! + eps)) * weight![at % C]! + bias![at % C]!), shape];
+  },
 };
+
+/** A batchnorm training pass over whole batches (rows of `shape`): torch's batch statistics, and the running ones it leaves. */
+export function batchNormTraining(
+  layer: LayerSpec, rows: number[][], w: Record<string, number[]>, i: number, shape: number[],
+): { out: number[][]; runningMean: number[]; runningVar: number[] } {
+  const { eps = 1e-5, momentum = 0.1 } = layer as { eps?: number; momentum?: number };
+  const C = shape.at(-1)!;
+  const values = (c: number) => rows.flatMap((h) => h.filter((_, at) => at % C === c));
+  const count = values(0).length;
+  const mean = Array.from({ length: C }, (_, c) => values(c).reduce((a, b) => a + b, 0) / count);
+  const variance = mean.map((m, c) => values(c).reduce((a, b) => a + (b - m) ** 2, 0) / count);
+  const [weight, bias, runningMean, runningVar] = ['weight', 'bias', 'running_mean', 'running_var'].map((name) => w[`${i}.${name}`]!);
+  return {
+    out: rows.map((h) => h.map((v, at) => ((v - mean[at % C]!) / Math.sqrt(variance[at % C]! + eps)) * weight![at % C]! + bias![at % C]!)),
+    runningMean: runningMean!.map((r, c) => (1 - momentum) * r + momentum * mean[c]!),
+    runningVar: runningVar!.map((r, c) => (1 - momentum) * r + momentum * variance[c]! * count / (count - 1)),
+  };
+}
+
+/** Outputs of a training pass (dropout rate 0 only; batchnorm with batch statistics), in float64. */
+export function referenceTrainingForward(spec: TrainerSpec, w: Record<string, number[]>, x: ArrayLike<number>): number[][] {
+  const inputShape = inputShapeOf(spec);
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  let rows = Array.from({ length: x.length / size }, (_, r) => Array.from({ length: size }, (_, j) => x[r * size + j]!));
+  let shape = inputShape;
+  spec.layers.forEach((layer, i) => {
+    if ('type' in layer && layer.type === 'batchnorm') {
+      rows = batchNormTraining(layer, rows, w, i, shape).out;
+      return;
+    }
+    const results = rows.map((h) => LAYER_REFERENCES[('type' in layer && layer.type) || 'dense']!(layer, h, w, i, shape));
+    rows = results.map(([h]) => h);
+    shape = results[0]![1];
+  });
+  return rows;
+}
+
+/** The training objective (mean loss + penalties) with batchnorm's batch statistics, in float64. */
+export function referenceTrainingObjective(spec: TrainerSpec, w: Record<string, number[]>, x: ArrayLike<number>, y: Float32Array | Int32Array): number {
+  return objectiveOf(spec, w, referenceTrainingForward(spec, w, x), y);
+}
 
 /** The input row shape of a spec (inputShape, or [inputSize]). */
 export function inputShapeOf(spec: TrainerSpec): number[] {
@@ -130,7 +197,11 @@ export function referenceForward(spec: TrainerSpec, w: Record<string, number[]>,
 
 /** Mean loss + L1/L2 penalties of the spec's network with parameters `w` (by name), in float64. */
 export function referenceObjective(spec: TrainerSpec, w: Record<string, number[]>, x: ArrayLike<number>, y: Float32Array | Int32Array): number {
-  const outputs = referenceForward(spec, w, x);
+  return objectiveOf(spec, w, referenceForward(spec, w, x), y);
+}
+
+/** Mean loss of `outputs` (rows × outputs) + the L1/L2 penalties of `w`. */
+function objectiveOf(spec: TrainerSpec, w: Record<string, number[]>, outputs: number[][], y: Float32Array | Int32Array): number {
   let penalty = 0;
   spec.layers.forEach((layer, i) => {
     const { l1 = 0, l2 = 0 } = layer as { l1?: number; l2?: number };

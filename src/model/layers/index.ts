@@ -2,10 +2,13 @@
 
 import { describe } from '../../validate.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
+import { BatchNormLayer, type BatchNormLayerSpec } from './batchnorm.js';
 import { DenseLayer, type DenseLayerSpec } from './dense.js';
 import { DropoutLayer, type DropoutLayerSpec } from './dropout.js';
+import { EmbeddingLayer, type EmbeddingLayerSpec } from './embedding.js';
 import { FlattenLayer, type FlattenLayerSpec } from './flatten.js';
 import type { Layer } from './layer.js';
+import { LayerNormLayer, type LayerNormLayerSpec } from './layernorm.js';
 import { GlobalAvgPoolLayer, type GlobalAvgPoolLayerSpec, PoolLayer, type PoolLayerSpec } from './pool.js';
 
 export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
@@ -13,10 +16,13 @@ export type { Layer } from './layer.js';
 export { DenseLayer, DropoutLayer, ActivationLayer, FlattenLayer };
 export type { GlobalAvgPoolLayerSpec, PoolLayerSpec };
 export { GlobalAvgPoolLayer, PoolLayer };
+export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec };
+export { EmbeddingLayer, LayerNormLayer, BatchNormLayer };
 export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
 export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
-  | PoolLayerSpec | GlobalAvgPoolLayerSpec;
+  | PoolLayerSpec | GlobalAvgPoolLayerSpec
+  | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec;
 
 type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 
@@ -30,6 +36,9 @@ const LAYER_TYPES: Record<string, LayerFactory> = {
   maxpool1d: PoolLayer.fromSpec,
   avgpool1d: PoolLayer.fromSpec,
   globalavgpool: GlobalAvgPoolLayer.fromSpec,
+  embedding: EmbeddingLayer.fromSpec,
+  layernorm: LayerNormLayer.fromSpec,
+  batchnorm: BatchNormLayer.fromSpec,
 };
 
 export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);

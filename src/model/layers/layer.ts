@@ -12,8 +12,10 @@ export interface TensorSpec {
   name: string;
   /** torch's layout, e.g. [out, in] for a dense weight. */
   shape: readonly number[];
-  /** A seeded Keras initialiser (fan-in and fan-out as given), or zeros. */
-  init: Initializer | 'zeros';
+  /** A seeded Keras initialiser (fan-in and fan-out as given), zeros, ones, or seeded N(0, 1) (torch's nn.Embedding). */
+  init: Initializer | 'zeros' | 'ones' | 'normal';
+  /** A row (index on the first axis) set to zero after the init: embedding's paddingIdx. */
+  zeroRow?: number;
   fanIn: number;
   fanOut: number;
   /** Keras penalties on this tensor: l1·Σ|w| + l2·Σw², added to the loss and the gradient. */

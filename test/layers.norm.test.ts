@@ -1,0 +1,212 @@
+// Batch normalisation (torch BatchNorm1d/2d over the channel, last, axis) on both builds, on [n],
+// [T, C] and [H, W, C] rows: the gradient of a training step uses the batch statistics, so it is
+// checked here against central differences of the float64 training objective (the rows of
+// layers.test.ts check against the inference objective); the running statistics after one step
+// against torch's update (unbiased variance, momentum), and predict / evaluate against the running
+// statistics. Spec errors of layernorm and batchnorm too (layernorm's own rows are in layers.test.ts).
+import { describe, expect, it, vi } from 'vitest';
+import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
+import { Heap } from '../src/wasm/heap.js';
+import { batchNormTraining, referenceForward, referenceTrainingForward, referenceTrainingObjective } from './reference/network.js';
+import { referenceLoss } from './reference/losses.js';
+
+interface BatchNormCase {
+  inputShape: number[];
+  layers: LayerSpec[];
+  /** Token ids in [0, vocab) instead of float features (an embedding first layer). */
+  vocab?: number;
+  /** The batchnorm layer's index and its input row shape. */
+  at: number;
+  shape: number[];
+}
+
+const CASES: Record<string, BatchNormCase> = {
+  '[n] rows: 7 channels after dense (BatchNorm1d on (N, C)), momentum 0.3': {
+    inputShape: [5], layers: [{ units: 7, activation: 'tanh' }, { type: 'batchnorm', momentum: 0.3 }, { units: 3 }], at: 1, shape: [7],
+  },
+  '[T, C] rows: 5 channels at 4 positions after an embedding (BatchNorm1d on (N, C, L))': {
+    inputShape: [4], vocab: 6, layers: [{ type: 'embedding', vocabSize: 6, units: 5 }, { type: 'batchnorm' }, { type: 'flatten' }, { units: 3 }],
+    at: 1, shape: [4, 5],
+  },
+  '[H, W, C] rows: 1 channel (BatchNorm2d), eps 1e-3, first layer': {
+    inputShape: [2, 3, 1], layers: [{ type: 'batchnorm', eps: 1e-3 }, { type: 'flatten' }, { units: 3, activation: 'sigmoid' }], at: 0, shape: [2, 3, 1],
+  },
+  '[H, W, C] rows: 3 channels (BatchNorm2d), then a second batchnorm over [n]': {
+    inputShape: [2, 2, 3], layers: [{ type: 'batchnorm', momentum: 1 }, { type: 'flatten' }, { units: 4 }, { type: 'batchnorm', momentum: 0 }, { units: 3 }],
+    at: 0, shape: [2, 2, 3],
+  },
+};
+
+const rows = 6;
+const y = Float32Array.from({ length: rows * 3 }, (_, i) => Math.cos(0.7 * i));
+const asNumbers = (weights: Record<string, Float32Array>) => Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
+const STATES = /\.(running_mean|running_var|num_batches_tracked)$/;
+
+/** Weights with every batchnorm's weight, bias and running statistics moved off their initial values. */
+function perturbed(weights: Record<string, Float32Array>): Record<string, Float32Array> {
+  const out = { ...weights };
+  for (const name of Object.keys(weights).filter((n) => n.endsWith('.running_mean'))) {
+    const i = name.split('.')[0]!;
+    const f = (g: (j: number) => number) => Float32Array.from(weights[name]!, (_, j) => g(j));
+    out[`${i}.weight`] = f((j) => 1 + 0.4 * Math.sin(2 * j + 1));
+    out[`${i}.bias`] = f((j) => 0.3 * Math.cos(3 * j));
+    out[`${i}.running_mean`] = f((j) => 0.2 * Math.sin(j + 1));
+    out[`${i}.running_var`] = f((j) => 0.6 + 0.3 * Math.cos(j));
+    out[`${i}.num_batches_tracked`] = Float32Array.of(3);
+  }
+  return out;
+}
+
+describe.each([true, false])('batchnorm (simd: %s)', (simd) => {
+  it.each(Object.entries(CASES))('%s', async (_name, { inputShape, layers, vocab, at, shape }) => {
+    const spec: TrainerSpec = { inputShape, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    const x = vocab ? Int32Array.from({ length: rows * size }, (_, i) => (i * 7 + (i >> 2)) % vocab)
+      : Float32Array.from({ length: rows * size }, (_, i) => Math.sin(1.3 * i + 0.4) + 0.3 * (i % 3));
+    const t = await createTrainer(spec, { worker: false, simd });
+    const C = shape.at(-1)!;
+    expect(Object.fromEntries(Object.entries(t.getWeights()).filter(([name]) => name.startsWith(`${at}.`)).map(([k, v]) => [k, Array.from(v)]))).toEqual({
+      [`${at}.weight`]: new Array(C).fill(1), [`${at}.bias`]: new Array(C).fill(0),
+      [`${at}.running_mean`]: new Array(C).fill(0), [`${at}.running_var`]: new Array(C).fill(1), [`${at}.num_batches_tracked`]: [0],
+    });
+    t.setWeights(perturbed(t.getWeights()));
+    const weights = t.getWeights();
+    const w64 = asNumbers(weights);
+
+    // inference (predict, evaluate): the running statistics
+    const got = await t.predict(x, { raw: true });
+    const want = referenceForward(spec, w64, x);
+    want.flat().forEach((v, i) => expect(Math.abs(got[i]! - v), `output ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(v)));
+    const mse = referenceLoss('mse', want.flat(), y, { rows, cols: 3 });
+    expect((await t.evaluate(x, y)).loss).toBeCloseTo(mse.items.reduce((a, b) => a + b, 0) / mse.divisor, 5);
+
+    // one full-batch training step (SGD, learning rate 1): each parameter moves by −∂loss/∂p of the batch-statistics objective
+    const history = await t.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false });
+    const after = t.getWeights();
+    const trainingLoss = referenceTrainingObjective(spec, w64, x, y);
+    expect(history.epochs[0]!.loss).toBeCloseTo(trainingLoss, 5);
+    let worst = 0;
+    let scale = 0;
+    for (const [name, values] of Object.entries(w64)) {
+      if (STATES.test(name)) continue;
+      values.forEach((v, i) => {
+        const h = 1e-6;
+        values[i] = v + h;
+        const plus = referenceTrainingObjective(spec, w64, x, y);
+        values[i] = v - h;
+        const minus = referenceTrainingObjective(spec, w64, x, y);
+        values[i] = v;
+        const fd = (plus - minus) / (2 * h);
+        scale = Math.max(scale, Math.abs(fd));
+        worst = Math.max(worst, Math.abs(weights[name]![i]! - after[name]![i]! - fd));
+      });
+    }
+    expect(worst).toBeLessThan(2e-4 * scale + 1e-6);
+    expect(scale).toBeGreaterThan(1e-3);
+
+    // the running statistics moved once, towards the batch's (unbiased variance), as torch's
+    spec.layers.forEach((layer, i) => {
+      if (!('type' in layer) || layer.type !== 'batchnorm') return;
+      const before = referenceTrainingForward({ ...spec, layers: spec.layers.slice(0, i) }, w64, x);
+      const layerShape = i === at ? shape : [before[0]!.length];
+      const { runningMean, runningVar } = batchNormTraining(layer, before, w64, i, layerShape);
+      const close = (a: Float32Array, b: number[], what: string) => b.forEach((v, j) => expect(Math.abs(a[j]! - v), `${what}[${j}]`).toBeLessThan(1e-5 * (1 + Math.abs(v))));
+      close(after[`${i}.running_mean`]!, runningMean, `${i}.running_mean`);
+      close(after[`${i}.running_var`]!, runningVar, `${i}.running_var`);
+      expect(Array.from(after[`${i}.num_batches_tracked`]!)).toEqual([4]);
+    });
+
+    // predict after the step: the new running statistics and parameters; twice the same (inference moves nothing)
+    const w1 = asNumbers(after);
+    const predicted = await t.predict(x, { raw: true });
+    referenceForward(spec, w1, x).flat().forEach((v, i) => expect(Math.abs(predicted[i]! - v), `output ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(v)));
+    expect(await t.predict(x, { raw: true })).toEqual(predicted);
+    expect(t.getWeights()).toEqual(after);
+    await t.dispose();
+  });
+});
+
+describe('batchnorm in training', () => {
+  const spec: TrainerSpec = { inputSize: 3, layers: [{ units: 4 }, { type: 'batchnorm' }, { units: 2 }], loss: 'mse', optimizer: 'sgd', seed: 1 };
+  const x = Float32Array.from({ length: 15 }, (_, i) => Math.sin(i));
+  const y2 = Float32Array.from({ length: 10 }, (_, i) => Math.cos(i));
+
+  it('a training batch of one row of [n] (one value per channel) is refused, as torch does, naming the layer', async () => {
+    const t = await createTrainer(spec, { worker: false });
+    await expect(t.fit(x, y2, { epochs: 1, batchSize: 4, shuffle: false }))
+      .rejects.toThrow('layers[1] (batchnorm) needs more than one value per channel in training, got a batch of 1 row of shape [4]');
+    await t.dispose();
+  });
+
+  it('num_batches_tracked counts training steps (an I64 in the checkpoint); validation and predict move nothing; save → load restores the statistics', async () => {
+    const t = await createTrainer(spec, { worker: false });
+    await t.fit(x, y2, { epochs: 3, batchSize: 2, shuffle: true, validationSplit: 0.2 });
+    expect(Array.from(t.getWeights()['1.num_batches_tracked']!)).toEqual([3 * 2]);
+    const bytes = await t.save();
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true)))));
+    expect(header['1.num_batches_tracked']).toMatchObject({ dtype: 'I64', shape: [] });
+    expect(header['1.running_var']).toMatchObject({ dtype: 'F32', shape: [4] });
+    const again = await createTrainer(bytes, { worker: false });
+    expect(again.getWeights()).toEqual(t.getWeights());
+    expect(await again.predict(x)).toEqual(await t.predict(x));
+    await t.dispose();
+    await again.dispose();
+  });
+});
+
+describe('the hot path with embedding, layernorm and batchnorm', () => {
+  it.each([true, false])('a batch allocates nothing: allocations per fit do not grow with the batches (simd: %s)', async (simd) => {
+    const spec: TrainerSpec = {
+      inputShape: [5],
+      layers: [{ type: 'embedding', vocabSize: 9, units: 4, paddingIdx: 0 }, { type: 'layernorm' }, { type: 'batchnorm' }, { type: 'flatten' }, { units: 3 }],
+      loss: 'softmax_cross_entropy', seed: 2,
+    };
+    const alloc = vi.spyOn(Heap.prototype, 'alloc');
+    try {
+      const counts = async (rows: number) => {
+        const t = await createTrainer(spec, { worker: false, simd });
+        const x = Int32Array.from({ length: rows * 5 }, (_, i) => (i * 7) % 9);
+        const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
+        await t.fit(x, labels, { epochs: 1, batchSize: 4 }); // the first fit sizes the network's buffers
+        alloc.mockClear();
+        await t.fit(x, labels, { epochs: 3, batchSize: 4, validationSplit: 0.25 });
+        await t.dispose();
+        return alloc.mock.calls.length;
+      };
+      expect(await counts(256)).toBe(await counts(32));
+    } finally {
+      alloc.mockRestore();
+    }
+  });
+});
+
+describe('layernorm and batchnorm specs', () => {
+  const base = (layer: Record<string, unknown>): TrainerSpec => ({ inputSize: 4, layers: [{ units: 3 }, layer as unknown as LayerSpec, { units: 2 }], loss: 'mse' });
+  it.each([
+    [{ type: 'layernorm', eps: 0 }, /layers\[1\]\.eps must be a finite number > 0, got 0/],
+    [{ type: 'layernorm', eps: -1e-5 }, /layers\[1\]\.eps must be a finite number > 0, got -0\.00001/],
+    [{ type: 'layernorm', eps: '1e-5' }, /layers\[1\]\.eps must be a finite number > 0, got "1e-5"/],
+    [{ type: 'layernorm', elementwiseAffine: false }, /unknown option "elementwiseAffine" in layers\[1\]; it takes type, eps/],
+    [{ type: 'batchnorm', eps: 0 }, /layers\[1\]\.eps must be a finite number > 0, got 0/],
+    [{ type: 'batchnorm', momentum: 1.5 }, /layers\[1\]\.momentum must be a finite number in \[0, 1\], got 1\.5/],
+    [{ type: 'batchnorm', momentum: -0.1 }, /layers\[1\]\.momentum must be a finite number in \[0, 1\], got -0\.1/],
+    [{ type: 'batchnorm', momentum: null }, /layers\[1\]\.momentum must be a finite number in \[0, 1\], got null/],
+    [{ type: 'batchnorm', affine: false }, /unknown option "affine" in layers\[1\]; it takes type, momentum, eps/],
+  ])('%j is refused naming the option and the value', async (layer, message) => {
+    await expect(createTrainer(base(layer), { worker: false })).rejects.toThrow(message);
+  });
+
+  it('summary() lists them with their parameter counts', async () => {
+    const t = await createTrainer({ inputShape: [3], layers: [{ type: 'embedding', vocabSize: 10, units: 4 }, { type: 'layernorm' }, { type: 'batchnorm' }, { type: 'flatten' }, { units: 2 }], loss: 'mse' }, { worker: false });
+    expect(t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean))).toEqual([
+      ['layer', 'type', 'output', 'activation', 'params'],
+      ['0', 'embedding', '12', '40'],
+      ['1', 'layernorm', '12', '8'],
+      ['2', 'batchnorm', '12', '8'],
+      ['3', 'flatten', '12', '0'],
+      ['4', 'dense', '2', 'linear', '26'],
+      ['total', 'parameters:', '82'],
+    ]);
+    await t.dispose();
+  });
+});
