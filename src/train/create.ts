@@ -3,7 +3,7 @@
 // with the same methods.
 
 import { checkpointSpec } from '../io/checkpoint.js';
-import type { TrainerSpec } from '../model/spec.js';
+import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { booleanOption, knownKeys, numberOption, plainObject } from '../validate.js';
 import { hardwareConcurrency } from '#worker-spawn';
 import { WorkerTrainer } from '../worker/client.js';
@@ -53,6 +53,13 @@ export async function createTrainer(spec: TrainerSpec | Uint8Array, options: Cre
   }
   const workers = o.workers === 'auto' ? Math.max(1, hardwareConcurrency() - 1)
     : numberOption('workers', o.workers, 1, { min: 1, integer: true });
+  if (workers > 1) {
+    // each shard would keep its own running statistics (torch's DDP without SyncBatchNorm): refuse
+    const stateful = modelFromSpec(spec).layers.find((layer) => (layer.states?.length ?? 0) > 0);
+    if (stateful) {
+      throw new RangeError(`workers: ${workers} cannot train layers[${stateful.index}] (${stateful.type}): its running statistics would be split across the shards; use workers: 1`);
+    }
+  }
   const parallel = workers > 1 ? { workers } : {};
   if (!worker) return Trainer.create(spec, { ...(simd === undefined ? {} : { simd }), ...parallel, startPool: ShardPool.start });
   return WorkerTrainer.create(spec, {
