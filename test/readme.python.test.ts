@@ -222,6 +222,58 @@ const cases: Case[] = [
     offset: new Array(12).fill(0).map((_, j) => j % 3),
     target: (r) => [r[0]! > r[1]! ? 1 : 0, r[10]! + r[11]! > 2 ? 1 : 0],
   },
+  {
+    // pooling on NCHW in torch: overlapping max windows, an average with padding counted as zeros, then flatten in (H, W, C) order
+    name: 'mse: maxpool2d (pool 2, stride 1) and avgpool2d (pool 3, stride 2, padding 1) over [5, 4, 3] images, flatten, tanh',
+    spec: {
+      inputShape: [5, 4, 3],
+      layers: [
+        { type: 'maxpool2d', poolSize: 2, stride: 1 },
+        { type: 'avgpool2d', poolSize: 3, stride: 2, padding: 1 },
+        { type: 'flatten' },
+        { units: 6, activation: 'tanh' },
+        { units: 2 },
+      ],
+      loss: 'mse',
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      seed: 37,
+    },
+    scale: new Array(60).fill(1),
+    offset: new Array(60).fill(0).map((_, j) => (j % 3) - 1),
+    target: (r) => [Math.max(r[0]!, r[3]!, r[12]!) - r[59]!, Math.tanh(r[30]! + r[31]!)],
+  },
+  {
+    name: 'softmax_cross_entropy: maxpool1d (pool 3, stride 2, padding 1) and avgpool1d (pool 2, stride 1) over [7, 3] sequences, globalavgpool, relu',
+    spec: {
+      inputShape: [7, 3],
+      layers: [
+        { type: 'maxpool1d', poolSize: 3, stride: 2, padding: 1 },
+        { type: 'avgpool1d', poolSize: 2, stride: 1 },
+        { type: 'globalavgpool' },
+        { units: 8, activation: 'relu' },
+        { units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+      optimizer: { name: 'adam', learningRate: 0.02 },
+      seed: 41,
+    },
+    scale: new Array(21).fill(1),
+    offset: new Array(21).fill(0),
+    target: (r) => argmax([0, 1, 2].map((c) => Math.max(...r.filter((_, j) => j % 3 === c)))),
+  },
+  {
+    name: 'mse: avgpool2d (pool [2, 1]) over [4, 4, 5] images, globalavgpool over 5 channels, linear',
+    spec: {
+      inputShape: [4, 4, 5],
+      layers: [{ type: 'avgpool2d', poolSize: [2, 1] }, { type: 'globalavgpool' }, { units: 2 }],
+      loss: 'mse',
+      optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      seed: 43,
+    },
+    scale: new Array(80).fill(1),
+    offset: new Array(80).fill(0).map((_, j) => (j % 5) / 2 - 1),
+    target: (r) => [r.reduce((s, v) => s + v, 0) / 80, r[4]! - r[79]!],
+  },
 ];
 
 /** rows × d features of a case, and its targets. */
