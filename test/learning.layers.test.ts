@@ -48,3 +48,35 @@ describe('learning with the new layers', () => {
     await expect(createTrainer(spec, { workers: 2 })).rejects.toThrow(/workers: 2 cannot train layers\[1\] \(batchnorm\): its running statistics would be split across the shards; use workers: 1/);
   });
 });
+
+describe('running statistics follow the weights', () => {
+  const spec: TrainerSpec = { inputSize: 3, layers: [{ units: 4 }, { type: 'batchnorm' }, { units: 2 }], loss: 'mse', optimizer: 'sgd', seed: 2 };
+  const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i));
+  const y = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i));
+
+  it('a non-finite step leaves the running statistics of the last finite step', async () => {
+    const t = await createTrainer(spec, { worker: false });
+    await t.fit(x, y, { epochs: 1, batchSize: 4 });
+    const before = t.getWeights();
+    const bad = x.slice();
+    bad[0] = NaN;
+    const history = await t.fit(bad, y, { epochs: 1, batchSize: 8, shuffle: false });
+    expect(history.stopReason).toBe('nan');
+    expect(t.getWeights()).toEqual(before); // running_mean, running_var and num_batches_tracked included
+    await t.dispose();
+  });
+
+  it('restoreBestWeights restores the running statistics of the best epoch too', async () => {
+    const t = await createTrainer(spec, { worker: false });
+    let first: Record<string, Float32Array> | null = null;
+    // minDelta so large that no epoch after the first counts as better: the first is the best
+    const history = await t.fit(x, y, {
+      epochs: 10, batchSize: 4, earlyStopping: { monitor: 'loss', patience: 2, minDelta: 1e9, restoreBestWeights: true },
+      onEpochEnd: (log) => { if (log.epoch === 1) first = t.getWeights(); },
+    });
+    expect(history.stopReason).toBe('early_stopping');
+    expect(history.epochs).toHaveLength(4);
+    expect(t.getWeights()).toEqual(first); // running statistics included
+    await t.dispose();
+  });
+});

@@ -54,6 +54,8 @@ export class EarlyStopping {
   #wait = 0;
   /** The parameters at the best epoch, when restoreBestWeights. */
   bestWeights: Float32Array | null = null;
+  /** The layers' states (running statistics) at the best epoch, with bestWeights. */
+  bestStates: Float32Array | null = null;
 
   /** Parses fit's `earlyStopping` option; null when absent. */
   static fromOptions(value: unknown, hasValidation: boolean, lossName: LossName): EarlyStopping | null {
@@ -75,13 +77,16 @@ export class EarlyStopping {
     this.#restoreBestWeights = restoreBestWeights;
   }
 
-  /** Feeds an epoch's log and the current parameters; true when training should stop. */
-  shouldStop(log: EpochLog, params: Float32Array): boolean {
+  /** Feeds an epoch's log, the current parameters and states; true when training should stop. */
+  shouldStop(log: EpochLog, params: Float32Array, states: Float32Array): boolean {
     const value = this.#best.read(log);
     if (this.#best.improves(value, this.#minDelta)) {
       this.#best.value = value;
       this.#wait = 0;
-      if (this.#restoreBestWeights) this.bestWeights = params.slice();
+      if (this.#restoreBestWeights) {
+        this.bestWeights = params.slice();
+        this.bestStates = states.slice();
+      }
       return false;
     }
     return ++this.#wait > this.#patience;

@@ -382,6 +382,7 @@ export class Trainer implements TrainerMethods {
 
       const epochStats = new PassStats();
       const validationStats = new PassStats();
+      const stateSnapshot = this.#network.stateSegments.length > 0 ? new Float32Array(this.#network.states.length) : null;
       let lastYield = now();
       let lastBatchCallback = -Infinity;
       for (let e = 0; e < epochs && !this.#stopRequested; e++) {
@@ -399,12 +400,15 @@ export class Trainer implements TrainerMethods {
           ensureCapacity(rows);
           const gradientStep = step!;
           (gradientStep.indices.array as Int32Array).set(indices);
+          // the forward pass moves running statistics (batchnorm): keep them to undo a non-finite step
+          if (stateSnapshot) stateSnapshot.set(this.#network.states.array as Float32Array);
           const stats = parallel ? await parallel.compute(gradientStep, data, rows, this.#step) : gradientStep.compute(data, rows, this.#step);
           const batchLoss = stats.total / stats.divisor + stats.penalty;
           const updated = now();
           const stepLr = this.#applyGradient(batchLoss);
           if (parallel) this.#parallelTime.combine += now() - updated;
           if (stepLr === null) {
+            if (stateSnapshot) (this.#network.states.array as Float32Array).set(stateSnapshot);
             nan = true;
             break;
           }
@@ -452,8 +456,11 @@ export class Trainer implements TrainerMethods {
           break;
         }
         const params = this.#network.params.array as Float32Array;
-        if (plan.earlyStopping?.shouldStop(log, params)) {
+        const states = this.#network.states.array as Float32Array;
+        if (plan.earlyStopping?.shouldStop(log, params, states)) {
+          // Keras restores the best epoch's weights with their moving statistics
           if (plan.earlyStopping.bestWeights) params.set(plan.earlyStopping.bestWeights);
+          if (plan.earlyStopping.bestStates) states.set(plan.earlyStopping.bestStates);
           history.stopReason = 'early_stopping';
           break;
         }
