@@ -35,6 +35,19 @@ describe('README example', () => {
     expect(lines.filter(Boolean).at(-1)).toBe('false');
   });
 
+  it('runs the data example (a resident set and a stream, in a worker) and exits without help', () => {
+    const block = /### Data: arrays, resident sets, streams\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const file = `${root}.readme-data.mjs`;
+    writeFileSync(file, block!);
+    try {
+      const output = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 50_000 });
+      expect(output.trim()).toBe('1');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('runs the training example: XOR is learned', () => {
     const output = run('Training');
     expect(output.split('\n').slice(0, 2)).toEqual(['completed 1', '[ 0, 1, 1, 0 ]']);
