@@ -13,9 +13,7 @@ export function spawnWorker(url?: string | URL): SpawnedWorker {
 
 /** A worker_threads Worker running `url`, as a Comlink endpoint with a death notice. */
 export function start(url: string | URL): SpawnedWorker {
-  // Node options the worker cannot take (`--input-type`, `--eval`, …) must not reach it: a worker
-  // started from `node --input-type=module -e '…'` would fail to start.
-  const worker = new Worker(url, { execArgv: workerExecArgv(process.execArgv) });
+  const worker = newWorker(url);
   worker.unref(); // calls in flight hold it (keepAlive)
   const { onDeath, die } = deathNotice();
   worker.on('error', (error) => die(new Error(`descent worker crashed: ${error.message}`)));
@@ -30,6 +28,23 @@ export function start(url: string | URL): SpawnedWorker {
     keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
     kind: 'worker_threads',
   };
+}
+
+/**
+ * A Worker for `url`. Options for the main script's input (`--input-type`, `--eval`, …) must not
+ * reach it — a worker of `node --input-type=module -e '…'` would fail to start — so when the parent
+ * has some, the worker gets the parent's other options, or none if Node refuses those (V8 options
+ * such as --expose-gc). Otherwise it inherits them as Node does by default.
+ */
+function newWorker(url: string | URL): Worker {
+  const kept = workerExecArgv(process.execArgv);
+  if (kept.length === process.execArgv.length) return new Worker(url);
+  try {
+    return new Worker(url, { execArgv: kept });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    return new Worker(url, { execArgv: [] });
+  }
 }
 
 /** The parent's Node options a worker accepts: without those that only apply to the main script's input. */
