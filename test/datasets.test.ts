@@ -77,3 +77,28 @@ describe('resident data set memory', () => {
     await t.dispose();
   });
 });
+
+describe('shuffleBeforeSplit', () => {
+  it('validationSplit takes the last rows of a seeded order instead of the last rows as given (arrays and data sets)', async () => {
+    const { Random } = await import('../src/model/random.js');
+    const order = Int32Array.from({ length: iris.rows }, (_, i) => i);
+    new Random(spec.seed!, 0x5b17, 0).shuffle(order); // the seed and the epochs trained so far (0)
+    const x = new Float32Array(iris.x.length);
+    const y = new Int32Array(iris.rows);
+    order.forEach((row, i) => { x.set(iris.x.subarray(row * 4, row * 4 + 4), i * 4); y[i] = iris.y[row]!; });
+    const run = async (fit: (t: Awaited<ReturnType<typeof createTrainer>>) => Promise<unknown>) => {
+      const t = await createTrainer(spec, { worker: false });
+      const history = await fit(t) as { epochs: { valAccuracy?: number; loss: number }[] };
+      const result = { losses: history.epochs.map((e) => [e.loss, e.valAccuracy]), weights: t.getWeights() };
+      await t.dispose();
+      return result;
+    };
+    const options = { epochs: 3, batchSize: 16, validationSplit: 0.2, shuffle: false };
+    const permuted = await run((t) => t.fit(x, y, options));
+    expect(await run((t) => t.fit(iris.x, iris.y, { ...options, shuffleBeforeSplit: true }))).toEqual(permuted);
+    expect(await run((t) => t.fit(t.dataset(iris.x, iris.y), { ...options, shuffleBeforeSplit: true }))).toEqual(permuted);
+    // iris is sorted by class: without the shuffle the validation rows are all of class 2
+    const sorted = await run((t) => t.fit(iris.x, iris.y, options));
+    expect(sorted.losses).not.toEqual(permuted.losses);
+  });
+});

@@ -59,6 +59,11 @@ export class Dataset implements DatasetHandle {
     return this.#x.array;
   }
 
+  /** The targets in WASM memory (a view; empty for a predict-only set). */
+  get targets(): Float32Array | Int32Array {
+    return this.#y?.array ?? new Float32Array(0);
+  }
+
   /** Throws unless the set is alive, belongs to `owner` and (when `needTargets`) has targets; `what` names the argument. */
   check(owner: object, what: string, needTargets: boolean): void {
     if (this.#disposed) throw new Error(`${what} is a disposed data set`);

@@ -9,7 +9,7 @@ import type { BatchLog, EpochLog } from './types.js';
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch', 'shuffleBeforeSplit',
 ];
 
 export interface FitPlan {
@@ -30,6 +30,8 @@ export interface FitPlan {
   checkpoint: CheckpointSaver | null;
   /** A stream's batches per epoch (null: one pass over the source). */
   stepsPerEpoch: number | null;
+  /** Shuffle the rows (seeded) before validationSplit takes the last ones (default false, as Keras). */
+  shuffleBeforeSplit: boolean;
 }
 
 /** fit's `onEpochEnd` or `onBatchEnd` option: a function, or null when absent. */
@@ -76,6 +78,7 @@ export function planFit(model: Model, options: unknown): FitPlan {
     ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
     stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, NaN, { min: 1, integer: true }),
+    shuffleBeforeSplit: booleanOption('shuffleBeforeSplit', o.shuffleBeforeSplit, false),
   };
 }
 

@@ -80,6 +80,24 @@ interface Feed {
   batches(epochNumber: number): Iterable<BatchRef> | AsyncIterable<BatchRef>;
 }
 
+/**
+ * The rows of `data` in a seeded order (from the seed and the epochs trained so far), for
+ * `shuffleBeforeSplit`: validationSplit then takes the last rows of the shuffled order.
+ */
+function shuffledRows(data: CheckedData, model: Model, epoch: number): CheckedData {
+  const order = Int32Array.from({ length: data.rows }, (_, i) => i);
+  new Random(model.seed, 0x5b17, epoch).shuffle(order);
+  const d = model.inputSize;
+  const width = data.y.length / data.rows;
+  const x = data.x instanceof Int32Array ? new Int32Array(data.rows * d) : new Float32Array(data.rows * d);
+  const y = data.y instanceof Int32Array ? new Int32Array(data.y.length) : new Float32Array(data.y.length);
+  order.forEach((row, i) => {
+    for (let j = 0; j < d; j++) x[i * d + j] = data.x[row * d + j]!;
+    for (let j = 0; j < width; j++) y[i * width + j] = data.y[row * width + j]!;
+  });
+  return { rows: data.rows, x, y };
+}
+
 /** Batches of staged rows: a seeded shuffle per epoch (from seed and the global epoch), then slices of batchSize. */
 function rowFeed(train: Staged, val: Staged | null, plan: FitPlan, seed: number): Feed {
   const order = new Int32Array(train.rows);
@@ -489,7 +507,8 @@ export class Trainer implements TrainerMethods {
       ['validationData[0]', lengthOf(validationArrays[0])], ['validationData[1]', lengthOf(validationArrays[1])],
       ['a batch', Math.min(plan.batchSize, trainRowsAtMost) * this.model.inputSize],
     ]);
-    const data = checkData(this.model, x, y, 'x', 'y');
+    const checked = checkData(this.model, x, y, 'x', 'y');
+    const data = plan.shuffleBeforeSplit ? shuffledRows(checked, this.model, this.#epoch) : checked;
     const validation = this.#validationSource(plan);
     return {
       rows: data.rows,
@@ -509,6 +528,8 @@ export class Trainer implements TrainerMethods {
 
   /** fit's data from a resident set: used in place (features standardised once per set when normalize). */
   #residentSource(dataset: Dataset, plan: FitPlan): FitSource {
+    // a seeded shuffle before the split: the set's rows, reordered, staged for this fit like arrays
+    if (plan.shuffleBeforeSplit) return this.#arraySource(dataset.features.slice() as Features, dataset.targets.slice(), plan);
     const validation = this.#validationSource(plan);
     return {
       rows: dataset.rows,

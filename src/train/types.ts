@@ -74,6 +74,11 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Save during training: after every epoch, or when the monitored metric improves ('best'). */
   checkpoint?: CheckpointOptions;
+  /**
+   * Shuffle the rows (seeded by the spec's seed and the epochs trained so far) before validationSplit
+   * takes the last ones; default false: the last rows as given, as Keras.
+   */
+  shuffleBeforeSplit?: boolean;
   /** A stream of batches: batches per epoch (default: one pass over the source per epoch). */
   stepsPerEpoch?: number;
 }
