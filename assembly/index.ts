@@ -33,3 +33,4 @@ export {
   layernorm_forward_f32, layernorm_backward_f32, batchnorm_stats_f32, batchnorm_running_f32, batchnorm_rstd_f32,
   batchnorm_apply_f32, batchnorm_backward_f32,
 } from './layers/norm';
+export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';

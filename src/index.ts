@@ -24,6 +24,7 @@ export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { PoolLayerSpec, GlobalAvgPoolLayerSpec } from './model/layers/index.js';
 export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec } from './model/layers/index.js';
+export type { Conv2dLayerSpec, Conv1dLayerSpec, ConvSize } from './model/layers/index.js';
 export { SCHEDULE_NAMES, type LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';

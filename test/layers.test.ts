@@ -97,6 +97,53 @@ const LAYER_CASES: Record<string, LayerCase> = {
     layers: [{ type: 'layernorm' }, { type: 'flatten' }, { units: 3 }],
     tensors: { '0.weight': [1], '0.bias': [1], '2.weight': [3, 6], '2.bias': [3] },
   },
+  'conv2d (1 channel → 5 filters, 3×3 valid, tanh)': {
+    inputShape: [5, 5, 1],
+    layers: [{ type: 'conv2d', filters: 5, kernelSize: 3, activation: 'tanh' }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '0.weight': [5, 1, 3, 3], '0.bias': [5], '2.weight': [3, 45], '2.bias': [3] },
+  },
+  'conv2d (3 → 7 filters, [3, 2] kernel, stride 2, padding 1, after a conv2d: its input gradient)': {
+    inputShape: [5, 6, 3],
+    layers: [
+      { type: 'conv2d', filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh' },
+      { type: 'conv2d', filters: 7, kernelSize: [3, 2], stride: 2, padding: 1, activation: 'sigmoid' },
+      { type: 'flatten' }, { units: 3 },
+    ],
+    tensors: { '0.weight': [5, 3, 3, 3], '0.bias': [5], '1.weight': [7, 5, 3, 2], '1.bias': [7], '3.weight': [3, 84], '3.bias': [3] },
+  },
+  'conv2d (3 channels, dilation 2, same with [2, 3] kernel, stride [2, 1] padding [0, 2], no bias, gelu)': {
+    inputShape: [5, 4, 3],
+    layers: [
+      { type: 'activation', activation: 'tanh' },
+      { type: 'conv2d', filters: 5, kernelSize: [2, 3], dilation: 2, padding: 'same', activation: 'gelu', useBias: false },
+      { type: 'conv2d', filters: 3, kernelSize: [2, 1], stride: [2, 1], padding: [0, 2] },
+      { type: 'flatten' }, { units: 3 },
+    ],
+    tensors: { '1.weight': [5, 3, 2, 3], '2.weight': [3, 5, 2, 1], '2.bias': [3], '4.weight': [3, 48], '4.bias': [3] },
+  },
+  'conv1d (1 channel → 5 filters, k 3 valid, tanh)': {
+    inputShape: [7, 1],
+    layers: [{ type: 'conv1d', filters: 5, kernelSize: 3, activation: 'tanh' }, { type: 'flatten' }, { units: 3 }],
+    tensors: { '0.weight': [5, 1, 3], '0.bias': [5], '2.weight': [3, 25], '2.bias': [3] },
+  },
+  'conv1d (3 → 5 same with k 4: asymmetric padding; → 7 filters, stride 2, padding 1)': {
+    inputShape: [9, 3],
+    layers: [
+      { type: 'conv1d', filters: 5, kernelSize: 4, padding: 'same', activation: 'tanh' },
+      { type: 'conv1d', filters: 7, kernelSize: 3, stride: 2, padding: 1, activation: 'leaky_relu' },
+      { type: 'flatten' }, { units: 3 },
+    ],
+    tensors: { '0.weight': [5, 3, 4], '0.bias': [5], '1.weight': [7, 5, 3], '1.bias': [7], '3.weight': [3, 35], '3.bias': [3] },
+  },
+  'conv1d (3 channels, dilation 2, same, no bias, softmax over filters)': {
+    inputShape: [8, 3],
+    layers: [
+      { type: 'activation', activation: 'sigmoid' },
+      { type: 'conv1d', filters: 5, kernelSize: [3], dilation: 2, padding: 'same', activation: 'softmax', useBias: false },
+      { type: 'flatten' }, { units: 3 },
+    ],
+    tensors: { '1.weight': [5, 3, 3], '3.weight': [3, 40], '3.bias': [3] },
+  },
 };
 
 const rows = 6;

@@ -2,7 +2,7 @@
 // runs in any thread; the rest are the parts it is built from (cases, timing, plain-JS baselines, the
 // roofline kernels), for suites that add their own peers (the repository's bench/ adds TensorFlow.js).
 export { runBenchmarks, type BenchmarkOptions, type BenchmarkRow } from './run.js';
-export { BENCHMARK_CASES, caseData, type BenchmarkCase, type LossCase, type GemmCase, type MlpCase } from './cases.js';
+export { BENCHMARK_CASES, caseData, caseFlops, type BenchmarkCase, type LossCase, type GemmCase, type MlpCase, type ConvCase } from './cases.js';
 export { measure, type MeasureOptions, type Timing } from './measure.js';
 export { plainLoss } from './plain-loss.js';
 export { PLAIN_GEMM } from './plain-gemm.js';

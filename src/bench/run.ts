@@ -3,16 +3,20 @@
 // thread. No Node modules and no TensorFlow.js here; bench/ adds those peers (and training, stalls,
 // the JSON report) in Node.
 
+import { ConvLayer } from '../model/layers/conv.js';
+import { Random } from '../model/random.js';
 import type { TrainerSpec } from '../model/spec.js';
 import { Trainer } from '../train/trainer.js';
 import { booleanOption, describe, knownKeys, plainObject } from '../validate.js';
-import { loadKernels, type Kernels } from '../wasm/load.js';
-import { caseData, selectCases, type GemmCase, type LossCase, type MlpCase } from './cases.js';
+import { loadKernels, type Kernels, simdSupported } from '../wasm/load.js';
+import { caseData, caseFlops, selectCases, type ConvCase, type GemmCase, type LossCase, type MlpCase } from './cases.js';
 import { relativeMaxError, VALUE_RTOL } from './compare.js';
 import { measure, type MeasureOptions, type Timing } from './measure.js';
+import { type ConvGeometry, plainConvPass, type PlainConvBuffers } from './plain-conv.js';
 import { PLAIN_GEMM } from './plain-gemm.js';
 import { plainLoss } from './plain-loss.js';
 import { PlainMlp } from './plain-mlp.js';
+import { loadRoofline, PEAK_MULADD_FLOPS, type Roofline } from './roofline.js';
 
 export interface BenchmarkOptions {
   /** true: SIMD build, false: scalar build; default: SIMD when supported. */
@@ -39,8 +43,13 @@ export interface BenchmarkRow {
   ratio: number;
   /** Loss value (loss cases). */
   value?: number;
-  /** Giga floating-point operations per second (GEMM cases). */
+  /** Giga floating-point operations per second (GEMM and conv cases). */
   gflops?: number;
+  /**
+   * gflops as a share of the f32x4 multiply–add peak measured right after the case, in the same
+   * thread (the roofline kernels; absent where the engine has no WebAssembly SIMD).
+   */
+  peakFraction?: number;
 }
 
 /**
@@ -60,21 +69,26 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
     rows.push(row);
     options.onResult?.(row);
   };
+  let roofline: Roofline | null | undefined;
   for (const c of cases) {
     const { x, y } = caseData(c);
     const run = c.kind === 'loss' ? lossRunners(k, c, x, y)
       : c.kind === 'gemm' ? gemmRunners(k, c, x, y as Float32Array)
-        : await mlpRunners(k.simd, c, x, y as Int32Array);
+        : c.kind === 'conv' ? convRunners(k, c, x, y as Float32Array)
+          : await mlpRunners(k.simd, c, x, y as Int32Array);
     try {
-      // an MLP epoch lasts long enough to need no repetition: a few samples suffice
-      const timing: MeasureOptions = c.kind === 'mlp' ? { seconds: options.quick ? 0.3 : 1.5, warmup: 1, minSamples: 3, maxSamples: 20 }
+      // an MLP epoch or a conv pass lasts long enough to need no repetition: a few samples suffice
+      const timing: MeasureOptions = c.kind === 'mlp' || c.kind === 'conv' ? { seconds: options.quick ? 0.3 : 1.5, warmup: 1, minSamples: 3, maxSamples: 20 }
         : options.quick ? quickTiming : { seconds: 1 };
       const plain = await measure(run.plain, timing);
       const descent = await measure(run.descent, timing);
-      const flops = c.kind === 'gemm' ? 2 * c.m * c.k * c.n : 0;
+      const flops = caseFlops(c);
+      if (flops && roofline === undefined) roofline = simdSupported() ? await loadRoofline() : null;
+      const peak = flops && roofline ? await peakGflops(roofline, options.quick ? quickTiming : { seconds: 1 }) : 0;
       const row = (impl: string, t: Timing, value: number | undefined): BenchmarkRow => ({
         case: c.name, impl, medianMs: t.medianMs, minMs: t.minMs, maxMs: t.maxMs, samples: t.samplesMs.length, busy: t.spread,
         ratio: plain.medianMs / t.medianMs, ...(value === undefined ? {} : { value }), ...(flops ? { gflops: flops / t.medianMs / 1e6 } : {}),
+        ...(peak ? { peakFraction: flops / t.medianMs / 1e6 / peak } : {}),
       });
       push(row('plain JS', plain, run.plainValue));
       push(row(`descent ${k.simd ? 'simd' : 'scalar'}`, descent, run.descentValue));
@@ -117,7 +131,7 @@ async function mlpRunners(simd: boolean, c: MlpCase, x: Float32Array, y: Int32Ar
   }
 }
 
-interface Runners {
+export interface Runners {
   plain: () => unknown;
   descent: () => unknown;
   plainValue?: number;
@@ -160,4 +174,57 @@ function gemmRunners(k: Kernels, c: GemmCase, a: Float32Array, b: Float32Array):
     throw new Error(`${c.name}: descent result differs from plain JS by ${error} of the largest element (tolerance 1e-4)`);
   }
   return { plain: () => plainGemm(a, b, C, c.m, c.k, c.n), descent, free };
+}
+
+/** The f32x4 multiply–add peak in GFLOP/s, measured now (the median of samples of a million rounds). */
+async function peakGflops(roofline: Roofline, timing: MeasureOptions): Promise<number> {
+  const iterations = 1e6; // about 3 ms a call at 35 GFLOP/s
+  const t = await measure(() => roofline.peakMuladd(iterations), timing);
+  return (iterations * PEAK_MULADD_FLOPS) / t.medianMs / 1e6;
+}
+
+/** A conv2d layer's forward and backward kernels against plain-JS loops, on the same input, weights and upstream gradient. */
+export function convRunners(k: Kernels, c: ConvCase, x: Float32Array, dOut: Float32Array): Runners {
+  const pad = (c.kernel - 1) / 2;
+  const g: ConvGeometry = {
+    rows: c.rows, H: c.height, W: c.width, C: c.channels, Ho: c.height, Wo: c.width, F: c.filters,
+    kh: c.kernel, kw: c.kernel, sh: 1, sw: 1, dh: 1, dw: 1, pt: pad, pl: pad,
+  };
+  const taps = c.kernel * c.kernel * c.channels;
+  const random = new Random(11, taps);
+  const limit = Math.sqrt(6 / (taps + c.kernel * c.kernel * c.filters));
+  const plain: PlainConvBuffers = {
+    x, dOut,
+    weight: Float32Array.from({ length: taps * c.filters }, () => (2 * random.next() - 1) * limit),
+    bias: Float32Array.from({ length: c.filters }, () => random.next() - 0.5),
+    out: new Float32Array(dOut.length), dx: new Float32Array(x.length),
+    dWeight: new Float32Array(taps * c.filters), dBias: new Float32Array(c.filters),
+  };
+  const layer = ConvLayer.fromSpec({ type: 'conv2d', filters: c.filters, kernelSize: c.kernel, padding: 'same' }, c.name, 0, [c.height, c.width, c.channels]);
+  const arrays = [plain.x, plain.weight, plain.bias, plain.dOut, plain.out, plain.dx, plain.dWeight, plain.dBias].map((values) => {
+    const array = k.alloc(values.length);
+    array.array.set(values);
+    return array;
+  });
+  const [input, weight, bias, gradient, out, dx, dWeight, dBias, scratch] = [...arrays, k.alloc(layer.gemmScratchFloats(k.raw))];
+  const free = () => [...arrays, scratch!].forEach((a) => a.free());
+  const args = {
+    x: input!.ptr, rows: c.rows, out: out!.ptr, buffers: {}, params: [weight!.ptr, bias!.ptr], states: [], gemmScratch: scratch!.ptr,
+    training: null, dOut: gradient!.ptr, dx: dx!.ptr, grads: [dWeight!.ptr, dBias!.ptr],
+  };
+  const descent = () => {
+    layer.forward(k.raw, args);
+    layer.backward(k.raw, args);
+  };
+  descent();
+  plainConvPass(g, plain);
+  const pairs = { output: [out!, plain.out], 'input gradient': [dx!, plain.dx], 'weight gradient': [dWeight!, plain.dWeight], 'bias gradient': [dBias!, plain.dBias] } as const;
+  for (const [what, [wasm, js]] of Object.entries(pairs)) {
+    const error = relativeMaxError(wasm.array, js);
+    if (!(error <= 1e-4)) {
+      free();
+      throw new Error(`${c.name}: descent's ${what} differs from plain JS by ${error} of the largest element (tolerance 1e-4)`);
+    }
+  }
+  return { plain: () => plainConvPass(g, plain), descent, free };
 }

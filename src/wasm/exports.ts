@@ -123,4 +123,15 @@ export interface KernelExports {
   batchnorm_backward_f32(
     x: Ptr, dy: Ptr, count: number, C: number, mean: Ptr, rstd: Ptr, weight: Ptr, dweight: Ptr, dbias: Ptr, dx: Ptr,
   ): void;
+  /** Scratch floats of the conv2d kernels: C channels, F filters, S = kh·kw taps. */
+  conv_scratch_floats(C: number, F: number, S: number): number;
+  conv2d_forward_f32(
+    x: Ptr, rows: number, H: number, W: number, C: number, Ho: number, Wo: number, F: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, w: Ptr, bias: Ptr, out: Ptr, scratch: Ptr,
+  ): void;
+  conv2d_backward_f32(
+    x: Ptr, rows: number, H: number, W: number, C: number, Ho: number, Wo: number, F: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, w: Ptr, dz: Ptr, dweight: Ptr, dx: Ptr, scratch: Ptr,
+  ): void;
 }
+

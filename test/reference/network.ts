@@ -84,6 +84,51 @@ function pool(layer: LayerSpec, h: number[], shape: number[]): [number[], number
   return [out, dims === 2 ? [OH, OW, C] : [OW, C]];
 }
 
+/**
+ * torch's Conv2d / Conv1d on one channels-last row (conv1d as a conv2d of height 1):
+ * out[oy, ox, f] = b[f] + Σ_c,ky,kx W[f, c, ky, kx] · x[oy·sh − pt + ky·dh, ox·sw − pl + kx·dw, c], zero outside x.
+ * Padding 'same' is torch's: d·(k − 1) in all per axis, the smaller half before; n pads both sides.
+ */
+function convolve(layer: LayerSpec, h: number[], w: Record<string, number[]>, i: number, shape: number[]): [number[], number[]] {
+  const conv = layer as { type: 'conv2d' | 'conv1d'; filters: number; kernelSize: number | number[]; stride?: number | number[]; dilation?: number | number[]; padding?: 'valid' | 'same' | number | number[]; activation?: Activation };
+  const two = conv.type === 'conv2d';
+  // [height, width]; conv1d's height axis is 1 long: one tap, no padding
+  const axes = (v: number | number[] | undefined, fallback: number, unit: number) => {
+    const list = v === undefined ? [fallback] : Array.isArray(v) ? v : [v];
+    return two ? [list[0]!, list.at(-1)!] : [unit, list[0]!];
+  };
+  const [H, W, C] = two ? shape as [number, number, number] : [1, shape[0]!, shape[1]!];
+  const [kh, kw] = axes(conv.kernelSize, 1, 1);
+  const [sh, sw] = axes(conv.stride, 1, 1);
+  const [dh, dw] = axes(conv.dilation, 1, 1);
+  const padding = conv.padding ?? 'valid';
+  const [pt, pl] = padding === 'same' ? [Math.floor((dh * (kh - 1)) / 2), Math.floor((dw * (kw - 1)) / 2)] : padding === 'valid' ? [0, 0] : axes(padding, 0, 0);
+  const [Ho, Wo] = padding === 'same' ? [H, W] : [Math.floor((H + 2 * pt - dh * (kh - 1) - 1) / sh) + 1, Math.floor((W + 2 * pl - dw * (kw - 1) - 1) / sw) + 1];
+  const F = conv.filters;
+  const weight = w[`${i}.weight`]!;
+  const bias = w[`${i}.bias`];
+  const z: number[] = [];
+  for (let oy = 0; oy < Ho; oy++) {
+    for (let ox = 0; ox < Wo; ox++) {
+      for (let f = 0; f < F; f++) {
+        let sum = bias ? bias[f]! : 0;
+        for (let c = 0; c < C; c++) {
+          for (let ky = 0; ky < kh; ky++) {
+            for (let kx = 0; kx < kw; kx++) {
+              const iy = oy * sh - pt + ky * dh;
+              const ix = ox * sw - pl + kx * dw;
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              sum += weight[((f * C + c) * kh + ky) * kw + kx]! * h[(iy * W + ix) * C + c]!;
+            }
+          }
+        }
+        z.push(sum);
+      }
+    }
+  }
+  return [activateLastAxis(conv.activation ?? 'linear', z, [F]), two ? [Ho, Wo, F] : [Wo, F]];
+}
+
 /** One float64 forward (one row, inference mode) per layer type. */
 export const LAYER_REFERENCES: Record<string, LayerReference> = {
   dense: (layer, h, w, i) => {
@@ -132,6 +177,8 @@ export const LAYER_REFERENCES: Record<string, LayerReference> = {
     const [mean, variance, weight, bias] = ['running_mean', 'running_var', 'weight', 'bias'].map((name) => w[`${i}.${name}`]!);
     return [h.map((v, at) => ((v - mean![at % C]!) / Math.sqrt(variance![at % C]! + eps)) * weight![at % C]! + bias![at % C]!), shape];
   },
+  conv2d: convolve,
+  conv1d: convolve,
 };
 
 /** A batchnorm training pass over whole batches (rows of `shape`): torch's batch statistics, and the running ones it leaves. */

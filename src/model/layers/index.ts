@@ -3,6 +3,7 @@
 import { describe } from '../../validate.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
 import { BatchNormLayer, type BatchNormLayerSpec } from './batchnorm.js';
+import { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec } from './conv.js';
 import { DenseLayer, type DenseLayerSpec } from './dense.js';
 import { DropoutLayer, type DropoutLayerSpec } from './dropout.js';
 import { EmbeddingLayer, type EmbeddingLayerSpec } from './embedding.js';
@@ -18,11 +19,13 @@ export type { GlobalAvgPoolLayerSpec, PoolLayerSpec };
 export { GlobalAvgPoolLayer, PoolLayer };
 export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec };
 export { EmbeddingLayer, LayerNormLayer, BatchNormLayer };
+export { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec, type ConvSize } from './conv.js';
 export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
 export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
   | PoolLayerSpec | GlobalAvgPoolLayerSpec
-  | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec;
+  | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec
+  | Conv2dLayerSpec | Conv1dLayerSpec;
 
 type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 
@@ -39,6 +42,8 @@ const LAYER_TYPES: Record<string, LayerFactory> = {
   embedding: EmbeddingLayer.fromSpec,
   layernorm: LayerNormLayer.fromSpec,
   batchnorm: BatchNormLayer.fromSpec,
+  conv2d: ConvLayer.fromSpec,
+  conv1d: ConvLayer.fromSpec,
 };
 
 export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);
