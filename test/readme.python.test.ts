@@ -1,7 +1,8 @@
 // The README's PyTorch snippet, run for real against descent, both ways:
 //
 //   descent -> torch  Trained models (every activation, dropout with rate > 0, a layer without bias,
-//                     normalize: true with a constant feature) are saved with save(); the README's
+//                     normalize: true with a constant feature; conv2d and conv1d on channels-last
+//                     rows, fed to torch permuted channels-first) are saved with save(); the README's
 //                     Python block loads each checkpoint and its predict(x) must give what descent's
 //                     predict(x, { raw: true }) gives, on the SIMD and on the scalar build.
 //   torch -> descent  test/fixtures/python/readme_torch.py builds nn.Sequential models with a seeded
@@ -273,6 +274,45 @@ const cases: Case[] = [
     scale: new Array(80).fill(1),
     offset: new Array(80).fill(0).map((_, j) => (j % 5) / 2 - 1),
     target: (r) => [r.reduce((s, v) => s + v, 0) / 80, r[4]! - r[79]!],
+  },
+  {
+    // NHWC rows permuted to NCHW for nn.Conv2d, 'same' and explicit padding, a stride, flatten in (H, W, C) order
+    name: 'softmax_cross_entropy: conv2d same relu, conv2d [3, 2] stride 2 padding 1 tanh without bias, flatten; normalize',
+    spec: {
+      inputShape: [6, 5, 2],
+      layers: [
+        { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'conv2d', filters: 5, kernelSize: [3, 2], stride: 2, padding: 1, activation: 'tanh', useBias: false },
+        { type: 'flatten' },
+        { units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      seed: 47,
+      normalize: true,
+    },
+    scale: new Array(60).fill(0).map((_, j) => (j % 2 ? 3 : 1)),
+    offset: new Array(60).fill(0).map((_, j) => (j % 2 ? 10 : 0)),
+    target: (r) => argmax([r[0]! + r[2]!, (r[31]! - 10) / 3, r[58]! - r[20]!]),
+  },
+  {
+    // (N, T, C) rows permuted to (N, C, T) for nn.Conv1d; dilation, asymmetric 'same', softmax over the filters (dim 1)
+    name: 'mse: conv1d k 4 dilation 2 same gelu, conv1d k 2 stride 2 softmax, flatten, dense',
+    spec: {
+      inputShape: [9, 3],
+      layers: [
+        { type: 'conv1d', filters: 5, kernelSize: 4, dilation: 2, padding: 'same', activation: 'gelu' },
+        { type: 'conv1d', filters: 3, kernelSize: 2, stride: 2, activation: 'softmax' },
+        { type: 'flatten' },
+        { units: 2 },
+      ],
+      loss: 'mse',
+      optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9 },
+      seed: 53,
+    },
+    scale: new Array(27).fill(1),
+    offset: new Array(27).fill(0),
+    target: (r) => [Math.sin(r[0]! + r[13]!), r[26]! - r[4]!],
   },
 ];
 
