@@ -65,7 +65,7 @@ describe('conv specs', () => {
   it('summary() shows the kernel, the output size and the parameter count', async () => {
     const t = await createTrainer({ ...base, inputShape: [8, 8, 3], layers: [conv2d({ filters: 4, kernelSize: [3, 2], activation: 'relu' }), conv2d({ filters: 5, kernelSize: 1, useBias: false }), ...head] } as TrainerSpec, { worker: false });
     const lines = t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean));
-    expect(lines.slice(1, 3)).toEqual([['0', 'conv2d(3×2)', String(6 * 7 * 4), 'relu', String(4 * 3 * 6 + 4)], ['1', 'conv2d(1×1)', String(6 * 7 * 5), 'linear', '20']]);
+    expect(lines.slice(1, 3)).toEqual([['0', 'conv2d(3×2)', '6×7×4', 'relu', String(4 * 3 * 6 + 4)], ['1', 'conv2d(1×1)', '6×7×5', 'linear', '20']]);
     await t.dispose();
   });
 });

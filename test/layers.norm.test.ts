@@ -200,9 +200,9 @@ describe('layernorm and batchnorm specs', () => {
     const t = await createTrainer({ inputShape: [3], layers: [{ type: 'embedding', vocabSize: 10, units: 4 }, { type: 'layernorm' }, { type: 'batchnorm' }, { type: 'flatten' }, { units: 2 }], loss: 'mse' }, { worker: false });
     expect(t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean))).toEqual([
       ['layer', 'type', 'output', 'activation', 'params'],
-      ['0', 'embedding', '12', '40'],
-      ['1', 'layernorm', '12', '8'],
-      ['2', 'batchnorm', '12', '8'],
+      ['0', 'embedding', '3×4', '40'],
+      ['1', 'layernorm', '3×4', '8'],
+      ['2', 'batchnorm', '3×4', '8'],
       ['3', 'flatten', '12', '0'],
       ['4', 'dense', '2', 'linear', '26'],
       ['total', 'parameters:', '82'],

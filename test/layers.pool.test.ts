@@ -179,8 +179,8 @@ describe('pooling specs', () => {
       layers: [{ type: 'maxpool2d', poolSize: 2, padding: 'valid' }, { type: 'avgpool2d', poolSize: [2, 1] }, { type: 'globalavgpool' }, { units: 2 }],
     } as TrainerSpec, { worker: false });
     expect(t.summary().split('\n').slice(1, 5).map((line) => line.split(/ +/).filter(Boolean))).toEqual([
-      ['0', 'maxpool2d(2)', '27', '0'], // [3, 3, 3]
-      ['1', 'avgpool2d(2x1)', '9', '0'], // [1, 3, 3]
+      ['0', 'maxpool2d(2)', '3×3×3', '0'],
+      ['1', 'avgpool2d(2x1)', '1×3×3', '0'],
       ['2', 'globalavgpool', '3', '0'],
       ['3', 'dense', '2', 'linear', '8'],
     ]);

@@ -67,6 +67,17 @@ function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited
 }
 
 describe('data-parallel training (workers: n)', () => {
+  it('trains image layers (conv2d, maxpool2d, flatten) as one worker does', async () => {
+    const cnn: TrainerSpec = {
+      inputShape: [8, 8, 1],
+      layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'maxpool2d', poolSize: 2 }, { type: 'flatten' }, { units: 10 }],
+      loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 4, normalize: true,
+    };
+    const fit = { epochs: 2, batchSize: 64 };
+    const one = await trainWith(cnn, 1, digits.x, digits.y, fit, false);
+    expectSameTraining(one, await trainWith(cnn, 2, digits.x, digits.y, fit, false));
+  });
+
   it('matches one worker for n = 2 and 3, with uneven shards, dropout, L2, label smoothing and class weights', async () => {
     // 1797 rows, batch 50: shards of 25/25 and 16/17/17, and a last batch of 47
     const fit = { epochs: 2, batchSize: 50, classWeight: [1, 1, 2, 1, 1, 1, 1, 1, 0.5, 1] };

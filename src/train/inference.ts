@@ -95,10 +95,12 @@ export class Inference {
 
   /** Layers, output widths and parameter counts, as a printable table. */
   summary(): string {
-    const lines = ['layer  type          output   activation   params'];
+    const lines = ['layer  type          output     activation   params'];
     for (const layer of this.model.layers) {
       const params = layer.tensors.reduce((n, tensor) => n + tensor.shape.reduce((a, b) => a * b, 1), 0);
-      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${String(layer.outputSize).padEnd(8)} ${layer.activation.padEnd(12)} ${params}`);
+      // the output shape, channels-last: 14×14×16 for an image, 64 for a flat row
+      const shape = layer.outputShape.join('×');
+      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${shape.padEnd(10)} ${layer.activation.padEnd(12)} ${params}`);
     }
     lines.push(`total parameters: ${this.network.size}`);
     return lines.join('\n');
