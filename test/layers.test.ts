@@ -5,6 +5,7 @@
 // a row here.
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
+import { centralDifferences } from './reference/gradcheck.js';
 import { referenceForward, referenceObjective } from './reference/network.js';
 
 interface LayerCase {
@@ -172,21 +173,7 @@ describe.each([true, false])('layer types (simd: %s)', (simd) => {
     await t.fit(x, y, { epochs: 1, batchSize: rows, shuffle: false });
     const after = t.getWeights();
     await t.dispose();
-    let worst = 0;
-    let scale = 0;
-    for (const [name, values] of Object.entries(w64)) {
-      values.forEach((v, i) => {
-        const h = 1e-6;
-        values[i] = v + h;
-        const plus = referenceObjective(spec, w64, x, y);
-        values[i] = v - h;
-        const minus = referenceObjective(spec, w64, x, y);
-        values[i] = v;
-        const fd = (plus - minus) / (2 * h);
-        scale = Math.max(scale, Math.abs(fd));
-        worst = Math.max(worst, Math.abs(weights[name]![i]! - after[name]![i]! - fd));
-      });
-    }
+    const { worst, scale } = centralDifferences(w64, (name, i) => weights[name]![i]! - after[name]![i]!, () => referenceObjective(spec, w64, x, y), 1e-6);
     // float32 forward and backward through three layers: ~1e-4 of the largest component
     expect(worst).toBeLessThan(2e-4 * scale + 1e-6);
     expect(scale).toBeGreaterThan(1e-3); // the check saw real gradients

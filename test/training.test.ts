@@ -3,6 +3,7 @@
 // NaN guard, every optimizer and schedule, and bad specs and data leaving the trainer unchanged.
 import { describe, expect, it } from 'vitest';
 import { type Activation, createTrainer, type LossName, type Trainer, type TrainerSpec } from '../src/index.js';
+import { centralDifferences } from './reference/gradcheck.js';
 import { referenceObjective } from './reference/network.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris, trainTestSplit } from '../data/datasets.mjs';
@@ -47,21 +48,7 @@ describe.each([true, false])('whole-network gradient vs central differences (sim
       for (const values of Object.values(weights)) values.forEach((v, i, a) => { a[i] = v + (i % 2 ? 0.05 : -0.05); });
       const got = await trainerGradient(spec, weights, x, y, simd);
       const w64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
-      let worst = 0;
-      let scale = 0;
-      for (const [name, values] of Object.entries(w64)) {
-        values.forEach((v, i) => {
-          const h = 1e-5;
-          values[i] = v + h;
-          const plus = referenceObjective(spec, w64, x, y);
-          values[i] = v - h;
-          const minus = referenceObjective(spec, w64, x, y);
-          values[i] = v;
-          const fd = (plus - minus) / (2 * h);
-          scale = Math.max(scale, Math.abs(fd));
-          worst = Math.max(worst, Math.abs(got[name]![i]! - fd));
-        });
-      }
+      const { worst, scale } = centralDifferences(w64, (name, i) => got[name]![i]!, () => referenceObjective(spec, w64, x, y), 1e-5);
       // float32 forward/backward through three layers: agreement to ~1e-4 of the largest component
       expect(worst).toBeLessThan(2e-4 * scale + 1e-6);
     });
