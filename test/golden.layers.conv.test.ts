@@ -18,9 +18,8 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, loadKernels, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { WasmArray } from '../src/wasm/heap.js';
+import { FLOOR, K, relArray, relEach } from './reference/golden.js';
 
-const K = 8;
-const FLOOR = 1e-6;
 
 interface LayerCase {
   name: string;
@@ -58,20 +57,6 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_conv.jso
   layers: LayerCase[];
   training: TrainingCase[];
 };
-
-/** max |a − r| / max |r| over one array. */
-function relArray(a: ArrayLike<number>, r: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < r.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - r[i]!));
-    scale = Math.max(scale, Math.abs(r[i]!));
-  }
-  return a.length === r.length ? diff / Math.max(scale, 1e-30) : Infinity;
-}
-
-const relEach = (a: readonly number[], r: readonly number[]) =>
-  a.length !== r.length ? Infinity : a.reduce((m, v, i) => Math.max(m, Math.abs(v - r[i]!) / Math.max(Math.abs(r[i]!), 1e-30)), 0);
 
 function expectWithin(errors: Record<string, number>, d32: Record<string, number>, what: string): void {
   const tol = Math.max(K * Math.max(...Object.values(d32)), FLOOR);

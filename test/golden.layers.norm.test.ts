@@ -17,9 +17,8 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, loadKernels, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { BackwardArgs } from '../src/model/layers/layer.js';
+import { FLOOR, K, relArray, relEach } from './reference/golden.js';
 
-const K = 8;
-const FLOOR = 1e-6;
 
 interface LayerResult {
   forward: number[];
@@ -65,21 +64,6 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_norm.jso
   layers: LayerCase[];
   training: TrainingCase[];
 };
-
-/** max |a − r| / max |r| over one array. */
-function relArray(a: ArrayLike<number> | undefined, r: ArrayLike<number>): number {
-  if (!a || a.length !== r.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < r.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - r[i]!));
-    scale = Math.max(scale, Math.abs(r[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
-const relEach = (a: readonly number[], r: readonly number[]) =>
-  a.length !== r.length ? Infinity : a.reduce((m, v, i) => Math.max(m, Math.abs(v - r[i]!) / Math.max(Math.abs(r[i]!), 1e-30)), 0);
 
 function layerErrors(a: LayerResult, r: LayerResult): Record<string, number> {
   const out: Record<string, number> = { forward: relArray(a.forward, r.forward) };

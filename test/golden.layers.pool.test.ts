@@ -15,9 +15,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createTrainer, loadKernels, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
+import { FLOOR, K, relArray, relEach } from './reference/golden.js';
 
-const K = 8;
-const FLOOR = 1e-6;
 
 interface LayerGolden {
   name: string;
@@ -52,20 +51,6 @@ interface TrainingGolden {
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_pool.json', import.meta.url), 'utf8')) as {
   torch: string; layers: LayerGolden[]; training: TrainingGolden[];
 };
-
-/** max |a − r| / max |r| over one array. */
-function relArray(a: ArrayLike<number>, r: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < r.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - r[i]!));
-    scale = Math.max(scale, Math.abs(r[i]!));
-  }
-  return a.length === r.length ? diff / Math.max(scale, 1e-30) : Infinity;
-}
-
-const relEach = (a: readonly number[], r: readonly number[]) =>
-  a.length !== r.length ? Infinity : a.reduce((m, v, i) => Math.max(m, Math.abs(v - r[i]!) / Math.max(Math.abs(r[i]!), 1e-30)), 0);
 
 function trainErrors(a: TrainResult, r: TrainResult): Record<string, number> {
   const out: Record<string, number> = {};

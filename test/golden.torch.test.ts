@@ -27,9 +27,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
+import { FLOOR, K, relArray, relEach } from './reference/golden.js';
 
-const K = 8;
-const FLOOR = 1e-6;
 
 interface Result {
   weights: Record<string, number[]>;
@@ -55,23 +54,6 @@ interface GoldenCase {
 }
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/golden.json', import.meta.url), 'utf8')) as { cases: GoldenCase[] };
-
-/** max |a − r| / max |r| over one array. */
-function relArray(a: ArrayLike<number>, r: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < r.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - r[i]!));
-    scale = Math.max(scale, Math.abs(r[i]!));
-  }
-  return a.length === r.length ? diff / Math.max(scale, 1e-30) : Infinity;
-}
-
-/** max over i of |a_i − r_i| / |r_i|. */
-function relEach(a: readonly number[], r: readonly number[]): number {
-  if (a.length !== r.length) return Infinity;
-  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - r[i]!) / Math.max(Math.abs(r[i]!), 1e-30)), 0);
-}
 
 /** Error of `a` against the reference `r`, per quantity (same metric as generate.py's distance()). */
 function errors(a: Result, r: Result): Record<string, number> {
