@@ -5,7 +5,6 @@
 
 import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { Network } from '../model/network.js';
-import { Random } from '../model/random.js';
 import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../model/spec.js';
 import type { TransformState } from '../optim/transform.js';
 import { DataParallelStep } from '../parallel/coordinator.js';
@@ -16,14 +15,15 @@ import { describe, numberOption, plainObject } from '../validate.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
-import { type CheckedData, checkData, checkFeatures, checkRoom, type FeatureStats, featureStats, freeStaged, lengthOf, stage } from './data.js';
+import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { type FitPlan, isDataset } from './fit-options.js';
+import { isDataset } from './fit-options.js';
 import { Inference, metricOf } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
-import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats, type Staged } from './step.js';
-import { type BatchSource, isBatchSource, StreamFeed } from './stream.js';
+import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
+import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
+import { type BatchSource, isBatchSource } from './stream.js';
 import type { BoundLoss } from '../losses/index.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 
@@ -47,72 +47,6 @@ function yieldToEventLoop(): Promise<void> {
     };
     channel.port2.postMessage(null);
   });
-}
-
-/** Where a fit's rows come from: arrays (staged per fit) or a resident data set (used in place). */
-interface FitSource {
-  /** Rows given (0 for a stream: unknown). */
-  rows: number;
-  /** The raw features, for the statistics of `normalize: true`. */
-  features(): ArrayLike<number>;
-  /** Stages the training rows [0, trainRows) and the validation rows; what must be freed after the fit goes to `owned`. */
-  stage(stats: FeatureStats | null, trainRows: number, owned: Owned): Feed | Promise<Feed>;
-}
-
-type Owned = { free(): void | Promise<void> }[];
-
-/** One batch: rows `indices` of `data` (the staged training rows, or a stream's batch buffer). */
-interface BatchRef {
-  data: Staged;
-  rows: number;
-  indices: Int32Array;
-}
-
-/** A fit's batches, epoch by epoch, and what the set-up needs to know first. */
-interface Feed {
-  /** The staged training rows (null for a stream): the data-parallel step shares them with its shard workers. */
-  train: Staged | null;
-  val: Staged | null;
-  classIndices: boolean;
-  /** Rows of the largest batch known before training (a stream's later batches may be larger). */
-  capacity: number;
-  batchesPerEpoch: number;
-  batches(epochNumber: number): Iterable<BatchRef> | AsyncIterable<BatchRef>;
-}
-
-/**
- * The rows of `data` in a seeded order (from the seed and the epochs trained so far), for
- * `shuffleBeforeSplit`: validationSplit then takes the last rows of the shuffled order.
- */
-function shuffledRows(data: CheckedData, model: Model, epoch: number): CheckedData {
-  const order = Int32Array.from({ length: data.rows }, (_, i) => i);
-  new Random(model.seed, 0x5b17, epoch).shuffle(order);
-  const d = model.inputSize;
-  const width = data.y.length / data.rows;
-  const x = data.x instanceof Int32Array ? new Int32Array(data.rows * d) : new Float32Array(data.rows * d);
-  const y = data.y instanceof Int32Array ? new Int32Array(data.y.length) : new Float32Array(data.y.length);
-  order.forEach((row, i) => {
-    for (let j = 0; j < d; j++) x[i * d + j] = data.x[row * d + j]!;
-    for (let j = 0; j < width; j++) y[i * width + j] = data.y[row * width + j]!;
-  });
-  return { rows: data.rows, x, y };
-}
-
-/** Batches of staged rows: a seeded shuffle per epoch (from seed and the global epoch), then slices of batchSize. */
-function rowFeed(train: Staged, val: Staged | null, plan: FitPlan, seed: number): Feed {
-  const order = new Int32Array(train.rows);
-  const { batchSize, shuffle } = plan;
-  return {
-    train, val, classIndices: train.y.type === 'i32', capacity: Math.min(batchSize, train.rows), batchesPerEpoch: Math.ceil(train.rows / batchSize),
-    *batches(epochNumber) {
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      if (shuffle) new Random(seed, 0x5eed, epochNumber).shuffle(order);
-      for (let start = 0; start < train.rows; start += batchSize) {
-        const rows = Math.min(batchSize, train.rows - start);
-        yield { data: train, rows, indices: order.subarray(start, start + rows) };
-      }
-    },
-  };
 }
 
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
@@ -354,8 +288,9 @@ export class Trainer implements TrainerMethods {
     const plan = planFit(this.model, resident || streamed ? (y ?? {}) : options);
     const { epochs, validationSplit } = plan;
     if (!streamed && plan.stepsPerEpoch !== null) throw new TypeError('stepsPerEpoch applies to a stream of batches, not to arrays or a data set');
-    const source = streamed ? this.#streamSource(x as BatchSource, plan)
-      : resident ? this.#residentSource(this.#ownDataset(x, 'x', true), plan) : this.#arraySource(x as Features, y as Targets, plan);
+    const context = this.#sourceContext();
+    const source = streamed ? streamSource(context, x as BatchSource, plan)
+      : resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
     const trainRows = validationSplit > 0 ? source.rows - Math.floor(source.rows * validationSplit) : source.rows;
     if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${source.rows}`);
     if (validationSplit > 0 && trainRows === source.rows) {
@@ -369,7 +304,7 @@ export class Trainer implements TrainerMethods {
     const onAbort = () => this.stop();
     plan.signal?.addEventListener('abort', onAbort);
     if (plan.signal?.aborted) this.#stopRequested = true;
-    const owned: { free(): void | Promise<void> }[] = [];
+    const owned: Owned = [];
     let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
@@ -495,113 +430,6 @@ export class Trainer implements TrainerMethods {
     }
   }
 
-  /** fit's data from arrays: checked (room first), staged per fit and freed after it. */
-  #arraySource(x: Features, y: Targets, plan: FitPlan): FitSource {
-    const givenRows = Math.floor(lengthOf(x) / this.model.inputSize);
-    const trainRowsAtMost = givenRows - Math.floor(givenRows * plan.validationSplit);
-    const yWidth = givenRows > 0 ? lengthOf(y) / givenRows : 0;
-    const validationArrays = Array.isArray(plan.validationData) ? plan.validationData : [];
-    checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [
-      ['x', trainRowsAtMost * this.model.inputSize], ['y', trainRowsAtMost * yWidth],
-      ['the validation rows of x', (givenRows - trainRowsAtMost) * this.model.inputSize], ['the validation rows of y', (givenRows - trainRowsAtMost) * yWidth],
-      ['validationData[0]', lengthOf(validationArrays[0])], ['validationData[1]', lengthOf(validationArrays[1])],
-      ['a batch', Math.min(plan.batchSize, trainRowsAtMost) * this.model.inputSize],
-    ]);
-    const checked = checkData(this.model, x, y, 'x', 'y');
-    const data = plan.shuffleBeforeSplit ? shuffledRows(checked, this.model, this.#epoch) : checked;
-    const validation = this.#validationSource(plan);
-    return {
-      rows: data.rows,
-      features: () => data.x,
-      stage: (stats, trainRows, owned) => {
-        const stageRows = (source: CheckedData, from: number, to: number) => {
-          const staged = stage(this.#heap, this.model, source, from, to, stats);
-          owned.push({ free: () => freeStaged(staged) });
-          return staged;
-        };
-        const train = stageRows(data, 0, trainRows);
-        const val = plan.validationSplit > 0 ? stageRows(data, trainRows, data.rows) : validation?.(stats, owned) ?? null;
-        return rowFeed(train, val, plan, this.model.seed);
-      },
-    };
-  }
-
-  /** fit's data from a resident set: used in place (features standardised once per set when normalize). */
-  #residentSource(dataset: Dataset, plan: FitPlan): FitSource {
-    // a seeded shuffle before the split: the set's rows, reordered, staged for this fit like arrays
-    if (plan.shuffleBeforeSplit) return this.#arraySource(dataset.features.slice() as Features, dataset.targets.slice(), plan);
-    const validation = this.#validationSource(plan);
-    return {
-      rows: dataset.rows,
-      features: () => dataset.features,
-      stage: (stats, trainRows, owned) => {
-        owned.push({ free: dataset.use() });
-        const val = plan.validationSplit > 0 ? dataset.staged(stats, trainRows, dataset.rows) : validation?.(stats, owned) ?? null;
-        return rowFeed(dataset.staged(stats, 0, trainRows), val, plan, this.model.seed);
-      },
-    };
-  }
-
-  /**
-   * fit's data from a stream of batches, in one thread: its first batch is read and checked now;
-   * validation from validationData (validationSplit needs rows to split); normalize needs statistics
-   * from an earlier fit (or a checkpoint).
-   */
-  #streamSource(source: BatchSource, plan: FitPlan): FitSource {
-    if (plan.validationSplit > 0) throw new TypeError('validationSplit needs arrays or a data set to split; give a stream validationData instead');
-    if (this.#pool) throw new TypeError('a stream of batches trains in one thread: workers > 1 needs arrays or a data set');
-    if (this.model.normalize && this.#inference.normalization === null) {
-      throw new TypeError('normalize: true needs feature statistics before a stream: fit arrays or a data set first, or load a checkpoint');
-    }
-    if (plan.stepsPerEpoch === null && JSON.stringify(this.model.learningRate).includes('"auto"')) {
-      throw new TypeError("a schedule with 'auto' length needs stepsPerEpoch with a stream (its number of batches is not known)");
-    }
-    const validation = this.#validationSource(plan);
-    const feed = new StreamFeed(this.#heap, this.model, source, plan.stepsPerEpoch);
-    return {
-      rows: Infinity,
-      features: () => [],
-      stage: async (stats, _trainRows, owned) => {
-        owned.push(feed);
-        const first = await feed.first();
-        let identity = new Int32Array(0);
-        return {
-          train: null,
-          val: validation?.(stats, owned) ?? null,
-          classIndices: first.classIndices,
-          capacity: first.rows,
-          batchesPerEpoch: plan.stepsPerEpoch ?? 1,
-          async *batches(epochNumber) {
-            for await (const { data, rows } of feed.epoch(epochNumber, stats)) {
-              if (identity.length < rows) identity = Int32Array.from({ length: rows }, (_, i) => i);
-              yield { data, rows, indices: identity.subarray(0, rows) };
-            }
-          },
-        };
-      },
-    };
-  }
-
-  /** validationData (arrays or a resident set), checked now and staged when the fit starts. */
-  #validationSource(plan: FitPlan): ((stats: FeatureStats | null, owned: Owned) => Staged) | null {
-    const given = plan.validationData;
-    if (!given) return null;
-    if (isDataset(given)) {
-      const dataset = this.#ownDataset(given, 'validationData', true);
-      return (stats, owned) => {
-        owned.push({ free: dataset.use() });
-        return dataset.staged(stats);
-      };
-    }
-    const [vx, vy] = given as [unknown, unknown];
-    const data = checkData(this.model, vx, vy, 'validationData[0]', 'validationData[1]');
-    return (stats, owned) => {
-      const staged = stage(this.#heap, this.model, data, 0, data.rows, stats);
-      owned.push({ free: () => freeStaged(staged) });
-      return staged;
-    };
-  }
-
   /**
    * The optimizer step with the gradient in the network's grads; returns its learning rate, or null
    * (nothing applied) when `loss` or the gradient is not finite.
@@ -635,6 +463,16 @@ export class Trainer implements TrainerMethods {
   async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
     this.#checkAlive();
     return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
+  }
+
+  /** What fit's data sources need of this trainer. */
+  #sourceContext(): SourceContext {
+    return {
+      heap: this.#heap, model: this.model, epoch: this.#epoch, parallel: this.#pool !== null,
+      stateBytes: () => this.#inference.stateBytes + this.#datasetBytes(),
+      normalization: () => this.#inference.normalization,
+      ownDataset: (value, what, needTargets) => this.#ownDataset(value, what, needTargets),
+    };
   }
 
   /** `value` as a live data set of this trainer (`needTargets`: fit and evaluate need y). */
