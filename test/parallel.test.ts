@@ -3,9 +3,10 @@
 // same seed and global batch the result must match one worker within float32 rounding, for batch
 // sizes that do not divide evenly, with dropout, L2 and class weights; a dying shard worker fails fit
 // cleanly and keeps the last completed step's weights.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
 import { ShardPool } from '../src/parallel/pool.js';
+import * as sharedMemory from '../src/worker/shared-memory.js';
 import { Trainer } from '../src/train/trainer.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris } from '../data/datasets.mjs';
@@ -67,6 +68,32 @@ function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited
 }
 
 describe('data-parallel training (workers: n)', () => {
+  it('a resident data set is shared with the shard workers once, not per fit, and trains as arrays do', async () => {
+    const sharing = vi.spyOn(sharedMemory, 'toShared');
+    const { trainer: t, pool } = await trainerWithPool(classifier);
+    const fromArrays = await trainWith(classifier, 2, digits.x, digits.y, { epochs: 1, batchSize: 64 }, false);
+    try {
+      const ds = t.dataset(digits.x, digits.y);
+      sharing.mockClear();
+      await t.fit(ds, { epochs: 1, batchSize: 64 });
+      const [key] = await pool().keptRows();
+      expect(key).not.toBeNull();
+      expect(sharing).toHaveBeenCalledTimes(2); // x and y, once
+      await t.fit(ds, { epochs: 1, batchSize: 64 });
+      await t.fit(ds, { epochs: 1, batchSize: 32 });
+      expect(sharing).toHaveBeenCalledTimes(2);
+      expect(await pool().keptRows()).toEqual([key]);
+      // the first fit on the set trained as the first fit on the arrays did
+      const again = await trainerWithPool(classifier);
+      await again.trainer.fit(again.trainer.dataset(digits.x, digits.y), { epochs: 1, batchSize: 64 });
+      expect(again.trainer.getWeights()).toEqual(fromArrays.weights);
+      await again.trainer.dispose();
+    } finally {
+      sharing.mockRestore();
+      await t.dispose();
+    }
+  });
+
   it('trains image layers (conv2d, maxpool2d, flatten) as one worker does', async () => {
     const cnn: TrainerSpec = {
       inputShape: [8, 8, 1],

@@ -43,16 +43,19 @@ export class DataParallelStep {
   ): Promise<DataParallelStep> {
     const size = network.size;
     const helpers = pool.shards - 1;
+    // a resident set's rows are shared once (and kept by the shard workers); arrays' rows per fit
+    const rows = train.share?.() ?? { key: null, x: toShared(train.x.array).buffer as SharedArrayBuffer, y: toShared(train.y.array).buffer as SharedArrayBuffer };
     const shared: ShardBuffers = {
       control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
       params: new SharedArrayBuffer(size * 4),
       grads: new SharedArrayBuffer(helpers * size * 4),
       stats: new SharedArrayBuffer(helpers * STATS * 8),
       indices: new SharedArrayBuffer(batchSize * 4),
-      x: toShared(train.x.array).buffer as SharedArrayBuffer,
+      x: rows.x,
       xType: train.x.type,
-      y: toShared(train.y.array).buffer as SharedArrayBuffer,
+      y: rows.y,
       yType: train.y.type,
+      dataKey: rows.key,
       rows: train.rows,
       batchSize,
       classWeight,

@@ -126,6 +126,11 @@ export class ShardPool {
     this.#runs = [];
   }
 
+  /** @internal (tests) The key of the rows each shard worker keeps across fits. */
+  keptRows(): Promise<(string | null)[]> {
+    return Promise.all(this.#workers.map((w) => this.#call(() => w.remote.keptRows())));
+  }
+
   /** @internal (tests) Terminates shard worker `k` (1-based), as a crash would. */
   async kill(k: number): Promise<void> {
     await this.#workers[k - 1]!.spawned.terminate();

@@ -33,6 +33,8 @@ export interface ShardBuffers {
   /** The training set, already normalised (Float32 features or Int32 token ids, rows × inputSize). */
   x: SharedArrayBuffer;
   xType: 'i32' | 'f32';
+  /** Names rows that stay put (a resident set): a shard worker that holds them already copies nothing. */
+  dataKey: string | null;
   /** Its targets (Int32 class indices or Float32 rows). */
   y: SharedArrayBuffer;
   yType: 'i32' | 'f32';

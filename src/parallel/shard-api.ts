@@ -22,12 +22,17 @@ interface ShardFit {
 export function shardApi() {
   let network: Network | null = null;
   let fit: ShardFit | null = null;
+  /** The rows of a resident set, kept across fits under their key. */
+  let kept: { key: string; train: Staged } | null = null;
+  const freeRows = (train: Staged) => {
+    train.x.free();
+    train.y.free();
+  };
   const endFit = () => {
     if (!fit) return;
     fit.step.loss.free();
     fit.step.free();
-    fit.train.x.free();
-    fit.train.y.free();
+    if (fit.train !== kept?.train) freeRows(fit.train);
     fit = null;
   };
   return {
@@ -41,15 +46,24 @@ export function shardApi() {
       if (!network) throw new Error('shard worker is not initialised');
       endFit();
       const heap = network.heap;
-      const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x) : new Float32Array(buffers.x), buffers.xType, 'shard');
-      let y;
-      try {
-        y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y), buffers.yType, 'shard');
-      } catch (error) {
-        x.free();
-        throw error;
+      let train: Staged;
+      if (buffers.dataKey !== null && kept?.key === buffers.dataKey) {
+        train = kept.train;
+      } else {
+        const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x) : new Float32Array(buffers.x), buffers.xType, 'shard');
+        let y;
+        try {
+          y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y), buffers.yType, 'shard');
+        } catch (error) {
+          x.free();
+          throw error;
+        }
+        train = { rows: buffers.rows, x, y };
+        if (buffers.dataKey !== null) {
+          if (kept) freeRows(kept.train);
+          kept = { key: buffers.dataKey, train };
+        }
       }
-      const train = { rows: buffers.rows, x, y };
       const loss = bindLoss(heap, network.model, buffers.yType === 'i32', buffers.batchSize, buffers.classWeight);
       fit = { buffers, shard, shards, train, step: new GradientStep(network, loss, buffers.batchSize) };
     },
@@ -100,8 +114,12 @@ export function shardApi() {
         endFit();
       }
     },
+    /** The key of the rows this worker keeps across fits, or null (tests). */
+    keptRows: () => kept?.key ?? null,
     async dispose(): Promise<void> {
       endFit();
+      if (kept) freeRows(kept.train);
+      kept = null;
       network?.free();
       network = null;
     },

@@ -5,7 +5,11 @@ import type { Model } from '../model/spec.js';
 import { type Heap, WasmArray } from '../wasm/heap.js';
 import { type CheckedData, type FeatureStats, inputType, writeFeatures } from './data.js';
 import { DATASET } from './fit-options.js';
-import type { Staged } from './step.js';
+import type { SharedRows, Staged } from './step.js';
+import { toShared } from '../worker/shared-memory.js';
+
+/** Names data sets across trainers and threads (with a version for each shared copy). */
+let nextDatasetId = 1;
 import type { DatasetHandle } from './types.js';
 
 export class Dataset implements DatasetHandle {
@@ -20,6 +24,10 @@ export class Dataset implements DatasetHandle {
   /** The features standardised with `stats` (normalize: true), made at the first use with those statistics. */
   #normalized: { stats: FeatureStats; x: WasmArray } | null = null;
   #disposed = false;
+  readonly #id = nextDatasetId++;
+  /** The last rows handed to shard workers in shared memory, made once per (statistics, range). */
+  #shared: { stats: FeatureStats | null; from: number; to: number; rows: SharedRows } | null = null;
+  #sharedVersion = 0;
 
   /** Copies checked rows (and targets, when given) into `heap`; `owner` is the trainer the set belongs to. */
   constructor(readonly owner: object, readonly heap: Heap, readonly model: Model, data: Pick<CheckedData, 'rows' | 'x'> & { y: CheckedData['y'] | null }) {
@@ -95,7 +103,19 @@ export class Dataset implements DatasetHandle {
     const d = this.model.inputSize;
     const width = this.#y?.type === 'i32' ? 1 : this.model.outputs;
     const view = (array: WasmArray, per: number) => new WasmArray(this.heap, array.ptr + from * per * 4, (to - from) * per, array.type);
-    return { rows: to - from, x: view(x, d), y: this.#y ? view(this.#y, width) : view(x, 0) };
+    const staged: Staged = { rows: to - from, x: view(x, d), y: this.#y ? view(this.#y, width) : view(x, 0) };
+    staged.share = () => {
+      const cached = this.#shared;
+      if (cached && cached.stats === stats && cached.from === from && cached.to === to) return cached.rows;
+      const rows: SharedRows = {
+        key: `${this.#id}.${++this.#sharedVersion}`,
+        x: toShared(staged.x.array).buffer as SharedArrayBuffer,
+        y: toShared(staged.y.array).buffer as SharedArrayBuffer,
+      };
+      this.#shared = { stats, from, to, rows };
+      return rows;
+    };
+    return staged;
   }
 
   /** Marks the set as in use by a fit until the returned function is called. */
@@ -113,5 +133,6 @@ export class Dataset implements DatasetHandle {
     this.#y?.free();
     this.#normalized?.x.free();
     this.#normalized = null;
+    this.#shared = null;
   }
 }

@@ -13,6 +13,18 @@ export interface Staged {
   x: WasmArray;
   /** Class indices (i32) or targets (f32, rows × outputs). */
   y: WasmArray;
+  /**
+   * For rows that stay put (a resident set): the same rows in shared memory under a key, made once,
+   * so data-parallel shard workers copy them once and keep them across fits.
+   */
+  share?: () => SharedRows;
+}
+
+/** Staged rows in SharedArrayBuffers, with a key that names exactly these rows. */
+export interface SharedRows {
+  key: string;
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
 }
 
 /** Loss sums and metric counts of a pass over some rows (added up over batches, shards or chunks). */

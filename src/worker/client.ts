@@ -88,6 +88,13 @@ export class WorkerTrainer implements TrainerMethods {
     });
   }
 
+  /** Reads the worker's info again (its memory changes with fits), then gives back `result`. */
+  async #refreshInfo<T>(result: T): Promise<T> {
+    const info = await this.#call(() => this.#remote.info());
+    this.#info = { ...info, worker: this.#worker.kind };
+    return result;
+  }
+
   /** `value` as a reference to one of this trainer's data sets, or an error naming `what`. */
   #ref(value: unknown, what: string): DatasetRef {
     if (!(value instanceof WorkerDataset) || value.trainer !== this) throw new TypeError(`${what} is a data set of another trainer`);
@@ -112,7 +119,7 @@ export class WorkerTrainer implements TrainerMethods {
       signal?.addEventListener('abort', abort);
       if (signal?.aborted) queueMicrotask(abort);
       try {
-        return await this.#call(() => this.#remote.fitStreamed(data, ...callbacks, pull));
+        return await this.#refreshInfo(await this.#call(() => this.#remote.fitStreamed(data, ...callbacks, pull)));
       } finally {
         signal?.removeEventListener('abort', abort);
       }
@@ -124,7 +131,7 @@ export class WorkerTrainer implements TrainerMethods {
     if (signal?.aborted) queueMicrotask(abort);
     try {
       const moved = move ? transferable(xs, ys) : [];
-      return await this.#call(() => this.#remote.fit(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined, data, ...callbacks));
+      return await this.#refreshInfo(await this.#call(() => this.#remote.fit(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined, data, ...callbacks)));
     } finally {
       signal?.removeEventListener('abort', abort);
     }

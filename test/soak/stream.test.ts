@@ -43,6 +43,7 @@ describe.each([{ worker: false }, { worker: true }])('a long stream (%j)', (wher
     });
     console.log(`[soak] stream ${JSON.stringify(where)}: RSS ${rss.map((v) => (v / MB).toFixed(0)).join(' → ')} MB, WASM ${wasm.map((v) => (v / MB).toFixed(1)).join(' → ')} MB`);
     if (!where.worker) for (const bytes of wasm) expect(bytes).toBe(wasm[0]);
+    else expect(t.info.memory!.wasm).toBeLessThan(64 * MB); // a worker trainer's info is read again after each fit
     // RSS: no growth with the data streamed (a leak of one batch per step would add 400 KB × BATCHES per epoch)
     expect(rss.at(-1)! - rss[0]!).toBeLessThan(64 * MB);
     await t.dispose();
