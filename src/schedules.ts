@@ -2,7 +2,7 @@
 // A schedule maps the number of optimizer steps already taken (0 before the first step) to a
 // learning rate; reduceOnPlateau is the one driven by a metric at each epoch end instead.
 
-import { describe, knownKeys, numberOption, plainObject } from './validate.js';
+import { choiceOption, knownKeys, numberOption, plainObject } from './validate.js';
 
 export const SCHEDULE_NAMES = ['constant', 'step', 'exponential', 'cosine', 'linearWarmup', 'oneCycle', 'reduceOnPlateau'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
@@ -37,13 +37,10 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
     return constant(value);
   }
   const s = plainObject(path, spec);
-  const name = s.name;
-  if (typeof name !== 'string' || !(SCHEDULE_NAMES as readonly string[]).includes(name)) {
-    throw new RangeError(`${path}.name must be one of ${SCHEDULE_NAMES.join(', ')}; got ${describe(name)}`);
-  }
+  const name = choiceOption(`${path}.name`, s.name, SCHEDULE_NAMES);
   const num = (key: string, fallback: number, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(`${path}.${key}`, s[key], fallback, rule);
-  switch (name as ScheduleName) {
+  switch (name) {
     case 'constant':
       knownKeys(path, s, ['name', 'initial']);
       return constant(num('initial', NaN, nonNegative));

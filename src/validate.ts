@@ -71,3 +71,11 @@ export function booleanOption(path: string, value: unknown, fallback: boolean): 
   if (typeof v !== 'boolean') throw new TypeError(`${path} must be a boolean, got ${describe(v)}`);
   return v;
 }
+
+/** `value` when it is one of the `allowed` names, else a RangeError naming `path`, the names and the value. */
+export function choiceOption<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new RangeError(`${path} must be one of ${allowed.join(', ')}; got ${describe(value)}`);
+  }
+  return value as T;
+}

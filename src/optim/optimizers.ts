@@ -2,7 +2,7 @@
 // formulas and defaults (LAMB, absent from torch, follows optax). Specs are plain data, validated
 // when the optimizer is built: every bad field is an error naming `optimizer.<field>`.
 
-import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, choiceOption, knownKeys, numberOption, plainObject } from '../validate.js';
 import { allocateSlots, chain, simpleState, type FlatParams, type Transform, type TransformState } from './transform.js';
 
 export const OPTIMIZER_NAMES = [
@@ -38,11 +38,7 @@ const positive = { min: 0, minExclusive: true };
 /** Checks an optimizer spec's name and hyper-parameters (not learningRate, which schedules check). */
 export function optimizerFromSpec(spec: unknown, path = 'optimizer'): Transform {
   const s = plainObject(path, spec);
-  const name = s.name;
-  if (typeof name !== 'string' || !(OPTIMIZER_NAMES as readonly string[]).includes(name)) {
-    throw new RangeError(`${path}.name must be one of ${OPTIMIZER_NAMES.join(', ')}; got ${describe(name)}`);
-  }
-  const opt = name as OptimizerName;
+  const opt = choiceOption(`${path}.name`, s.name, OPTIMIZER_NAMES);
   knownKeys(path, s, [...COMMON, ...OPTIONS[opt]]);
   const num = (key: string, fallback: number, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(`${path}.${key}`, s[key], fallback, rule);

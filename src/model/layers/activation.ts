@@ -1,7 +1,7 @@
 // An activation as a layer of its own ({ type: 'activation', activation }), as torch's nn.ReLU,
 // nn.Tanh, … in an nn.Sequential: no parameters, y = f(x), dx = dy · f′.
 
-import { describe, knownKeys } from '../../validate.js';
+import { choiceOption, knownKeys } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
 import { type BackwardArgs, type ForwardArgs, type Layer, sizeOf } from './layer.js';
@@ -36,11 +36,7 @@ export class ActivationLayer implements Layer {
 
   static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): ActivationLayer {
     knownKeys(path, spec, ['type', 'activation']);
-    const activation = spec.activation;
-    if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
-      throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
-    }
-    return new ActivationLayer(index, inputShape, activation as Activation);
+    return new ActivationLayer(index, inputShape, choiceOption(`${path}.activation`, spec.activation, ACTIVATIONS));
   }
 
   gemmScratchFloats(): number {

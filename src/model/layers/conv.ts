@@ -3,7 +3,7 @@
 // torch's [filters, C, kh, kw] ([filters, C, k] for conv1d); y = f(conv(x, W) + b). Forward and
 // backward are one kernel call each (im2col + GEMM, assembly/layers/conv.ts) plus the activation's kernels.
 
-import { describe, booleanOption, knownKeys, numberOption } from '../../validate.js';
+import { booleanOption, choiceOption, describe, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
 import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, shapeText, sizeOf, type TensorSpec } from './layer.js';
@@ -56,13 +56,6 @@ function perAxis(path: string, value: unknown, fallback: number | undefined, axe
 }
 
 /** One member of `allowed`, by the spec's value at `path`. */
-function oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(`${path} must be one of ${allowed.join(', ')}; got ${describe(value)}`);
-  }
-  return value as T;
-}
-
 export class ConvLayer implements Layer {
   readonly inputSize: number;
   readonly outputShape: readonly number[];
@@ -132,8 +125,8 @@ export class ConvLayer implements Layer {
         `padding ${sizes(geometry.map((g) => g.before + g.after))} in all)`,
       );
     }
-    const activation = oneOf(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
-    const init = oneOf(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
+    const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
+    const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new ConvLayer(type, index, inputShape, filters, geometry, activation, booleanOption(`${path}.useBias`, spec.useBias, true), init);
   }
 

@@ -1,7 +1,7 @@
 // Dense (fully connected) layer, as torch.nn.Linear: y = f(x·Wᵀ + b) with W [out, in].
 // Forward and backward are GEMM kernel calls plus the activation's kernels.
 
-import { describe, booleanOption, knownKeys, numberOption } from '../../validate.js';
+import { booleanOption, choiceOption, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
 import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, shapeText, type TensorSpec } from './layer.js';
@@ -48,17 +48,11 @@ export class DenseLayer implements Layer {
     }
     const inputSize = inputShape[0]!;
     const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
-    const activation = spec.activation ?? 'linear';
-    if (typeof activation !== 'string' || !(ACTIVATIONS as readonly string[]).includes(activation)) {
-      throw new RangeError(`${path}.activation must be one of ${ACTIVATIONS.join(', ')}; got ${describe(activation)}`);
-    }
-    const init = spec.init ?? 'glorotUniform';
-    if (typeof init !== 'string' || !(INITIALIZERS as readonly string[]).includes(init)) {
-      throw new RangeError(`${path}.init must be one of ${INITIALIZERS.join(', ')}; got ${describe(init)}`);
-    }
+    const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
+    const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new DenseLayer(
-      index, inputSize, units, activation as Activation, booleanOption(`${path}.useBias`, spec.useBias, true),
-      numberOption(`${path}.l1`, spec.l1, 0, { min: 0 }), numberOption(`${path}.l2`, spec.l2, 0, { min: 0 }), init as Initializer,
+      index, inputSize, units, activation, booleanOption(`${path}.useBias`, spec.useBias, true),
+      numberOption(`${path}.l1`, spec.l1, 0, { min: 0 }), numberOption(`${path}.l2`, spec.l2, 0, { min: 0 }), init,
     );
   }
 
