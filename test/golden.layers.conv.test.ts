@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, loadKernels, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { WasmArray } from '../src/wasm/heap.js';
-import { FLOOR, K, relArray, relEach } from './reference/golden.js';
+import { FLOOR, K, relArray, relEach, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
 
 
 interface LayerCase {
@@ -31,26 +31,6 @@ interface LayerCase {
   g: number[];
   float64: Record<string, number[]>;
   float32: Record<string, number[]>;
-}
-
-interface TrainingResult {
-  weights: Record<string, number[]>;
-  losses: number[];
-  evaluate: number;
-  predict: number[];
-}
-
-interface TrainingCase {
-  name: string;
-  spec: TrainerSpec;
-  rows: number;
-  targets: 'index' | 'float';
-  x: number[];
-  y: number[];
-  initialWeights: Record<string, number[]>;
-  fit: { epochs: number; batchSize: number };
-  float64: TrainingResult;
-  float32: TrainingResult;
 }
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_conv.json', import.meta.url), 'utf8')) as {
@@ -113,15 +93,6 @@ async function runTraining(c: TrainingCase, simd: boolean): Promise<TrainingResu
   } finally {
     await trainer.dispose();
   }
-}
-
-function trainingErrors(a: TrainingResult, r: TrainingResult): Record<string, number> {
-  const errors: Record<string, number> = {};
-  for (const name of Object.keys(r.weights)) errors[`weight ${name}`] = relArray(a.weights[name] ?? [], r.weights[name]!);
-  errors['epoch losses'] = relEach(a.losses, r.losses);
-  errors['evaluate loss'] = relEach([a.evaluate], [r.evaluate]);
-  errors.predict = relArray(a.predict, r.predict);
-  return errors;
 }
 
 const layerErrors = (a: Record<string, number[]>, r: Record<string, number[]>) =>

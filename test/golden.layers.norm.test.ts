@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, loadKernels, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { BackwardArgs } from '../src/model/layers/layer.js';
-import { FLOOR, K, relArray, relEach } from './reference/golden.js';
+import { FLOOR, K, relArray, relEach, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
 
 
 interface LayerResult {
@@ -40,26 +40,6 @@ interface LayerCase {
   float32: LayerResult;
 }
 
-interface TrainingResult {
-  weights: Record<string, number[]>;
-  losses: number[];
-  evaluate: number;
-  predict: number[];
-}
-
-interface TrainingCase {
-  name: string;
-  spec: TrainerSpec;
-  rows: number;
-  targets: 'index' | 'float';
-  x: number[];
-  y: number[];
-  initialWeights: Record<string, number[]>;
-  fit: { epochs: number; batchSize: number };
-  float64: TrainingResult;
-  float32: TrainingResult;
-}
-
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_norm.json', import.meta.url), 'utf8')) as {
   layers: LayerCase[];
   training: TrainingCase[];
@@ -71,15 +51,6 @@ function layerErrors(a: LayerResult, r: LayerResult): Record<string, number> {
   for (const [name, values] of Object.entries(r.grads)) out[`grad ${name}`] = relArray(a.grads[name], values);
   if (r.eval) out.eval = relArray(a.eval, r.eval);
   for (const [name, values] of Object.entries(r.states ?? {})) if (name !== 'num_batches_tracked') out[`state ${name}`] = relArray(a.states?.[name], values);
-  return out;
-}
-
-function trainingErrors(a: TrainingResult, r: TrainingResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, values] of Object.entries(r.weights)) if (!name.endsWith('num_batches_tracked')) out[`weight ${name}`] = relArray(a.weights[name], values);
-  out['epoch losses'] = relEach(a.losses, r.losses);
-  out['evaluate loss'] = relEach([a.evaluate], [r.evaluate]);
-  out.predict = relArray(a.predict, r.predict);
   return out;
 }
 
