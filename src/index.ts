@@ -32,3 +32,4 @@ export {
   saveCheckpointToBrowser, loadCheckpointFromBrowser, listBrowserCheckpoints, deleteBrowserCheckpoint,
   type BrowserStorage, type BrowserStorageOptions, type BrowserCheckpointInfo,
 } from './io/browser-storage.js';
+export { importTfjsModel, type TfjsImport } from './interop/tfjs-import.js';
