@@ -24,10 +24,13 @@ import { fitStream, type FitStream } from './fit-stream.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
 import { type BatchSource, isBatchSource } from './stream.js';
+import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import type { BoundLoss } from '../losses/index.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import type { LrFinderOptions, LrFinderResult } from './types.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
+export type { LrFinderOptions, LrFinderResult, LrFinderStep } from './types.js';
 
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
@@ -154,7 +157,11 @@ export class Trainer implements TrainerMethods {
   async load(bytes: unknown): Promise<void> {
     this.#checkAlive();
     if (this.#running) throw new Error('load is not allowed while fit is running');
-    const state = decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]);
+    this.#restore(decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]));
+  }
+
+  /** Puts back a whole training state (from #state() or a checkpoint). */
+  #restore(state: Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'>): void {
     (this.#network.params.array as Float32Array).set(state.params);
     (this.#network.states.array as Float32Array).set(state.states);
     for (const [name, values] of state.slots) this.#optimizer.slots.get(name)!.array.set(values);
@@ -442,6 +449,40 @@ export class Trainer implements TrainerMethods {
     this.#step++;
     this.#optimizer.update(this.#step, lr);
     return lr;
+  }
+
+  /**
+   * The learning-rate range test (Smith 2017, fastai's lr_find; train/lr-finder.ts) on arrays, a
+   * resident data set or a stream of batches: `steps` steps of fit with the learning rate growing
+   * exponentially from minLr to maxLr; resolves with the curve and a suggestion. Afterwards (also
+   * when stopped) weights, running statistics, optimizer state, counters, schedule, normalisation
+   * and history are exactly as before.
+   */
+  async findLearningRate(x: Features | Dataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
+    this.#checkAlive();
+    if (this.#running) throw new Error('findLearningRate is not allowed while fit is running');
+    const alone = isDataset(x) || isBatchSource(x);
+    const settings = lrFinderSettings(alone ? y : options, !isDataset(x) && isBatchSource(x));
+    return findLearningRate({
+      step: this.#step,
+      stop: () => this.stop(),
+      fitLeavingNoTrace: (args, schedule) => this.#leavingNoTrace(() => {
+        this.#schedule = schedule;
+        return (this.fit as (...a: unknown[]) => Promise<History>)(...args);
+      }),
+    }, x, alone ? undefined : y as Targets, settings);
+  }
+
+  /** Runs `body`, then puts the whole training state back as it was (bit for bit), the schedule object included. */
+  async #leavingNoTrace<T>(body: () => Promise<T>): Promise<T> {
+    const saved = this.#state();
+    const schedule = this.#schedule;
+    try {
+      return await body();
+    } finally {
+      this.#schedule = schedule;
+      if (!this.#disposed) this.#restore(saved);
+    }
   }
 
   /** Data-parallel time split since the trainer was made (ms): own shard, waiting for the shard workers, combining + update. */

@@ -134,4 +134,50 @@ export interface TrainerMethods {
   load(bytes: Uint8Array): Promise<void>;
   importWeights(bytes: Uint8Array): Promise<void>;
   dispose(): Promise<void>;
+  /** The learning-rate range test; the trainer is left exactly as it was. */
+  findLearningRate(x: Features, y: Targets, options?: LrFinderOptions): Promise<LrFinderResult>;
+}
+
+/** Options of `findLearningRate` (fastai's lr_find defaults). */
+export interface LrFinderOptions {
+  /** The first step's learning rate (default 1e-7). */
+  minLr?: number;
+  /** The last step's learning rate (default 10). */
+  maxLr?: number;
+  /** Steps from minLr to maxLr (default 100, at least 10); the test ends sooner when the loss diverges. */
+  steps?: number;
+  /** Rows per step for arrays and data sets (default 32, as fit); a stream's batches keep their size. */
+  batchSize?: number;
+  /** Weight of the past in the loss's moving average (default 0.98, fastai's; 0: no smoothing). */
+  smoothing?: number;
+  /** Called after every step, in order, before findLearningRate resolves. */
+  onStep?: (log: LrFinderStep) => void | Promise<void>;
+}
+
+/** One step of the range test. */
+export interface LrFinderStep {
+  /** Steps done, counted from 1. */
+  step: number;
+  lr: number;
+  /** The batch's loss (data loss + L1/L2 penalties) at the weights before this step's update. */
+  loss: number;
+  /** The bias-corrected moving average of `loss` up to this step (what the divergence rule watches). */
+  smoothedLoss: number;
+}
+
+/** The range test's curve and its suggestion. */
+export interface LrFinderResult {
+  /** The learning rate of each step taken. */
+  lrs: number[];
+  /**
+   * Each step's loss (as `onStep`'s `loss`), smoothed by the bias-corrected moving average run
+   * forwards and then backwards, so the curve is not shifted towards larger rates.
+   */
+  losses: number[];
+  /**
+   * fastai's `steep` suggestion: the rate where the smoothed loss falls fastest per unit of log(lr),
+   * leaving out the first tenth of the steps and the last five (smoothed without them); NaN when
+   * fewer than two points remain (the loss diverged almost at once: lower minLr).
+   */
+  suggestion: number;
 }

@@ -7,6 +7,7 @@ import type { TrainerSpec } from '../model/spec.js';
 import { ShardPool } from '../parallel/pool.js';
 import { type Dataset, Trainer } from '../train/trainer.js';
 import { type CrossingCallbacks, type DatasetRef, type FitData, type InitOptions, joinFit, type PullBatch, pulledSource, releaseCallbacks, type TrainerApi } from './protocol.js';
+import type { LrFinderOptions } from '../train/types.js';
 
 /** The API a worker exposes. */
 export function workerApi(): TrainerApi {
@@ -58,6 +59,15 @@ export function workerApi(): TrainerApi {
         return await live().fit(pulledSource(pull), joinFit(data, callbacks, resolve));
       } finally {
         releaseCallbacks([...callbacks, pull]);
+      }
+    },
+    async findLearningRate(x, y, data, onStep, pull) {
+      try {
+        const options: LrFinderOptions = onStep ? { ...data, onStep: async (log) => { await onStep(log); } } : data;
+        if (pull) return await live().findLearningRate(pulledSource(pull), options);
+        return await (isRef(x) ? live().findLearningRate(resolve(x), options) : live().findLearningRate(x!, y, options));
+      } finally {
+        releaseCallbacks([onStep, pull]);
       }
     },
     predict: (x, options) => live().predict(dataOf(x), options),

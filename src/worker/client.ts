@@ -12,6 +12,8 @@ import type { DatasetHandle, EvaluateResult, Features, FitOptions, History, Para
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { type DatasetRef, rebuildError, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
+import { lrFinderSettings } from '../train/lr-finder.js';
+import type { LrFinderOptions, LrFinderResult } from '../train/types.js';
 
 export interface RemoteFitOptions extends FitOptions {
   /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
@@ -140,6 +142,22 @@ export class WorkerTrainer implements TrainerMethods {
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
   fitStream(x: Features, y: Targets, options?: RemoteFitOptions): FitStream {
     return fitStream(this, x, y, options);
+  }
+
+  /**
+   * The learning-rate range test in the worker (Trainer.findLearningRate): options are checked here
+   * first, onStep runs in this thread; the worker's trainer is left exactly as it was.
+   */
+  async findLearningRate(x: Features | WorkerDataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
+    const resident = isDataset(x);
+    const streamed = !resident && isBatchSource(x);
+    const given = ((resident || streamed ? y : options) ?? {}) as LrFinderOptions;
+    lrFinderSettings(given, streamed);
+    const { onStep, ...data } = given;
+    const step = onStep ? Comlink.proxy(onStep) : undefined;
+    if (streamed) return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(undefined, undefined, data, step, Comlink.proxy(servePulls(x)))));
+    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
+    return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(xs, resident ? undefined : wholeBuffer(y) as Targets, data, step)));
   }
 
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */

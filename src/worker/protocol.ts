@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets, TrainerInfo } from '../train/types.js';
+import type { LrFinderOptions, LrFinderResult, LrFinderStep } from '../train/types.js';
 
 export type { TrainerInfo } from '../train/types.js';
 
@@ -16,6 +17,9 @@ export interface InitOptions {
 export type EpochCallback = (log: EpochLog) => unknown;
 export type BatchCallback = (log: BatchLog) => unknown;
 export type SaveCallback = (bytes: Uint8Array, log: EpochLog) => unknown;
+export type LrFinderStepCallback = (log: LrFinderStep) => unknown;
+/** findLearningRate's options without onStep (which crosses as a proxy of its own). */
+export type LrFinderData = Omit<LrFinderOptions, 'onStep'>;
 
 /** A worker-side resident data set, named by its id where it crosses (x of fit/evaluate/predict, validationData). */
 export interface DatasetRef {
@@ -37,6 +41,8 @@ export interface TrainerApi {
   fit(x: Features | DatasetRef, y: Targets | undefined, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
   /** fit on a stream of batches that lives in the caller's thread: the worker pulls them through `pull`. */
   fitStreamed(data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback, pull?: PullBatch): Promise<History>;
+  /** findLearningRate on arrays or a data set, or (x undefined) on a stream in the caller's thread pulled through `pull`. */
+  findLearningRate(x: Features | DatasetRef | undefined, y: Targets | undefined, data: LrFinderData, onStep?: LrFinderStepCallback, pull?: PullBatch): Promise<LrFinderResult>;
   predict(x: Features | DatasetRef, options?: { raw?: boolean }): Promise<Float32Array>;
   evaluate(x: Features | DatasetRef, y?: Targets): Promise<EvaluateResult>;
   stop(): void;
