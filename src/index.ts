@@ -19,7 +19,7 @@ export {
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions, type Features, type Targets, type TrainerMethods, type ParallelProfile,
   type DatasetHandle,
 } from './train/trainer.js';
-export type { LrFinderOptions, LrFinderResult, LrFinderStep } from './train/trainer.js';
+export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';

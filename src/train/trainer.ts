@@ -25,12 +25,13 @@ import { arraySource, type Owned, residentSource, type SourceContext, streamSour
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
 import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
+import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
-import type { LrFinderOptions, LrFinderResult } from './types.js';
+import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
-export type { LrFinderOptions, LrFinderResult, LrFinderStep } from './types.js';
+export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 /** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
 export const HISTORY_KEPT = 100;
@@ -471,6 +472,48 @@ export class Trainer implements TrainerMethods {
         return (this.fit as (...a: unknown[]) => Promise<History>)(...args);
       }),
     }, x, alone ? undefined : y as Targets, settings);
+  }
+
+  /**
+   * The gradient noise scale (McCandlish et al. 2018; train/noise-scale.ts) on arrays or a resident
+   * data set: an estimate of the batch size beyond which larger batches stop paying off. Computes
+   * gradients only (in this thread, also with data-parallel workers); the trainer is left exactly as it was.
+   */
+  async gradientNoiseScale(x: Features | Dataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
+    this.#checkAlive();
+    if (this.#running) throw new Error('gradientNoiseScale is not allowed while fit is running');
+    const resident = isDataset(x);
+    if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
+    const settings = noiseScaleSettings(resident ? y : options);
+    const context = this.#sourceContext();
+    const plan = planFit(this.model, { batchSize: settings.large });
+    const source = resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
+    this.#running = true;
+    this.#stopRequested = false;
+    const owned: Owned = [];
+    try {
+      return await this.#leavingNoTrace(async () => {
+        if (this.model.normalize && this.#inference.normalization === null) {
+          this.#inference.normalization = featureStats(source.features(), source.rows, this.model.inputSize);
+        }
+        const feed = await source.stage(this.#inference.normalization, source.rows, owned);
+        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.large, EVALUATION_CHUNK));
+        owned.push(loss);
+        const step = new GradientStep(this.#network, loss, settings.large);
+        owned.push(step);
+        const big = this.#heap.alloc(this.#network.size, 'f32', 'parameters');
+        owned.push(big);
+        const pause = async () => {
+          await yieldToEventLoop();
+          return this.#stopRequested || this.#disposed;
+        };
+        return measureNoiseScale({ step, data: feed.train!, big, seed: this.model.seed, stepNumber: this.#step, pause }, settings);
+      });
+    } finally {
+      for (const item of owned.reverse()) await item.free();
+      this.#running = false;
+      this.#stopRequested = false;
+    }
   }
 
   /** Runs `body`, then puts the whole training state back as it was (bit for bit), the schedule object included. */

@@ -136,6 +136,8 @@ export interface TrainerMethods {
   dispose(): Promise<void>;
   /** The learning-rate range test; the trainer is left exactly as it was. */
   findLearningRate(x: Features, y: Targets, options?: LrFinderOptions): Promise<LrFinderResult>;
+  /** The gradient noise scale (a batch-size estimate); the trainer is left exactly as it was. */
+  gradientNoiseScale(x: Features, y: Targets, options?: NoiseScaleOptions): Promise<NoiseScaleResult>;
 }
 
 /** Options of `findLearningRate` (fastai's lr_find defaults). */
@@ -180,4 +182,32 @@ export interface LrFinderResult {
    * fewer than two points remain (the loss diverged almost at once: lower minLr).
    */
   suggestion: number;
+}
+
+/** Options of `gradientNoiseScale`. */
+export interface NoiseScaleOptions {
+  /** Rows of the small batches (default 32). */
+  small?: number;
+  /** Rows of the large batches (default 8 × small); more than small. */
+  large?: number;
+  /** Large batches to average over (default 20). */
+  batches?: number;
+}
+
+/** The gradient noise scale (McCandlish et al. 2018) and the two estimates it is the ratio of. */
+export interface NoiseScaleResult {
+  /**
+   * The noise scale: the batch size beyond which larger batches stop paying off (the critical batch
+   * size is about this). The paper's B_noise = tr(HΣ)/(GᵀHG) needs the Hessian H; like the paper's
+   * own measurements this is its estimate B_simple, exact when H is a multiple of the identity.
+   */
+  bNoise: number;
+  /** tr(Σ) / |G|² from the two estimates below (as bNoise). */
+  bSimple: number;
+  /** Unbiased estimate of |G|², the squared norm of the whole data set's gradient (may come out ≤ 0 when it is within its noise: use more batches). */
+  gradNormSq: number;
+  /** Unbiased estimate of tr(Σ), the summed variance of one row's gradient. */
+  trace: number;
+  /** Large batches measured (fewer than asked when stopped). */
+  batches: number;
 }

@@ -70,6 +70,7 @@ export function workerApi(): TrainerApi {
         releaseCallbacks([onStep, pull]);
       }
     },
+    gradientNoiseScale: (x, y, options) => (isRef(x) ? live().gradientNoiseScale(resolve(x), options) : live().gradientNoiseScale(x, y, options)),
     predict: (x, options) => live().predict(dataOf(x), options),
     evaluate: (x, y) => live().evaluate(dataOf(x), y),
     stop: () => trainer?.stop(),

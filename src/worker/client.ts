@@ -13,7 +13,8 @@ import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { type DatasetRef, rebuildError, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
-import type { LrFinderOptions, LrFinderResult } from '../train/types.js';
+import { noiseScaleSettings } from '../train/noise-scale.js';
+import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 
 export interface RemoteFitOptions extends FitOptions {
   /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
@@ -158,6 +159,16 @@ export class WorkerTrainer implements TrainerMethods {
     if (streamed) return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(undefined, undefined, data, step, Comlink.proxy(servePulls(x)))));
     const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
     return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(xs, resident ? undefined : wholeBuffer(y) as Targets, data, step)));
+  }
+
+  /** The gradient noise scale, computed in the worker (Trainer.gradientNoiseScale); options are checked here first. */
+  async gradientNoiseScale(x: Features | WorkerDataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
+    const resident = isDataset(x);
+    if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
+    const given = ((resident ? y : options) ?? {}) as NoiseScaleOptions;
+    noiseScaleSettings(given);
+    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
+    return this.#refreshInfo(await this.#call(() => this.#remote.gradientNoiseScale(xs, resident ? undefined : wholeBuffer(y) as Targets, given)));
   }
 
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets, TrainerInfo } from '../train/types.js';
-import type { LrFinderOptions, LrFinderResult, LrFinderStep } from '../train/types.js';
+import type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 
 export type { TrainerInfo } from '../train/types.js';
 
@@ -43,6 +43,7 @@ export interface TrainerApi {
   fitStreamed(data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback, pull?: PullBatch): Promise<History>;
   /** findLearningRate on arrays or a data set, or (x undefined) on a stream in the caller's thread pulled through `pull`. */
   findLearningRate(x: Features | DatasetRef | undefined, y: Targets | undefined, data: LrFinderData, onStep?: LrFinderStepCallback, pull?: PullBatch): Promise<LrFinderResult>;
+  gradientNoiseScale(x: Features | DatasetRef, y: Targets | undefined, options: NoiseScaleOptions): Promise<NoiseScaleResult>;
   predict(x: Features | DatasetRef, options?: { raw?: boolean }): Promise<Float32Array>;
   evaluate(x: Features | DatasetRef, y?: Targets): Promise<EvaluateResult>;
   stop(): void;
