@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { mnistAsset } from './mnist-asset.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const packed = existsSync(here('./node_modules/descent-wasm/package.json'));
@@ -13,6 +14,7 @@ const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-E
 export default defineConfig({
   root: here('.'),
   base: './',
+  plugins: [mnistAsset()],
   // the subpath first: an alias also matches what starts with its key and a slash
   resolve: packed ? {} : { alias: { 'descent-wasm/bench': here('../dist/bench/index.js'), 'descent-wasm': here('../dist/index.js') } },
   // Pre-bundling would break descent's `new URL(..., import.meta.url)` for its worker and .wasm files.
