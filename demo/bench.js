@@ -1,9 +1,47 @@
-// The benchmark page: starts the suite in a Web Worker and fills the table row by row.
+// The benchmark page: starts the suite in a Web Worker, fills the bar chart and the table row by row,
+// and states the headline (geometric mean of the speed-ups) when it is done.
+import { startMeter } from './meter.js';
+
 const $ = (id) => document.getElementById(id);
+startMeter({ pulse: $('pulse'), fps: $('fps'), gap: $('gap'), meter: $('meter') });
 const ms = (v) => (v < 1 ? `${(v * 1000).toFixed(0)} µs` : `${v.toFixed(2)} ms`);
+const ratio = (v) => `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}×`;
+
+/** Plain words for the suite's case names. */
+function plainName(name) {
+  return name
+    .replace(/^GEMM (\S+) /, 'matrix multiply $1 ')
+    .replace(/^softmax CE/, 'softmax cross-entropy')
+    .replace(/^BCE-with-logits/, 'binary cross-entropy (logits)')
+    .replace(/^MLP 784-128-10, Adam, batch 128: epoch of 512 rows/, 'MLP training epoch (784-128-10, 512 images)')
+    .replace(/: forward \+ backward$/, ', forward + backward');
+}
+
+function drawBars(rows) {
+  const speedups = rows.filter((r) => r.impl !== 'plain JS');
+  const top = Math.log(Math.max(2, ...speedups.map((r) => r.ratio)));
+  $('bars').replaceChildren(...speedups.map((r) => {
+    const bar = document.createElement('div');
+    bar.className = 'speedup';
+    const width = Math.max(1, (100 * Math.log(Math.max(1, r.ratio))) / top);
+    bar.innerHTML = `<span class="name">${plainName(r.case)}</span><span class="track"><span class="fill${r.ratio < 1 ? ' slower' : ''}" ` +
+      `style="width:${width.toFixed(1)}%"></span></span><span class="value">${ratio(r.ratio)}</span>`;
+    return bar;
+  }));
+}
+
+function headline(rows) {
+  const speedups = rows.filter((r) => r.impl !== 'plain JS').map((r) => r.ratio);
+  if (!speedups.length) return;
+  const mean = Math.exp(speedups.reduce((s, v) => s + Math.log(v), 0) / speedups.length);
+  const mlp = rows.find((r) => r.impl !== 'plain JS' && r.case.startsWith('MLP'));
+  $('headline').textContent = `In this browser, descent is ${ratio(mean)} faster than plain JavaScript ` +
+    `(geometric mean of ${speedups.length} cases${mlp ? `; training an MLP epoch: ${ratio(mlp.ratio)}` : ''}).`;
+}
 
 $('run').addEventListener('click', () => {
   $('run').disabled = true;
+  const rows = [];
   const body = $('results').tBodies[0];
   body.replaceChildren();
   $('status').textContent = 'running in a worker…';
@@ -19,11 +57,14 @@ $('run').addEventListener('click', () => {
   worker.onmessage = ({ data }) => {
     if (data.row) {
       const r = data.row;
-      const tr = body.insertRow();
+      rows.push(r);
       const extra = r.gflops ? ` (${r.gflops.toFixed(1)} GFLOP/s)` : '';
-      tr.innerHTML = `<td>${r.case}</td><td>${r.impl}${r.busy ? ' ⚠ busy' : ''}</td><td>${ms(r.medianMs)}${extra}</td>` +
-        `<td>${ms(r.minMs)} – ${ms(r.maxMs)}</td><td>${r.impl === 'plain JS' ? '1×' : `${r.ratio.toFixed(1)}×`}</td>`;
+      const noisy = r.busy ? ' <abbr title="the repetitions varied a lot: other work shared the machine">noisy</abbr>' : '';
+      body.insertRow().innerHTML = `<td>${plainName(r.case)}</td><td>${r.impl}${noisy}</td><td>${ms(r.medianMs)}${extra}</td>` +
+        `<td class="wide-only">${ms(r.minMs)} – ${ms(r.maxMs)}</td><td>${r.impl === 'plain JS' ? '1×' : ratio(r.ratio)}</td>`;
+      drawBars(rows);
     } else if (data.done) {
+      headline(rows);
       finish(`done in ${((performance.now() - started) / 1000).toFixed(1)} s (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'}, ${navigator.hardwareConcurrency} threads)`);
     } else if (data.error) {
       finish(`benchmark failed: ${data.error}`, true);

@@ -1,40 +1,48 @@
 // Live loss and accuracy chart (uPlot): training loss per batch, validation loss and both accuracies
-// per epoch, on a fractional-epoch axis. Points are appended as they arrive and drawn once per frame.
+// per epoch, on an epoch axis that spans the whole run from the start (so the line grows across it).
+// Points are appended as they arrive and drawn once per frame.
+import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+const HEIGHT = 260;
+const number = (digits) => (u, v) => (v == null ? '–' : v.toFixed(digits));
+const percent = (u, v) => (v == null ? '–' : `${(100 * v).toFixed(1)} %`);
+
 export function lossChart(container) {
   const data = [[], [], [], [], []]; // epoch, loss, valLoss, accuracy, valAccuracy
-  const options = {
+  let epochs = 10;
+  const plot = new uPlot({
     width: container.clientWidth || 600,
-    height: 300,
-    scales: { x: { time: false }, acc: { range: [0, 1] } },
+    height: HEIGHT,
+    scales: {
+      x: { time: false, range: () => [0, epochs] },
+      y: { range: (u, min, max) => [0, Number.isFinite(max) && max > 0 ? max * 1.05 : 1] },
+      acc: { range: [0, 1] },
+    },
     axes: [
-      { label: 'epoch' },
-      { label: 'loss', scale: 'y' },
-      { label: 'accuracy', scale: 'acc', side: 1, grid: { show: false } },
+      { label: 'epoch', size: 40, values: (u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')) },
+      { label: 'loss', scale: 'y', size: 50, values: (u, ticks) => ticks.map((t) => t.toPrecision(2)) },
+      { label: 'accuracy', scale: 'acc', side: 1, size: 50, grid: { show: false }, values: (u, ticks) => ticks.map((t) => `${Math.round(100 * t)} %`) },
     ],
     series: [
-      {},
-      { label: 'loss', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false } },
-      { label: 'val loss', stroke: '#c5490b', width: 2, spanGaps: true },
-      { label: 'accuracy', stroke: '#1b7f3b', width: 2, spanGaps: true, scale: 'acc', dash: [6, 4] },
-      { label: 'val accuracy', stroke: '#8e24aa', width: 2, spanGaps: true, scale: 'acc', dash: [2, 3] },
+      { label: 'epoch', value: number(2) },
+      { label: 'loss', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: number(4) },
+      { label: 'val loss', stroke: '#c5490b', width: 2, spanGaps: true, value: number(4) },
+      { label: 'accuracy', stroke: '#1b7f3b', width: 2, spanGaps: true, scale: 'acc', dash: [6, 4], value: percent },
+      { label: 'val accuracy', stroke: '#8e24aa', width: 2, spanGaps: true, scale: 'acc', dash: [2, 3], value: percent },
     ],
-  };
-  const plot = new uPlot(options, data, container);
+  }, data, container);
   let pending = false;
-  const redraw = () => {
-    pending = false;
-    plot.setData(data);
-  };
   const schedule = () => {
-    if (!pending) {
-      pending = true;
-      requestAnimationFrame(redraw);
-    }
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      plot.setData(data);
+    });
   };
-  new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: 300 })).observe(container);
+  new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT })).observe(container);
   const push = (x, values) => {
     data[0].push(x);
     for (let s = 1; s < data.length; s++) data[s].push(values[s - 1] ?? null);
@@ -44,9 +52,16 @@ export function lossChart(container) {
   return {
     batch: (x, loss) => push(x, [loss]),
     epoch: (x, log) => push(x, [log.loss, log.valLoss, log.accuracy, log.valAccuracy]),
-    clear() {
+    /** Empties the chart and sets the epoch axis to 0 … `total`. */
+    reset(total) {
+      epochs = Math.max(1, total);
       for (const series of data) series.length = 0;
       container.dataset.points = '0';
+      schedule();
+    },
+    /** Widens the epoch axis (Resume with more epochs). */
+    extend(total) {
+      epochs = Math.max(epochs, total);
       schedule();
     },
   };

@@ -1,6 +1,9 @@
 // The loss explorer: evaluates each loss on a grid of points with reduction 'none', whose items are
 // the per-point losses and whose gradient (of their sum) is the per-point derivative.
 import { LOSS_NAMES, loadKernels } from 'descent-wasm';
+import './locale.js';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
 const $ = (id) => document.getElementById(id);
 const POINTS = 481;
@@ -45,32 +48,43 @@ function curve(k, name, options) {
   return { sweep, grid, loss: value, grad };
 }
 
+const SLIDERS = { huber: ['delta'], smooth_l1: ['delta'], barron: ['alpha', 'scale'] };
+const fixed = (v) => (v == null ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+const ticks = (u, values) => values.map((v) => fixed(v));
+/** A scale that shows a curve's finite values (capped, so a pole does not flatten the rest) and 0. */
+const range = (values) => () => {
+  const finite = values().filter(Number.isFinite);
+  let [lo, hi] = [Math.min(0, ...finite), Math.max(0, ...finite)];
+  const cap = 20;
+  [lo, hi] = [Math.max(lo, -cap), Math.min(hi, cap)];
+  const pad = (hi - lo) * 0.05 || 1;
+  return [lo - (lo < 0 ? pad : 0), hi + pad];
+};
+
+let current = { grid: [], loss: [], grad: [] };
+const plot = new uPlot({
+  width: $('plot').clientWidth - 20,
+  height: 340,
+  scales: { x: { time: false, range: () => [current.grid[0] ?? 0, current.grid[current.grid.length - 1] ?? 1] }, loss: { range: range(() => Array.from(current.loss)) }, grad: { range: range(() => Array.from(current.grad)) } },
+  axes: [
+    { label: 'residual', values: ticks },
+    { label: 'loss', scale: 'loss', values: ticks, stroke: '#0b63c5' },
+    { label: 'gradient', scale: 'grad', side: 1, grid: { show: false }, values: ticks, stroke: '#c5490b' },
+  ],
+  series: [
+    { label: 'x', value: (u, v) => fixed(v) },
+    { label: 'loss', scale: 'loss', stroke: '#0b63c5', width: 2, value: (u, v) => fixed(v) },
+    { label: 'gradient', scale: 'grad', stroke: '#c5490b', width: 2, value: (u, v) => fixed(v) },
+  ],
+  hooks: { draw: [() => { $('plot').dataset.draws = String(Number($('plot').dataset.draws ?? 0) + 1); }] },
+}, [[], [], []], $('plot'));
+new ResizeObserver(() => plot.setSize({ width: $('plot').clientWidth - 20, height: $('plot').clientWidth < 500 ? 260 : 340 })).observe($('plot'));
+
 function draw({ sweep, grid, loss, grad }) {
-  const canvas = $('plot');
-  const ctx = canvas.getContext('2d');
-  const { width, height } = canvas;
-  const pad = 40;
-  ctx.clearRect(0, 0, width, height);
-  const finite = [...loss, ...grad].filter(Number.isFinite);
-  const lo = Math.min(0, ...finite);
-  const hi = Math.max(1e-6, ...finite.map((v) => Math.min(v, 20)));
-  const px = (t) => pad + ((t - grid[0]) / (grid[grid.length - 1] - grid[0])) * (width - 2 * pad);
-  const py = (v) => height - pad - ((Math.min(v, hi) - lo) / (hi - lo)) * (height - 2 * pad);
-  ctx.strokeStyle = '#8c959f';
-  ctx.lineWidth = 1;
-  ctx.beginPath(); ctx.moveTo(pad, py(0)); ctx.lineTo(width - pad, py(0)); ctx.stroke();
-  ctx.fillStyle = '#57606a';
-  ctx.font = '13px system-ui';
-  ctx.fillText(sweep.label, width / 2 - 60, height - 12);
-  ctx.fillText(hi.toFixed(2), 4, pad);
-  ctx.fillText(lo.toFixed(2), 4, height - pad);
-  for (const [values, color] of [[loss, '#0b63c5'], [grad, '#c5490b']]) {
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    values.forEach((v, i) => (i ? ctx.lineTo(px(grid[i]), py(v)) : ctx.moveTo(px(grid[i]), py(v))));
-    ctx.stroke();
-  }
+  current = { grid, loss, grad };
+  plot.axes[0].label = sweep.label;
+  plot.setData([Array.from(grid), Array.from(loss, (v) => (Number.isFinite(v) ? v : null)), Array.from(grad, (v) => (Number.isFinite(v) ? v : null))]);
+  plot.redraw(true, true);
 }
 
 function render() {
@@ -83,6 +97,9 @@ function render() {
   $('alphaOut').value = alpha;
   $('scaleOut').value = $('scale').value;
   $('build').value = k.simd ? 'SIMD build' : 'scalar build';
+  const used = SLIDERS[name] ?? [];
+  for (const id of ['delta', 'alpha', 'scale']) $(id).disabled = !used.includes(id);
+  $('uses').textContent = used.length ? `${name} uses the ${used.join(' and ')} slider${used.length > 1 ? 's' : ''}.` : `${name} has no parameter to slide.`;
   const options = {
     huber: { delta: Math.max(delta, 0.05) },
     smooth_l1: { beta: delta },

@@ -1,0 +1,67 @@
+// Saving and loading models: a .safetensors download, a file picked by the user, and the copy kept in
+// this browser (IndexedDB) after every epoch. A loaded model fills the form with the settings it was
+// built with and becomes the current, stopped run (Resume trains it further).
+import { decodeSafetensors, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser } from 'descent-wasm';
+import { DATASETS } from './catalog.js';
+import { valuesFromSpec } from './spec.js';
+
+const STORED = 'descent-demo'; // the checkpoint kept in this browser
+
+export function createModels($, { runs, form, status, onLoaded }) {
+  /** fit's checkpoint option when "keep" is ticked. */
+  const checkpoint = () => ($('keep').checked ? { every: 'epoch', onSave: (bytes) => saveCheckpointToBrowser(STORED, bytes) } : undefined);
+
+  async function showStored() {
+    const stored = (await listBrowserCheckpoints().catch(() => [])).find((c) => c.name === STORED);
+    $('restore').dataset.available = stored ? 'true' : 'false';
+    $('restore').title = stored ? `saved ${stored.savedAt.toLocaleString()}, ${stored.bytes.toLocaleString()} bytes` : 'nothing kept in this browser yet';
+    return Boolean(stored);
+  }
+
+  async function save() {
+    const bytes = await runs.run.trainer.save();
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `descent-${runs.run.data.name}.safetensors`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    status(`saved ${bytes.length.toLocaleString()} bytes (weights, optimizer state and settings) as ${link.download}`);
+  }
+
+  async function load(bytes, label) {
+    try {
+      const file = decodeSafetensors(bytes);
+      const spec = JSON.parse(file.metadata.spec ?? 'null');
+      const values = spec && valuesFromSpec(spec);
+      if (!values) throw new RangeError(`its input size matches none of this demo's data sets (${Object.entries(DATASETS).map(([n, d]) => `${n} ${d.cols}`).join(', ')})`);
+      const epochsDone = Number(file.metadata.epoch ?? 0);
+      const { values: current } = form.read();
+      const epochsWanted = epochsDone + Number(DATASETS[values.dataset].defaults.epochs);
+      form.fill({ ...values, epochs: String(epochsWanted) });
+      const run = await runs.load(bytes, {
+        dataset: values.dataset, seed: Number(values.seed), spec, epochsDone, epochsWanted,
+        batchSize: current.batchSize ?? Number(DATASETS[values.dataset].defaults.batchSize),
+      });
+      if (!run) return;
+      const result = await run.trainer.evaluate(run.data.testSet);
+      await onLoaded(run);
+      status(`loaded ${label} (${values.dataset}, ${epochsDone} epochs trained): held-out loss ${result.loss.toFixed(4)}, ` +
+        `accuracy ${(100 * result.accuracy).toFixed(1)} %; Resume trains it further`);
+      document.body.dataset.loaded = label;
+    } catch (error) {
+      status(`could not load ${label}: ${error.message}`, true);
+    }
+  }
+
+  $('save').addEventListener('click', () => save().catch((error) => status(`save failed: ${error.message}`, true)));
+  $('load').addEventListener('change', async () => {
+    const file = $('load').files[0];
+    $('load').value = '';
+    if (file) await load(new Uint8Array(await file.arrayBuffer()), file.name);
+  });
+  $('restore').addEventListener('click', async () => {
+    const bytes = await loadCheckpointFromBrowser(STORED);
+    if (bytes) await load(bytes, 'the model kept in this browser');
+  });
+  return { checkpoint, showStored };
+}

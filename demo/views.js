@@ -1,0 +1,54 @@
+// The panels under the chart and what each data set shows: the decision boundary (2-D sets), held-out
+// images with guesses and the draw pad (digit sets), the confusion matrix, first-layer weights (images).
+// update() asks the worker for predictions once and hands them to every visible panel.
+import { boundaryView } from './boundary.js';
+import { DATASETS } from './catalog.js';
+import { drawConfusion } from './confusion.js';
+import { drawPad } from './draw-pad.js';
+import { drawExamples } from './examples.js';
+import { accuracy, argmax } from './predictions.js';
+import { drawWeights } from './weights-view.js';
+
+export function createViews($, currentTrainer) {
+  const boundary = boundaryView($('boundary'));
+  let dataset = DATASETS.spirals;
+  const pad = drawPad({ canvas: $('pad'), bars: $('pad-bars'), clear: $('pad-clear') }, {
+    trainer: currentTrainer,
+    classNames: () => dataset.classNames,
+  });
+
+  return {
+    /** Shows the panels that data set `name` uses, empty. */
+    show(name) {
+      dataset = DATASETS[name];
+      $('boundary-panel').hidden = !dataset.plane;
+      $('examples-panel').hidden = !dataset.image;
+      $('pad-panel').hidden = !dataset.image;
+      $('weights-panel').hidden = !dataset.image;
+      if (dataset.image) pad.configure(dataset.image, name === 'digits' ? 16 : 1);
+      $('weights').replaceChildren();
+      $('examples').replaceChildren();
+      drawConfusion($('confusion'), dataset.classNames, [], null);
+    },
+    /** A new run: its points on the plane, its held-out images without guesses. */
+    reset(run) {
+      this.show(run.data.name);
+      if (dataset.plane) boundary.reset(run.data.trainPoints);
+      if (dataset.image) drawExamples($('examples'), run.data.preview, dataset.image, null);
+    },
+    /** Predicts the held-out set in the worker and redraws every panel; returns the held-out accuracy. */
+    async update(run) {
+      const { trainer, data, spec } = run;
+      const predicted = argmax(await trainer.predict(data.testSet), dataset.classes);
+      drawConfusion($('confusion'), dataset.classNames, data.testY, predicted);
+      const jobs = [];
+      if (dataset.plane) jobs.push(boundary.update(trainer));
+      if (dataset.image) {
+        drawExamples($('examples'), data.preview, dataset.image, predicted.subarray(0, data.preview.y.length));
+        jobs.push(drawWeights($('weights'), trainer, spec, dataset.image), pad.refresh());
+      }
+      await Promise.all(jobs);
+      return accuracy(predicted, data.testY);
+    },
+  };
+}

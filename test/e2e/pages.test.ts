@@ -1,0 +1,65 @@
+// Every page of the demo at desktop and phone width: nothing wider than the screen, screenshots to look
+// at; the loss explorer and the benchmark page work.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoApp, overflow, PAGES, screenshots, startDemo } from './demo-app.js';
+
+let app: DemoApp;
+beforeAll(async () => { app = await startDemo(); }, 240_000);
+afterAll(async () => { await app?.close(); });
+
+describe('the demo pages (production build of the packed package, in Chromium)', () => {
+  it.each(PAGES)('%s fits a 390 px phone screen and a 1280 px one', async (path) => {
+    for (const width of [390, 1280]) {
+      const page = await app.open(path, { width, height: 844 });
+      if (path === 'index.html') {
+        await page.selectOption('#dataset', 'mnist');
+        await page.click('#advanced-box summary');
+      }
+      expect(await overflow(page)).toBe(0);
+      await page.screenshot({ path: join(screenshots, `${path.replace('.html', '')}-${width}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('the loss explorer draws every loss, and the Barron alpha slider bends the curve', async () => {
+    const page = await app.open('explorer.html');
+    const pixels = () => page.evaluate(() => [...document.querySelectorAll('#plot canvas')].map((c) => (c as HTMLCanvasElement).toDataURL()).join());
+    const draws = async () => Number(await page.getAttribute('#plot', 'data-draws'));
+    const redrawn = (after: number) => page.waitForFunction((n) => Number(document.getElementById('plot')!.dataset.draws) > n, after);
+    let before = await draws();
+    await page.selectOption('#loss', 'barron');
+    await redrawn(before);
+    const quadratic = await pixels();
+    before = await draws();
+    await page.fill('#alpha', '0'); // Cauchy
+    await page.dispatchEvent('#alpha', 'input');
+    await redrawn(before);
+    expect(await pixels()).not.toBe(quadratic);
+    await page.selectOption('#loss', 'mse');
+    expect(await page.isDisabled('#alpha')).toBe(true); // mse ignores it
+    const results = JSON.parse((await page.getAttribute('#examples', 'data-results'))!);
+    for (const build of ['simd', 'scalar']) expect(results[build].mse).toBeCloseTo(0.068, 6);
+    await page.close();
+  });
+
+  it('the benchmark page runs the suite in a worker, fills the table and the chart, states a headline', async () => {
+    for (const width of [1280, 390]) {
+      const page = await app.open('bench.html', { width, height: 844 });
+      if (width === 1280) {
+        await page.click('#run');
+        await page.waitForSelector('body[data-bench-done]', { timeout: 120_000 });
+        expect(await page.getAttribute('body', 'data-bench-done')).toBe('true');
+        expect(await page.locator('#results tbody tr').count()).toBeGreaterThan(10);
+        expect(await page.textContent('#headline')).toMatch(/× faster than plain JavaScript/);
+      }
+      expect(await overflow(page)).toBe(0);
+      await page.screenshot({ path: join(screenshots, `bench-run-${width}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  it('no page logged an error', () => {
+    expect(app.errors).toEqual([]);
+  });
+});
