@@ -48,6 +48,10 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
   };
 
   function showBars(probabilities) {
+    if (!trainer()) {
+      bars.textContent = 'Train a network first, then draw a digit here: it guesses as you draw.';
+      return;
+    }
     bars.replaceChildren(...classNames().map((name, c) => {
       const row = document.createElement('div');
       row.className = 'bar';

@@ -22,9 +22,9 @@ export function createViews($, currentTrainer) {
     show(name) {
       dataset = DATASETS[name];
       $('boundary-panel').hidden = !dataset.plane;
-      $('examples-panel').hidden = !dataset.image;
       $('pad-panel').hidden = !dataset.image;
-      $('weights-panel').hidden = !dataset.image;
+      $('examples-panel').hidden = true; // until a run has images to show
+      $('weights-panel').hidden = true;
       if (dataset.image) pad.configure(dataset.image, name === 'digits' ? 16 : 1);
       $('weights').replaceChildren();
       $('examples').replaceChildren();
@@ -35,6 +35,7 @@ export function createViews($, currentTrainer) {
       this.show(run.data.name);
       if (dataset.plane) boundary.reset(run.data.trainPoints);
       if (dataset.image) drawExamples($('examples'), run.data.preview, dataset.image, null);
+      $('examples-panel').hidden = $('weights-panel').hidden = !dataset.image;
     },
     /** Predicts the held-out set in the worker and redraws every panel; returns the held-out accuracy. */
     async update(run) {

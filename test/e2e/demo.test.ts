@@ -55,6 +55,7 @@ describe('the training page (production build of the packed package, in Chromium
     await page.mouse.up();
     await page.waitForSelector('#pad-bars[data-best]');
     expect(await page.locator('#pad-bars .bar').count()).toBe(10);
+    await page.screenshot({ path: join(screenshots, 'train-digits-1280.png'), fullPage: true });
 
     // After the run only Resume's settings are editable, and the page says so.
     expect(await page.isDisabled('#lr')).toBe(true);
