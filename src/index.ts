@@ -34,3 +34,4 @@ export {
   type BrowserStorage, type BrowserStorageOptions, type BrowserCheckpointInfo,
 } from './io/browser-storage.js';
 export { importTfjsModel, type TfjsImport } from './interop/tfjs-import.js';
+export { exportOnnx, ONNX_OPSET, type ExportOnnxOptions, type OnnxSource } from './interop/onnx-export.js';

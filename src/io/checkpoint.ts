@@ -194,7 +194,7 @@ function checkpointOf(
 }
 
 /** The feature statistics of `normalize: true` stored in a checkpoint (null when it has none). */
-function readNormalization(file: SafetensorsFile, model: Model): CheckpointState['normalization'] {
+export function readNormalization(file: SafetensorsFile, model: Model): CheckpointState['normalization'] {
   const value = fromJson(file.metadata.normalization ?? 'null', 'normalization') as { mean?: unknown; std?: unknown } | null;
   if (value === null) return null;
   const ok = (a: unknown): a is number[] => Array.isArray(a) && a.length === model.inputSize && a.every((v) => typeof v === 'number');

@@ -5,23 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export { tf, tfl };
-
-/** A seeded uniform generator in [-1, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
+export { maxDifference, random } from './numbers.js';
+import { random } from './numbers.js';
 
 export interface Case {
   name: string;
   build(): tfl.Sequential;
-  compile: tfl.ModelCompileArgs;
+  /** A function: tfjs optimizers need a backend when made. */
+  compile: () => tfl.ModelCompileArgs;
   /** Row shape of x (without the batch axis) and how to make the targets. */
   inputShape: number[];
   /** 'ids': x is integer token ids in [0, vocab) */
@@ -41,7 +32,7 @@ export const CASES: Case[] = [
     build: () => tfl.sequential({ layers: [
       L.dense({ inputShape: [5], units: 8, activation: 'relu' }), L.dropout({ rate: 0.2 }), L.dense({ units: 3, activation: 'softmax' }),
     ] }),
-    compile: { optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' },
+    compile: () => ({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' }),
     inputShape: [5], target: 'classes', outputs: 3, includeOptimizer: true,
   },
   {
@@ -51,7 +42,7 @@ export const CASES: Case[] = [
       L.dense({ units: 5 }), L.leakyReLU({ alpha: 0.01 }), L.dense({ units: 5, useBias: false }), L.activation({ activation: 'sigmoid' }),
       L.dense({ units: 2 }),
     ] }),
-    compile: { optimizer: tf.train.momentum(0.05, 0.9), loss: 'meanSquaredError' },
+    compile: () => ({ optimizer: tf.train.momentum(0.05, 0.9), loss: 'meanSquaredError' }),
     inputShape: [4], target: 'regression', outputs: 2, includeOptimizer: true,
   },
   {
@@ -64,7 +55,7 @@ export const CASES: Case[] = [
       L.averagePooling2d({ poolSize: [1, 2], strides: 1 }),
       L.flatten(), L.dense({ units: 3, activation: 'softmax' }),
     ] }),
-    compile: { optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' },
+    compile: () => ({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' }),
     inputShape: [10, 10, 2], target: 'onehot', outputs: 3, includeOptimizer: true,
   },
   {
@@ -75,7 +66,7 @@ export const CASES: Case[] = [
       L.averagePooling1d({ poolSize: 2 }),
       L.globalAveragePooling1d(), L.dense({ units: 1, activation: 'sigmoid' }),
     ] }),
-    compile: { optimizer: 'rmsprop', loss: 'binaryCrossentropy' },
+    compile: () => ({ optimizer: 'rmsprop', loss: 'binaryCrossentropy' }),
     inputShape: [13, 3], target: 'binary', outputs: 1, includeOptimizer: false, tfjsTrains: false,
   },
   {
@@ -86,7 +77,7 @@ export const CASES: Case[] = [
       L.conv1d({ filters: 5, kernelSize: 2, activation: 'relu' }),
       L.globalAveragePooling1d(), L.dense({ units: 4, activation: 'softmax' }),
     ] }),
-    compile: { optimizer: tf.train.adam(0.02), loss: 'sparseCategoricalCrossentropy' },
+    compile: () => ({ optimizer: tf.train.adam(0.02), loss: 'sparseCategoricalCrossentropy' }),
     inputShape: [7], ids: 20, target: 'classes', outputs: 4, includeOptimizer: true,
   },
   {
@@ -95,7 +86,7 @@ export const CASES: Case[] = [
       L.conv2d({ inputShape: [6, 6, 1], filters: 6, kernelSize: 2, activation: 'tanh' }),
       L.globalAveragePooling2d({}), L.batchNormalization({}), L.dense({ units: 3, activation: 'softmax' }),
     ] }),
-    compile: { optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' },
+    compile: () => ({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' }),
     inputShape: [6, 6, 1], target: 'classes', outputs: 3, includeOptimizer: true,
   },
 ];
@@ -135,7 +126,7 @@ export function tensorOf(c: Case, x: Float32Array | Int32Array): tf.Tensor {
 /** Builds, compiles and trains the case's model with tfjs for a few epochs (seeded data), in tfjs's own loop. */
 export async function trainedModel(c: Case, rows = 48): Promise<tfl.Sequential> {
   const model = c.build();
-  model.compile(c.compile);
+  model.compile(c.compile());
   const { x, y } = dataFor(c, rows, 7);
   const xs = tensorOf(c, x);
   const ys = c.target === 'classes' ? tf.tensor(Array.from(y), [rows, 1]) : tf.tensor(Array.from(y), [rows, c.outputs]);
@@ -164,10 +155,3 @@ export function modelJsonOf(artifacts: tf.io.ModelArtifacts): Record<string, unk
   };
 }
 
-/** Largest |a − b| / (1 + |b|). */
-export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
-  return worst;
-}

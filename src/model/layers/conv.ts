@@ -34,7 +34,7 @@ export interface Conv1dLayerSpec extends ConvOptions {
 const KEYS = ['type', 'filters', 'kernelSize', 'stride', 'padding', 'dilation', 'activation', 'useBias', 'init'];
 
 /** The geometry of one axis: input and output length, kernel taps, stride, dilation, padding before and after. */
-interface Axis {
+export interface Axis {
   input: number;
   output: number;
   kernel: number;
@@ -128,6 +128,11 @@ export class ConvLayer implements Layer {
     const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
     const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new ConvLayer(type, index, inputShape, filters, geometry, activation, booleanOption(`${path}.useBias`, spec.useBias, true), init);
+  }
+
+  /** The spatial axes as the spec has them ([height, width] for conv2d, [length] for conv1d), for exporters. */
+  get axes(): readonly Axis[] {
+    return this.type === 'conv2d' ? this.#axes : [this.#axes[1]];
   }
 
   gemmScratchFloats(k: KernelExports): number {

@@ -26,7 +26,7 @@ export interface GlobalAvgPoolLayerSpec {
 }
 
 /** Where the windows go over one row: input [H, W, C] (1-d pooling: H = 1), output [OH, OW, C]. */
-interface PoolGeometry {
+export interface PoolGeometry {
   H: number; W: number; C: number;
   kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
   OH: number; OW: number;
@@ -65,6 +65,11 @@ export class PoolLayer implements Layer {
     this.outputSize = OH * OW * C;
     // max pooling: each output's argmax (an i32 input offset in the row), for the backward pass
     this.buffers = this.#max ? { argmax: this.outputSize } : {};
+  }
+
+  /** The window geometry (1-d pooling as rows of height 1), for exporters. */
+  get geometry(): Readonly<PoolGeometry> {
+    return this.#g;
   }
 
   get label(): string {

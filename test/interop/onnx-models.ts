@@ -1,0 +1,88 @@
+// Small descent models for the ONNX export tests (Node and browser): every layer kind the export
+// writes, with seeded data; trained a few epochs so that batchnorm's running statistics and
+// normalize's feature statistics are not their start values.
+import type { TrainerSpec } from '../../src/index.js';
+import { random } from './numbers.js';
+
+export interface OnnxCase {
+  name: string;
+  spec: TrainerSpec;
+  /** Token ids below this (an embedding first layer), else float features. */
+  ids?: number;
+  /** Int32 class labels (classes) or float targets of `outputs` columns. */
+  classes?: number;
+  outputs: number;
+}
+
+export const ONNX_CASES: OnnxCase[] = [
+  {
+    name: 'dense (normalize, gelu, leaky relu, dropout, softmax CE)',
+    spec: {
+      inputSize: 6, normalize: true, seed: 1, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [{ units: 8, activation: 'gelu' }, { type: 'dropout', rate: 0.3 }, { units: 8, activation: 'leaky_relu', useBias: false }, { units: 3 }],
+    },
+    classes: 3, outputs: 3,
+  },
+  {
+    name: 'cnn (conv2d same/strided/dilated, batchnorm, max and avg pool, flatten)',
+    spec: {
+      inputShape: [9, 9, 2], seed: 2, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'batchnorm' },
+        { type: 'maxpool2d', poolSize: 3, stride: 2, padding: 1 },
+        { type: 'conv2d', filters: 3, kernelSize: [2, 3], stride: [1, 2], dilation: [2, 1], padding: [1, 0], activation: 'tanh' },
+        { type: 'avgpool2d', poolSize: 2, stride: 1, padding: 1 },
+        { type: 'flatten' }, { units: 4 },
+      ],
+    },
+    classes: 4, outputs: 4,
+  },
+  {
+    name: 'cnn 1d (conv1d, layernorm, avg/max pool 1d, global avg pool, sigmoid output)',
+    spec: {
+      inputShape: [12, 3], seed: 3, normalize: true, loss: 'bce_with_logits', optimizer: { name: 'sgd', learningRate: 0.1, momentum: 0.9 },
+      layers: [
+        { type: 'conv1d', filters: 5, kernelSize: 3, padding: 'same', activation: 'sigmoid' },
+        { type: 'layernorm' }, { type: 'maxpool1d', poolSize: 2 }, { type: 'avgpool1d', poolSize: 3, stride: 1, padding: 1 },
+        { type: 'batchnorm', momentum: 0.2 }, { type: 'globalavgpool' }, { units: 2 },
+      ],
+    },
+    outputs: 2,
+  },
+  {
+    name: 'embedding (layernorm, conv1d, global avg pool, activation layers)',
+    spec: {
+      inputShape: [7], seed: 4, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.02 },
+      layers: [
+        { type: 'embedding', vocabSize: 15, units: 6 }, { type: 'layernorm', eps: 1e-3 },
+        { type: 'conv1d', filters: 4, kernelSize: 2 }, { type: 'activation', activation: 'relu' },
+        { type: 'globalavgpool' }, { units: 3 }, { type: 'activation', activation: 'log_softmax' },
+      ],
+    },
+    ids: 15, classes: 3, outputs: 3,
+  },
+  {
+    name: 'regression (mse: no output activation, batchnorm on features)',
+    spec: {
+      inputSize: 4, seed: 5, loss: 'mse', optimizer: 'adam',
+      layers: [{ units: 6, activation: 'tanh' }, { type: 'batchnorm' }, { units: 2 }],
+    },
+    outputs: 2,
+  },
+];
+
+/** Seeded rows for a case: x as predict takes it and targets for fit. */
+export function onnxData(c: OnnxCase, rows: number, seed: number): { x: Float32Array | Int32Array; y: Float32Array | Int32Array } {
+  const next = random(seed);
+  const shape = c.spec.inputShape ?? [c.spec.inputSize!];
+  const size = shape.reduce((a, b) => a * b, 1);
+  // features off-centre and scaled, so that normalize has work to do
+  const x = c.ids ? Int32Array.from({ length: rows * size }, () => Math.floor(((next() + 1) / 2) * c.ids!))
+    : Float32Array.from({ length: rows * size }, (_v, i) => 3 + 2 * next() * (1 + (i % 3)));
+  const y = c.classes ? Int32Array.from({ length: rows }, (_v, r) => Math.abs(Math.round(Number(x[r * size]) * 7)) % c.classes!)
+    : Float32Array.from({ length: rows * c.outputs }, (_v, i) => (c.spec.loss === 'bce_with_logits' ? (next() > 0 ? 1 : 0) : next()));
+  return { x, y };
+}
+
+export { maxDifference } from './numbers.js';
