@@ -116,9 +116,8 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     predict();
   }
 
-  wipe();
   return {
-    /** Reads images as `imageShape` with values up to `maxValue` (1 for MNIST, 16 for the 8×8 digits). */
+    /** Reads images as `imageShape` with values up to `maxValue` (1 for MNIST, 16 for the 8×8 digits); clears the pad. */
     configure(imageShape, maxValue) {
       shape = imageShape;
       scale = maxValue;
