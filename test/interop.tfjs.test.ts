@@ -87,6 +87,33 @@ describe('what the import maps', () => {
     expect(notes.join('\n')).toMatch(/no training config/);
   });
 
+  it("reads the Keras converter's model.json: nested model_config, InputLayer, scoped names, quantized weights", async () => {
+    const modelJson = {
+      format: 'layers-model', generatedBy: 'keras v2.15.0', convertedBy: 'TensorFlow.js Converter',
+      modelTopology: {
+        keras_version: '2.15.0', backend: 'tensorflow',
+        model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [
+          { class_name: 'InputLayer', config: { batch_input_shape: [null, 2], dtype: 'float32', name: 'input_1' } },
+          { class_name: 'Dense', config: { name: 'dense', units: 1, activation: 'sigmoid', use_bias: true } },
+        ] } },
+        training_config: { loss: 'binary_crossentropy', optimizer_config: { class_name: 'Adam', config: { name: 'Adam', learning_rate: 0.01, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-7 } } },
+      },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [
+        { name: 'sequential/dense/kernel', shape: [2, 1], dtype: 'float32', quantization: { dtype: 'uint8', scale: 0.01, min: -1 } },
+        { name: 'sequential/dense/bias', shape: [1], dtype: 'float32', quantization: { dtype: 'float16' } },
+      ] }],
+    };
+    // kernel q = [0, 255] → [-1, 1.55]; bias as half-precision 0x3c00 = 1
+    const bytes = Uint8Array.of(0, 255, 0x00, 0x3c);
+    const { spec, weights } = await importTfjsModel(modelJson, [bytes.slice(0, 2), bytes.slice(2)]);
+    expect(spec).toEqual({
+      inputSize: 2, layers: [{ units: 1, activation: 'linear', useBias: true }], loss: 'bce_with_logits',
+      optimizer: { name: 'adam', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-7 },
+    });
+    expect([...weights['0.weight']!]).toEqual([-1, Math.fround(255 * 0.01 - 1)]);
+    expect([...weights['0.bias']!]).toEqual([1]);
+  });
+
   it('reports the measured differences', () => {
     // printed for the record (bench-style facts in the test log); the assertions are above
     console.log('tfjs → descent predict, max |Δ| / (1 + |y|):', differences);

@@ -32,9 +32,10 @@ export async function exportOnnx(source: OnnxSource, options: ExportOnnxOptions 
   const o = plainObject('options', options);
   knownKeys('exportOnnx options', o, ['raw']);
   const raw = booleanOption('raw', o.raw, false);
-  const bytes = source instanceof Uint8Array ? source
-    : typeof (source as { save?: unknown })?.save === 'function' ? await source.save()
-      : (() => { throw new TypeError(`exportOnnx needs a trainer (with save()) or checkpoint bytes, got ${describe(source)}`); })();
+  if (!(source instanceof Uint8Array) && typeof (source as { save?: unknown } | null)?.save !== 'function') {
+    throw new TypeError(`exportOnnx needs a trainer (with save()) or checkpoint bytes, got ${describe(source)}`);
+  }
+  const bytes = source instanceof Uint8Array ? source : await source.save();
   const model = modelFromSpec(checkpointSpec(bytes));
   const file = decodeSafetensors(bytes);
   const weight = (name: string, length: number): Float32Array => {
@@ -133,7 +134,7 @@ function buildGraph(
     ` (as predict takes them); y: [N, ${model.outputs}]${activation ? ` (${activation})` : ''}`;
   return modelProto(
     { name: 'descent', nodes: g.nodes, initializers: g.initializers, inputs: [input], outputs: [valueInfo('y', FLOAT, ['N', model.outputs])], doc },
-    ONNX_OPSET, IR_VERSION, { name: 'descent-wasm', version: '0.1.0' },
+    ONNX_OPSET, IR_VERSION, 'descent-wasm',
   );
 }
 

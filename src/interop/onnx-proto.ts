@@ -138,7 +138,7 @@ export interface GraphParts {
 }
 
 /** ModelProto: the graph, its IR version and the default-domain opset. */
-export function model(graph: GraphParts, opset: number, irVersion: number, producer: { name: string; version: string }): Uint8Array {
+export function model(graph: GraphParts, opset: number, irVersion: number, producer: string): Uint8Array {
   const g = new Message();
   for (const n of graph.nodes) g.message(1, n);
   g.string(2, graph.name);
@@ -147,7 +147,7 @@ export function model(graph: GraphParts, opset: number, irVersion: number, produ
   for (const i of graph.inputs) g.message(11, i);
   for (const o of graph.outputs) g.message(12, o);
   return new Message()
-    .int(1, irVersion).string(2, producer.name).string(3, producer.version).message(7, g)
+    .int(1, irVersion).string(2, producer).message(7, g)
     .message(8, new Message().string(1, '').int(2, opset))
     .finish();
 }
