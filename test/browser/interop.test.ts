@@ -5,9 +5,12 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { createTrainer, exportOnnx, importTfjsModel } from 'descent-wasm';
 import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONNX_CASES, onnxData, type OnnxCase } from '../interop/onnx-models.js';
 import { CASES, dataFor, maxDifference, tensorOf, tf, trainedModel } from '../interop/tfjs-models.js';
+
+const measured: Record<string, number> = {};
+afterAll(() => console.log('Chromium: max |Δ| / (1 + |y|) against tfjs predict (import) and descent predict (onnxruntime-web):', measured));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -34,7 +37,9 @@ describe('importTfjsModel from tfjs browser storage', () => {
     const trainer = await createTrainer(spec);
     try {
       await trainer.setWeights(weights);
-      expect(maxDifference(await trainer.predict(x), expected)).toBeLessThan(1e-5);
+      const difference = maxDifference(await trainer.predict(x), expected);
+      measured[url] = difference;
+      expect(difference).toBeLessThan(1e-5);
     } finally {
       await trainer.dispose();
       await tf.io.removeModel(url);
@@ -60,7 +65,9 @@ describe('exportOnnx in onnxruntime-web (WASM)', () => {
       const size = test.length / 21;
       const { y: out } = await session.run({ x: new ort.Tensor(c.ids ? 'int32' : 'float32', test, [21, size]) });
       await session.release();
-      expect(maxDifference(out!.data as Float32Array, await trainer.predict(test))).toBeLessThan(1e-5);
+      const difference = maxDifference(out!.data as Float32Array, await trainer.predict(test));
+      measured[`onnx ${c.name.split(' ')[0]}`] = difference;
+      expect(difference).toBeLessThan(1e-5);
     } finally {
       await trainer.dispose();
     }
