@@ -7,6 +7,7 @@ import { defaultsFor, FIELDS } from './fields.js';
 import { createForm } from './form.js';
 import { startMeter } from './meter.js';
 import { createModels } from './models.js';
+import { lrTools } from './lr-finder.js';
 import { Runs } from './run.js';
 import { PRESETS, presetValues, queryFromValues, valuesFromQuery } from './settings.js';
 import { specFromValues } from './spec.js';
@@ -31,6 +32,7 @@ const runs = new Runs({
     const busy = ['loading', 'training', 'stopping'].includes(phase);
     form.lock(busy ? 'busy' : run ? 'resume' : 'open');
     $('start').disabled = busy;
+    for (const id of ['find-lr', 'estimate-batch']) $(id).disabled = busy || Boolean(run);
     $('stop').disabled = !['loading', 'training'].includes(phase);
     $('stop').textContent = phase === 'loading' ? 'Cancel' : 'Stop';
     $('resume').disabled = busy || !run;
@@ -96,13 +98,20 @@ function checkedPlan() {
   return { ...plan, values };
 }
 
-function start() {
-  if (runs.phase === 'loading' || runs.phase === 'training' || runs.phase === 'stopping') return;
+/** What Start (and the learning-rate tools) build: the checked plan with its data set, seed and workers. */
+function runPlan() {
   const plan = checkedPlan();
+  return plan && { ...plan, dataset: plan.values.dataset, seed: plan.values.seed, workers: Number(plan.values.workers) };
+}
+
+let probing = false; // a learning-rate or batch-size measurement is running
+function start() {
+  if (probing || runs.phase === 'loading' || runs.phase === 'training' || runs.phase === 'stopping') return;
+  const plan = runPlan();
   if (!plan) return;
   meter.resetLongest(); // the meter counts from the click, data loading included
   runStarted = performance.now();
-  runs.start({ ...plan, dataset: plan.values.dataset, seed: plan.values.seed, workers: Number(plan.values.workers) });
+  runs.start(plan);
 }
 
 function resume() {
@@ -127,6 +136,26 @@ function showDataset(name) {
 function syncUrl() {
   history.replaceState(null, '', queryFromValues(form.raw()));
 }
+
+/** A small button inside field `id`'s box, and a line for its answer. */
+function fieldTool(id, buttonId, text, resultId) {
+  const button = Object.assign(document.createElement('button'), { id: buttonId, type: 'button', textContent: text, className: 'tool' });
+  const result = Object.assign(document.createElement('small'), { id: resultId, className: 'tool-result' });
+  result.setAttribute('aria-live', 'polite');
+  $(id).closest('.field').append(button, ...(resultId ? [result] : []));
+}
+fieldTool('lr', 'find-lr', 'Find learning rate');
+fieldTool('batchSize', 'estimate-batch', 'Estimate a good size', 'noise-result');
+lrTools($, {
+  form,
+  plan: () => (runs.phase === 'idle' || !runs.run ? runPlan() : (status('Reset first: the form is locked to the current network', true), null)),
+  busy(on) {
+    probing = on;
+    if (on) form.lock('busy');
+    else runs.view.phase(runs.phase, runs.run);
+    for (const id of ['start', 'find-lr', 'estimate-batch']) $(id).disabled = on;
+  },
+});
 
 $('start').addEventListener('click', start);
 $('stop').addEventListener('click', () => runs.stop());

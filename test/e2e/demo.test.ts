@@ -238,8 +238,28 @@ describe('the training page (production build of the packed package, in Chromium
       await page.close();
     }
   });
+});
 
-  it('no page logged an error', () => {
-    expect(app.errors).toEqual([]);
+describe('the learning-rate range test and the batch-size estimate on the training page', () => {
+  it('Find learning rate plots the curve, marks a suggestion and applies it; the batch-size estimate says a number', async () => {
+    const page = await app.open('index.html?dataset=digits');
+    await page.click('#find-lr');
+    await page.waitForSelector('#lr-panel[data-suggestion]', { timeout: 60_000 });
+    const suggestion = Number(await page.getAttribute('#lr-panel', 'data-suggestion'));
+    expect(suggestion).toBeGreaterThan(1e-6);
+    expect(suggestion).toBeLessThan(10);
+    await page.click('#lr-use');
+    expect(Math.abs(Number(await page.inputValue('#lr')) / suggestion - 1)).toBeLessThan(0.05); // two significant digits
+    expect(await page.evaluate(() => location.search)).toContain(`lr=${await page.inputValue('#lr')}`);
+    await page.click('#estimate-batch');
+    await page.waitForSelector('#noise-result[data-b-noise]', { timeout: 60_000 });
+    expect(await page.textContent('#noise-result')).toMatch(/Useful batch size ≈ \d+|any batch size/);
+    expect(await settlesAt(page, 1)).toBe(1); // the probing trainers are gone; the data worker stays
+    await page.screenshot({ path: join(screenshots, 'train-lr-finder-1280.png'), fullPage: true });
+    await page.close();
   });
+});
+
+it('no page logged an error', () => {
+  expect(app.errors).toEqual([]);
 });
