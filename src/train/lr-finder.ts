@@ -11,7 +11,7 @@
 // steepest point then sits where the raw loss is already lowest, at the edge of divergence (2.7 × the
 // best rate after 20 full-batch steps), and with mini-batches the noise of the first steps wins
 // (3e-6 ×). Smoothing the recorded curve forwards and backwards (the same bias-corrected average each
-// way, so no lag) keeps both the noise reduction and the position: 1.6 × and 0.4 × there.
+// way, so no lag) keeps both the noise reduction and the position: 1.9 × and 0.84 × there.
 
 import type { Schedule } from '../schedules.js';
 import { describe, knownKeys, numberOption, plainObject } from '../validate.js';
@@ -77,6 +77,8 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
   const schedule: Schedule = { valueAt: (t) => rangeTestRate(settings, t - first), resolveAuto: () => {}, observe: () => {}, state: {} };
   const lrs: number[] = [];
   const raw: number[] = [];
+  /** The best smoothed loss before each step. */
+  const bests: number[] = [];
   const beta = settings.smoothing;
   let average = 0;
   let best = Infinity;
@@ -89,6 +91,7 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
     const smoothed = average / (1 - beta ** (i + 1));
     lrs.push(rangeTestRate(settings, i));
     raw.push(loss);
+    bests.push(best);
     best = Math.min(best, smoothed);
     if (!(smoothed <= DIVERGENCE_FACTOR * best) || lrs.length >= settings.steps) {
       done = true;
@@ -115,20 +118,39 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
     Object.assign(fitOptions, { epochs: settings.steps, batchSize: settings.batchSize! });
     await host.fitLeavingNoTrace(isDataset(x) ? [x, fitOptions] : [x, y, fitOptions], schedule);
   }
-  // the suggestion leaves out the diverging tail before smoothing, so that it does not leak backwards
-  const kept = Math.max(0, raw.length - SKIP_END);
+  // the curve before the loss blew up and the blow-up are smoothed apart (the backward pass would carry
+  // the blow-up into the curve before it), and the suggestion leaves out five more points, as fastai
+  const cut = blowUp(raw, bests);
+  const losses = [...smoothWithoutLag(raw.slice(0, cut), beta), ...smoothWithoutLag(raw.slice(cut), beta)];
+  const kept = Math.max(0, cut - SKIP_END);
   const suggestion = steepestRate(lrs.slice(0, kept), smoothWithoutLag(raw.slice(0, kept), beta), Math.floor(settings.steps / 10));
-  return { lrs, losses: smoothWithoutLag(raw, beta), suggestion };
+  return { lrs, losses, suggestion };
 }
 
 /**
- * fastai's `steep` suggestion (fastai.callback.schedule.steep): of the points from `start` on, the rate
- * at the start of the segment over which the loss falls fastest per unit of log(lr); NaN when fewer
- * than two finite points remain.
+ * Where the loss blew up: the first of two steps in a row whose loss exceeds 4 × the best smoothed loss
+ * before it (fastai's divergence rule on the raw loss; two in a row so that one hard batch is not
+ * taken for divergence); the number of steps when there is none.
+ */
+function blowUp(raw: readonly number[], bests: readonly number[]): number {
+  const high = (i: number) => raw[i]! > DIVERGENCE_FACTOR * bests[i]!;
+  for (let i = 0; i + 1 < raw.length; i++) if (high(i) && high(i + 1)) return i;
+  return raw.length;
+}
+
+/**
+ * fastai's `steep` suggestion (fastai.callback.schedule.steep): of the points from `start` up to the
+ * lowest loss, the rate at the start of the segment over which the loss falls fastest per unit of
+ * log(lr). Stopping at the lowest point keeps out the swings of a loss that has begun to diverge but
+ * never reached 4 × its best (a bounded loss such as cross-entropy may not). NaN when fewer than two
+ * finite points remain.
  */
 export function steepestRate(lrs: readonly number[], losses: readonly number[], start: number): number {
   const firstNonFinite = losses.findIndex((loss) => !Number.isFinite(loss));
-  const end = firstNonFinite >= 0 ? firstNonFinite : losses.length;
+  let end = firstNonFinite >= 0 ? firstNonFinite : losses.length;
+  let lowest = start;
+  for (let i = start; i < end; i++) if (losses[i]! < losses[lowest]!) lowest = i;
+  end = Math.min(end, lowest + 1);
   let steepest = Infinity;
   let suggestion = NaN;
   for (let i = start; i + 1 < end; i++) {

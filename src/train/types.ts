@@ -177,9 +177,10 @@ export interface LrFinderResult {
    */
   losses: number[];
   /**
-   * fastai's `steep` suggestion: the rate where the smoothed loss falls fastest per unit of log(lr),
-   * leaving out the first tenth of the steps and the last five (smoothed without them); NaN when
-   * fewer than two points remain (the loss diverged almost at once: lower minLr).
+   * fastai's `steep` suggestion: the rate where the smoothed loss falls fastest per unit of log(lr)
+   * on its way to its lowest point, leaving out the first tenth of the steps and the last five
+   * (smoothed without them); NaN when fewer than two points remain (the loss diverged almost at once:
+   * lower minLr).
    */
   suggestion: number;
 }
