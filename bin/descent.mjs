@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `descent` command line (`descent train …`, `descent --help`). Exit codes: 0 done, 1 training
+// The `descent` command line (`descent train …`, `descent lr-find …`, `descent --help`). Exit codes: 0 done, 1 training
 // failed, 2 bad flags or data (one line naming the flag, the rule and the value), 130 Ctrl-C.
 import { readFileSync } from 'node:fs';
 
@@ -14,8 +14,8 @@ function fail(message, code) {
 
 let cli;
 try {
-  const [options, training] = await Promise.all([import('./cli/options.mjs'), import('./cli/train.mjs')]);
-  cli = { ...options, ...training };
+  const [options, training, rangeTest] = await Promise.all([import('./cli/options.mjs'), import('./cli/train.mjs'), import('./cli/lr-find.mjs')]);
+  cli = { ...options, ...training, ...rangeTest };
 } catch (error) {
   // a checkout that was never built has no dist/
   if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !/[/\\]dist[/\\]/.test(error.message)) throw error;
@@ -28,6 +28,7 @@ if (cli) {
     if (help) console.log(cli.helpText(version));
     else if (showVersion) console.log(version);
     else if (command === 'train') process.exitCode = await cli.train(flags, version);
+    else if (command === 'lr-find') process.exitCode = await cli.lrFind(flags, version);
   } catch (error) {
     if (error instanceof cli.UsageError) fail(error.message, EXIT_USAGE);
     else fail(`training failed: ${error?.message ?? error}`, EXIT_FAILED);

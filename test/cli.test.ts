@@ -162,6 +162,35 @@ describe('descent train', () => {
   });
 });
 
+describe('descent lr-find', () => {
+  const suggestion = (stdout: string) => Number(/^suggested learning rate (\S+) /m.exec(stdout)?.[1]);
+  it('runs the range test on the rows train would fit, plots the curve over a log axis and prints the suggestion; in a worker as in this thread', async () => {
+    const args = ['lr-find', '--data', 'iris', '--layers', '8', '--batch-size', '16', '--steps', '60', '--max-lr', '100'];
+    const [worker, inThread] = await Promise.all([run(args), run([...args, '--no-worker'])]);
+    expect(worker.stderr).toBe('');
+    expect(worker.code).toBe(0);
+    const lines = worker.stdout.split('\n');
+    expect(lines[0]).toMatch(/^descent \S+ · iris: 96 training rows × 4 features · softmax_cross_entropy · adam · batches of 16$/);
+    const plot = lines.filter((line) => line.includes('│'));
+    expect(plot).toHaveLength(14);
+    expect(plot.join('')).toContain('*');
+    // the axis spans the steps taken (the test stops when the loss diverges, at most at --max-lr)
+    expect(worker.stdout).toMatch(/└─*┬─*\n +1\.0e-7 +\d\.\de[+-]\d\n/);
+    expect(worker.stdout).toContain('learning rate (log scale); ┬ the suggestion');
+    expect(suggestion(worker.stdout)).toBeGreaterThan(1e-7);
+    expect(suggestion(worker.stdout)).toBeLessThan(100);
+    // the same build, seed and rows: the same steps in a worker and in this thread
+    expect(suggestion(inThread.stdout)).toBe(suggestion(worker.stdout));
+  });
+
+  it('--quiet prints only the suggestion', async () => {
+    const result = await run(['lr-find', '--data', 'iris', '--layers', '8', '--steps', '20', '--quiet']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toMatch(/^(suggested learning rate \S+|no suggestion)/);
+  });
+});
+
 describe('descent --help and --version', () => {
   it('--help lists every flag with its default and exits 0', async () => {
     const result = await run(['--help']);
@@ -169,12 +198,14 @@ describe('descent --help and --version', () => {
     const flags = [
       'data', 'label', 'task', 'spec', 'test-split', 'validation-split', 'no-normalize', 'layers', 'activation', 'dropout', 'l2', 'loss',
       'optimizer', 'lr', 'schedule', 'momentum', 'nesterov', 'beta1', 'beta2', 'weight-decay', 'clip-norm', 'epochs',
-      'batch-size', 'seed', 'save', 'no-worker', 'quiet', 'help', 'version',
+      'batch-size', 'seed', 'save', 'no-worker', 'quiet', 'help', 'version', 'min-lr', 'max-lr', 'steps', 'smoothing',
     ];
     for (const flag of flags) expect(result.stdout).toContain(`--${flag}`);
     expect(result.stdout).toMatch(/--epochs N +default: 10, or more to reach 300 steps on small data/);
     expect(result.stdout).toMatch(/--task NAME +what the labels are: classification or regression/);
     expect(result.stdout).toMatch(/--optimizer NAME +sgd, adam, [^]*?default: adam\n/);
+    expect(result.stdout).toContain('descent lr-find [flags]');
+    expect(result.stdout).toMatch(/--steps N +steps from --min-lr to --max-lr \(fewer when the loss diverges\);\s+default: 100\n/);
   });
 
   it('--version prints the package version', async () => {
@@ -211,6 +242,12 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['--save into a missing directory', () => ['train', '--save', join(temp, 'no', 'dir.safetensors')], '--save must be a file in an existing directory'],
     ['unknown --label column', () => ['train', '--data', csv('label.csv', 'a,b,y\n1,2,0\n3,4,1\n'), '--label', 'class'], '--label must name a column of'],
     ['non-numeric feature', () => ['train', '--data', csv('text.csv', 'a,b,y\n1,2,0\n3,x,1\n')], 'line 3, column "b" must be a number, got "x"'],
+    ['a train flag with lr-find', () => ['lr-find', '--epochs', '3'], '--epochs does not apply to descent lr-find (only to descent train), got --epochs 3'],
+    ['an lr-find flag with train', () => ['train', '--steps', '20'], '--steps does not apply to descent train (only to descent lr-find), got --steps 20'],
+    ['--min-lr not below --max-lr', () => ['lr-find', '--min-lr', '1', '--max-lr', '0.5'], '--min-lr must be less than --max-lr, got --min-lr 1 and --max-lr 0.5'],
+    ['--steps below 10', () => ['lr-find', '--steps', '9'], '--steps must be an integer ≥ 10, got 9'],
+    ['--smoothing of 1', () => ['lr-find', '--smoothing', '1'], '--smoothing must be a finite number in [0, 1), got 1'],
+    ['unknown command', () => ['fit'], 'unknown command "fit"; the commands are train and lr-find'],
     ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
     ['a directory as --data', () => ['train', '--data', temp], '(a directory)'],
     ['--spec with the wrong input shape', () => ['train', '--spec', csv('wrong-shape.json', '{"inputShape":[8,8,2],"layers":[{"type":"flatten"}]}')],

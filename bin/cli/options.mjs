@@ -1,4 +1,4 @@
-// The `descent train` flags: one table gives the parser, the defaults and the --help text, and every
+// The `descent train` and `descent lr-find` flags: one table gives the parser, the defaults and the --help text, and every
 // bad value becomes a UsageError (exit code 2) whose one-line message names the flag, the rule and
 // the value got.
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ export class UsageError extends Error {
 }
 
 export const DATA_SETS = ['digits', 'iris', 'mnist'];
+export const COMMANDS = ['train', 'lr-find'];
 export const TASKS = ['classification', 'regression'];
 /** The CLI's Adam learning rate: the library's (torch's) 1e-3 needs far more steps than a short CLI run takes. */
 export const CLI_ADAM_LEARNING_RATE = 1e-2;
@@ -20,9 +21,12 @@ export const MIN_DEFAULT_STEPS = 300;
 const unit = { test: (v) => v >= 0 && v < 1, text: 'a finite number in [0, 1)' };
 const nonNegative = { test: (v) => v >= 0, text: 'a finite number ≥ 0' };
 const positiveInteger = { test: (v) => Number.isInteger(v) && v >= 1, text: 'a positive integer' };
+const positive = { test: (v) => v > 0, text: 'a finite number > 0' };
+const rangeTestSteps = { test: (v) => Number.isInteger(v) && v >= 10, text: 'an integer ≥ 10' };
 const seedRule = { test: (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, text: `an integer in [0, ${2 ** 32})` };
 
-// kind: 'string' | 'number' | 'boolean' | 'choice' | 'layers'; `key` is the spec field an optimizer flag sets.
+// kind: 'string' | 'number' | 'boolean' | 'choice' | 'layers'; `key` is the spec field an optimizer flag sets;
+// `only`: the one command that takes the flag (others are for both).
 const FLAGS = [
   { section: 'Data' },
   { name: 'data', kind: 'string', arg: 'NAME|FILE', default: 'digits', help: `${DATA_SETS.join(', ')} or a CSV file with a header row` },
@@ -40,8 +44,8 @@ const FLAGS = [
   { name: 'loss', kind: 'choice', choices: LOSS_NAMES, default: 'softmax_cross_entropy, or mse for non-integer labels', help: LOSS_NAMES.join(', ') },
   { section: 'Optimizer' },
   { name: 'optimizer', kind: 'choice', choices: OPTIMIZER_NAMES, default: 'adam', help: OPTIMIZER_NAMES.join(', ') },
-  { name: 'lr', kind: 'number', rule: nonNegative, default: `${CLI_ADAM_LEARNING_RATE} for adam; else the optimizer\'s own (sgd 1e-3, rmsprop 1e-2, …)`, help: 'learning rate (the peak for oneCycle)' },
-  { name: 'schedule', kind: 'choice', choices: SCHEDULE_NAMES, default: 'constant', help: `${SCHEDULE_NAMES.join(', ')} (below)` },
+  { name: 'lr', kind: 'number', rule: nonNegative, only: 'train', default: `${CLI_ADAM_LEARNING_RATE} for adam; else the optimizer\'s own (sgd 1e-3, rmsprop 1e-2, …)`, help: 'learning rate (the peak for oneCycle)' },
+  { name: 'schedule', kind: 'choice', choices: SCHEDULE_NAMES, only: 'train', default: 'constant', help: `${SCHEDULE_NAMES.join(', ')} (below)` },
   { name: 'momentum', kind: 'number', key: 'momentum', default: 0, help: 'sgd, rmsprop' },
   { name: 'nesterov', kind: 'boolean', key: 'nesterov', help: 'Nesterov momentum (sgd, with --momentum)' },
   { name: 'beta1', kind: 'number', key: 'beta1', default: 0.9, help: 'adam, adamw, adamax, nadam, lion, lamb' },
@@ -49,12 +53,18 @@ const FLAGS = [
   { name: 'weight-decay', kind: 'number', key: 'weightDecay', default: '0, adamw 0.01', help: 'every optimizer' },
   { name: 'clip-norm', kind: 'number', key: 'clipGlobalNorm', default: 'none', help: 'clip the gradient to this global norm' },
   { section: 'Training' },
-  { name: 'epochs', kind: 'number', rule: positiveInteger, default: `10, or more to reach ${MIN_DEFAULT_STEPS} steps on small data`, help: '' },
+  { name: 'epochs', kind: 'number', rule: positiveInteger, only: 'train', default: `10, or more to reach ${MIN_DEFAULT_STEPS} steps on small data`, help: '' },
   { name: 'batch-size', kind: 'number', rule: positiveInteger, default: 32, help: '' },
   { name: 'seed', kind: 'number', rule: seedRule, default: 0, help: 'drives the split, init, shuffling and dropout' },
-  { name: 'save', kind: 'string', arg: 'FILE', default: 'none', help: 'write the trained model as safetensors (also after Ctrl-C)' },
+  { name: 'save', kind: 'string', arg: 'FILE', only: 'train', default: 'none', help: 'write the trained model as safetensors (also after Ctrl-C)' },
   { name: 'no-worker', kind: 'boolean', help: 'train in this thread instead of a worker thread' },
   { name: 'quiet', kind: 'boolean', help: 'print only the final result' },
+  { section: 'Learning-rate range test (descent lr-find: --lr, --schedule, --epochs and --save do not apply)' },
+  { name: 'min-lr', kind: 'number', rule: positive, only: 'lr-find', default: 1e-7, help: 'the first step\'s learning rate' },
+  { name: 'max-lr', kind: 'number', rule: positive, only: 'lr-find', default: 10, help: 'the last step\'s learning rate' },
+  { name: 'steps', kind: 'number', rule: rangeTestSteps, only: 'lr-find', default: 100, help: 'steps from --min-lr to --max-lr (fewer when the loss diverges)' },
+  { name: 'smoothing', kind: 'number', rule: unit, only: 'lr-find', default: 0.98, help: 'weight of the past in the loss\'s moving average' },
+  { section: 'Other' },
   { name: 'help', kind: 'boolean', short: 'h', help: 'show this help' },
   { name: 'version', kind: 'boolean', short: 'v', help: 'print the version' },
 ];
@@ -82,6 +92,7 @@ export function helpText(version) {
     `descent ${version}: train a dense network on a data set, in a worker thread`,
     '',
     'Usage: descent train [flags]',
+    '       descent lr-find [flags]     the learning-rate range test: loss against a growing learning rate, and a suggestion',
     '       descent --help | --version',
   ];
   for (const flag of FLAGS) {
@@ -179,9 +190,16 @@ export function parseCommandLine(args) {
   }
   const [command, ...extra] = positionals;
   if (values.help || values.version) return { command, help: !!values.help, version: !!values.version, flags };
-  if (command === undefined) throw new UsageError('a command is needed: descent train [flags] (descent --help lists the flags)');
-  if (command !== 'train') throw new UsageError(`unknown command ${JSON.stringify(command)}; the command is train`);
-  if (extra.length > 0) throw new UsageError(`train takes flags only, got the extra argument ${JSON.stringify(extra[0])}`);
+  if (command === undefined) throw new UsageError('a command is needed: descent train [flags] or descent lr-find [flags] (descent --help lists the flags)');
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(' and ')}`);
+  if (extra.length > 0) throw new UsageError(`${command} takes flags only, got the extra argument ${JSON.stringify(extra[0])}`);
+  for (const name of Object.keys(flags)) {
+    const only = BY_NAME.get(name).only;
+    if (only && only !== command) throw new UsageError(`--${name} does not apply to descent ${command} (only to descent ${only}), got --${name} ${values[name]}`);
+  }
+  if (command === 'lr-find' && (flags['min-lr'] ?? 1e-7) >= (flags['max-lr'] ?? 10)) {
+    throw new UsageError(`--min-lr must be less than --max-lr, got --min-lr ${flags['min-lr'] ?? 1e-7} and --max-lr ${flags['max-lr'] ?? 10}`);
+  }
   return { command, help: false, version: false, flags };
 }
 

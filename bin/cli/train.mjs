@@ -84,7 +84,7 @@ function readSpecFile(flags, features) {
 }
 
 /** The library's spec errors (TypeError, RangeError), reworded to name the flag that set the field; other errors as they are. */
-function specError(error, flags) {
+export function specError(error, flags) {
   if (!(error instanceof TypeError || error instanceof RangeError)) return error;
   const unknown = /^unknown option "(\w+)" in optimizer/.exec(error.message);
   if (unknown && OPTIMIZER_FLAG_OF[unknown[1]]) {
@@ -124,16 +124,13 @@ function epochLine(log, epochs) {
   return parts.join('  ');
 }
 
-/** Runs `descent train` with parsed flags; resolves with the exit code (0, 1, 130) and throws UsageError before training starts. */
-export async function train(flags, version) {
-  const out = (line) => process.stdout.write(`${line}\n`);
-  const say = flags.quiet ? () => {} : out;
+/**
+ * What `descent train` and `descent lr-find` share: the data loaded and split (held-out rows, then
+ * training + validation rows), the spec built from the flags. Throws UsageError.
+ */
+export async function setUp(flags) {
   const batchSize = flags['batch-size'] ?? 32;
   const seed = flags.seed ?? 0;
-  if (flags.save !== undefined && !(existsSync(dirname(flags.save)) && statSync(dirname(flags.save)).isDirectory())) {
-    throw new UsageError(`--save must be a file in an existing directory, got ${JSON.stringify(flags.save)}`);
-  }
-
   const data = await loadDataSet(flags.data ?? 'digits', flags.label, flags.task);
   const loss = flags.loss ?? (data.classes ? 'softmax_cross_entropy' : 'mse');
   const target = targetsFor(loss, data);
@@ -142,8 +139,6 @@ export async function train(flags, version) {
   const { train: trainPart, test } = heldOutSplit(data.x, target.y, data.rows, sizes.test, seed);
   const batches = Math.ceil(sizes.fit / batchSize);
   const epochs = epochCount(flags, batches);
-  // a long default run prints about 20 epoch lines (and the last), not hundreds
-  const printEvery = flags.epochs === undefined ? Math.max(1, Math.ceil(epochs / 20)) : 1;
   const hidden = flags.layers ?? [64];
   const activation = flags.activation ?? 'relu';
   const l2 = flags.l2 || undefined;
@@ -157,6 +152,19 @@ export async function train(flags, version) {
   for (const [key, flag] of Object.entries(OPTIMIZER_FLAG_OF)) optimizer[key] = flags[flag.slice(2)];
   const input = fromFile?.inputShape ? { inputShape: fromFile.inputShape } : { inputSize: data.cols };
   const spec = { ...input, layers, loss, optimizer, seed, normalize: !flags['no-normalize'] };
+  return { data, loss, target, validationSplit, sizes, trainPart, test, batchSize, batches, epochs, hidden, activation, fromFile, optimizer, spec };
+}
+
+/** Runs `descent train` with parsed flags; resolves with the exit code (0, 1, 130) and throws UsageError before training starts. */
+export async function train(flags, version) {
+  const out = (line) => process.stdout.write(`${line}\n`);
+  const say = flags.quiet ? () => {} : out;
+  if (flags.save !== undefined && !(existsSync(dirname(flags.save)) && statSync(dirname(flags.save)).isDirectory())) {
+    throw new UsageError(`--save must be a file in an existing directory, got ${JSON.stringify(flags.save)}`);
+  }
+  const { data, loss, target, validationSplit, sizes, trainPart, test, batchSize, batches, epochs, hidden, activation, fromFile, optimizer, spec } = await setUp(flags);
+  // a long default run prints about 20 epoch lines (and the last), not hundreds
+  const printEvery = flags.epochs === undefined ? Math.max(1, Math.ceil(epochs / 20)) : 1;
 
   let interrupted = false;
   let trainer = null;
