@@ -48,6 +48,18 @@ describe('README example', () => {
     }
   });
 
+  it('runs the learning-rate and batch-size example', () => {
+    const block = /### Choosing the learning rate and the batch size\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const file = `${root}.readme-lr.mjs`;
+    writeFileSync(file, block!);
+    try {
+      expect(execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 50_000 }).trim()).toBe('true true true');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('runs the training example: XOR is learned', () => {
     const output = run('Training');
     expect(output.split('\n').slice(0, 2)).toEqual(['completed 1', '[ 0, 1, 1, 0 ]']);
