@@ -1,5 +1,6 @@
 // as-pect runs every spec in assembly/__tests__ once per build: see the test:asp script
-// (as-pect.simd.asconfig.json and as-pect.scalar.asconfig.json differ only in enable/disable simd).
+// (as-pect.{simd,relaxed,scalar}.asconfig.json differ only in the features they enable; the relaxed run
+// goes through scripts/asp-relaxed.mjs, which turns relaxed SIMD on in Node 20).
 export default {
   entries: ['assembly/__tests__/**/*.spec.ts'],
   include: ['assembly/__tests__/**/*.include.ts'],

@@ -10,7 +10,13 @@
 // B is packed (and for the nt form transposed) into `scratch`, which must hold
 // KC·(N rounded up to 8) floats, KC = min(K, K_PANEL). The K loop is tiled by K_PANEL so the packed
 // panel stays in L2. 8 accumulators + 2 B vectors + 1 A splat = 11 of the 16 vector registers.
+// The relaxed build fuses each multiply-add (madd4, f32x4.relaxed_madd). On the 2-core Zen 4 test
+// machine that did not make GEMM faster (about 40 GFLOP/s on both builds, against a fused peak of
+// 56): 6×8 blocks spill in V8 (15 allocatable vector registers, loads hoisted), and 3×12 blocks,
+// packed A, pre-splatted A and a 2× unrolled k loop were no faster (bench/results/2026-12-02-relaxed.md).
 // The scalar build runs the same blocking with f32 arithmetic.
+
+import { madd4 } from './math';
 
 // @ts-ignore: decorator
 @inline const K_PANEL: i32 = 256;
@@ -75,17 +81,17 @@ function microKernel(
       const b0 = v128.load(b);
       const b1 = v128.load(b, 16);
       let a = v128.load32_splat(a0);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      c00 = madd4(a, b0, c00);
+      c01 = madd4(a, b1, c01);
       a = v128.load32_splat(a0 + a1);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      c10 = madd4(a, b0, c10);
+      c11 = madd4(a, b1, c11);
       a = v128.load32_splat(a0 + a2);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      c20 = madd4(a, b0, c20);
+      c21 = madd4(a, b1, c21);
       a = v128.load32_splat(a0 + a3);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      c30 = madd4(a, b0, c30);
+      c31 = madd4(a, b1, c31);
       a0 += aStep;
       b += NR << 2;
     }

@@ -15,3 +15,8 @@ export function free(ptr: usize): void {
 export function simd_enabled(): i32 {
   return ASC_FEATURE_SIMD ? 1 : 0;
 }
+
+/** 1 in the relaxed-SIMD build (fused multiply-add), 0 otherwise. */
+export function relaxed_enabled(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}

@@ -1,5 +1,5 @@
 // The module's exports, nothing else.
-export { alloc, free, simd_enabled } from './heap';
+export { alloc, free, simd_enabled, relaxed_enabled } from './heap';
 export { mse_f32, mae_f32, huber_f32, log_cosh_f32, barron_f32 } from './losses/regression';
 export {
   cross_entropy_f32,

@@ -25,6 +25,26 @@ export function lanes(ptr: usize): v128 {
   return v128.load32_splat(ptr);
 }
 
+/**
+ * a·b + c in four lanes. The relaxed build (ASC_FEATURE_RELAXED_SIMD) uses f32x4.relaxed_madd, a fused
+ * multiply-add where the CPU has one (rounded once, so results differ from the SIMD build's in the
+ * last bit); the SIMD build multiplies and adds (rounded twice).
+ */
+// @ts-ignore: decorator
+@inline
+export function madd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** c − a·b in four lanes (relaxed_nmadd in the relaxed build); see madd4. */
+// @ts-ignore: decorator
+@inline
+export function nmadd4(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(a, b, c);
+  return f32x4.sub(c, f32x4.mul(a, b));
+}
+
 export const ONE = memory.data<f32>([1]);
 export const TWO = memory.data<f32>([2]);
 export const HALF = memory.data<f32>([0.5]);
@@ -76,17 +96,18 @@ function expClamped(xc: v128): v128 {
   // Round x·log2(e) to the nearest integer n by adding 1.5·2^23: n lands in the low mantissa bits.
   const shifted = f32x4.add(f32x4.mul(xc, lanes(LOG2E)), lanes(ROUND_SHIFTER));
   const n = f32x4.sub(shifted, lanes(ROUND_SHIFTER));
-  let r = f32x4.sub(xc, f32x4.mul(n, lanes(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, lanes(LN2_LO)));
+  let r = nmadd4(n, lanes(LN2_HI), xc);
+  r = nmadd4(n, lanes(LN2_LO), r);
   // P(r) = c5 + c4·r + c3·r² + c2·r³ + c1·r⁴ + c0·r⁵ by Estrin's scheme: three independent pairs
   // joined by r² and r⁴, half the dependent steps of Horner's rule (these kernels are latency-bound).
   const r2 = f32x4.mul(r, r);
   const r4 = f32x4.mul(r2, r2);
-  const low = f32x4.add(f32x4.mul(lanes(EXP_P + 16), r), lanes(EXP_P + 20));
-  const mid = f32x4.add(f32x4.mul(lanes(EXP_P + 8), r), lanes(EXP_P + 12));
-  const high = f32x4.add(f32x4.mul(lanes(EXP_P), r), lanes(EXP_P + 4));
-  const p = f32x4.add(f32x4.add(low, f32x4.mul(mid, r2)), f32x4.mul(high, r4));
-  const y = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(ONE));
+  // madd4: fused in the relaxed build (shorter chains, one rounding per step).
+  const low = madd4(lanes(EXP_P + 16), r, lanes(EXP_P + 20));
+  const mid = madd4(lanes(EXP_P + 8), r, lanes(EXP_P + 12));
+  const high = madd4(lanes(EXP_P), r, lanes(EXP_P + 4));
+  const p = madd4(high, r4, madd4(mid, r2, low));
+  const y = f32x4.add(madd4(p, r2, r), lanes(ONE));
   // 2^n built in the exponent field from the integer bits of `shifted`; n is in [-126, 127].
   const pow2n = i32x4.shl(i32x4.add(shifted, lanes(EXP_BIAS)), 23);
   return f32x4.mul(y, pow2n);
@@ -124,13 +145,13 @@ export function log_f32x4(x: v128): v128 {
   // P(m) = a0 + a1·m + … + a8·m⁸ (LOG_P lists a8 … a0) by Estrin's scheme
   const m4 = f32x4.mul(z, z);
   const m8 = f32x4.mul(m4, m4);
-  const a01 = f32x4.add(f32x4.mul(lanes(LOG_P + 28), m), lanes(LOG_P + 32));
-  const a23 = f32x4.add(f32x4.mul(lanes(LOG_P + 20), m), lanes(LOG_P + 24));
-  const a45 = f32x4.add(f32x4.mul(lanes(LOG_P + 12), m), lanes(LOG_P + 16));
-  const a67 = f32x4.add(f32x4.mul(lanes(LOG_P + 4), m), lanes(LOG_P + 8));
-  const low = f32x4.add(a01, f32x4.mul(a23, z));
-  const high = f32x4.add(a45, f32x4.mul(a67, z));
-  const p = f32x4.add(f32x4.add(low, f32x4.mul(high, m4)), f32x4.mul(lanes(LOG_P), m8));
+  const a01 = madd4(lanes(LOG_P + 28), m, lanes(LOG_P + 32));
+  const a23 = madd4(lanes(LOG_P + 20), m, lanes(LOG_P + 24));
+  const a45 = madd4(lanes(LOG_P + 12), m, lanes(LOG_P + 16));
+  const a67 = madd4(lanes(LOG_P + 4), m, lanes(LOG_P + 8));
+  const low = madd4(a23, z, a01);
+  const high = madd4(a67, z, a45);
+  const p = madd4(lanes(LOG_P), m8, madd4(high, m4, low));
   let y = f32x4.mul(f32x4.mul(p, m), z);
   y = f32x4.add(y, f32x4.mul(ef, lanes(LN2_LO)));
   y = f32x4.sub(y, f32x4.mul(z, lanes(HALF)));

@@ -3,6 +3,9 @@
 // one pass over p, g and its state slots. `g` may be modified in place (it is scratch after a step).
 // Complements such as 1 − β2 come from the host in float64: formed in float32 from a float32 β2 =
 // 0.999 they would be off by 1.3e-5 relative, a visible drift from torch (which forms them in double).
+// SGD and Adam(W) use madd4/nmadd4: fused multiply-adds in the relaxed build.
+
+import { madd4, nmadd4 } from './math';
 
 // @ts-ignore: decorator
 @inline
@@ -23,13 +26,13 @@ export function sgd_f32(p: usize, g: usize, buf: usize, n: i32, lr: f32, momentu
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const pv = v128.load(p + o);
-      let gv = f32x4.add(v128.load(g + o), f32x4.mul(vwd, pv));
+      let gv = madd4(vwd, pv, v128.load(g + o));
       if (momentum != 0) {
-        const b = first ? gv : f32x4.add(f32x4.mul(vmu, v128.load(buf + o)), f32x4.mul(vkeep, gv));
+        const b = first ? gv : madd4(vmu, v128.load(buf + o), f32x4.mul(vkeep, gv));
         v128.store(buf + o, b);
-        gv = nesterov ? f32x4.add(gv, f32x4.mul(vmu, b)) : b;
+        gv = nesterov ? madd4(vmu, b, gv) : b;
       }
-      v128.store(p + o, f32x4.sub(pv, f32x4.mul(vlr, gv)));
+      v128.store(p + o, nmadd4(vlr, gv, pv));
     }
   }
   for (; i < n; i++) {
@@ -64,18 +67,18 @@ export function adam_f32(
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       let pv = v128.load(p + o);
-      const gv = f32x4.add(v128.load(g + o), f32x4.mul(vwd, pv));
+      const gv = madd4(vwd, pv, v128.load(g + o));
       pv = f32x4.mul(pv, vdecay);
-      const mv = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vb1c, gv));
-      let vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(vb2c, f32x4.mul(gv, gv)));
+      const mv = madd4(vb1, v128.load(m + o), f32x4.mul(vb1c, gv));
+      let vv = madd4(vb2, v128.load(v + o), f32x4.mul(vb2c, f32x4.mul(gv, gv)));
       v128.store(m + o, mv);
       v128.store(v + o, vv);
       if (vmax) {
         vv = f32x4.max(v128.load(vmax + o), vv);
         v128.store(vmax + o, vv);
       }
-      const denom = f32x4.add(f32x4.mul(sqrt4(vv), vinv), veps);
-      v128.store(p + o, f32x4.sub(pv, f32x4.mul(vstep, f32x4.div(mv, denom))));
+      const denom = madd4(sqrt4(vv), vinv, veps);
+      v128.store(p + o, nmadd4(vstep, f32x4.div(mv, denom), pv));
     }
   }
   for (; i < n; i++) {

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTrainer } from 'descent-wasm';
+import { CNN_SPEC } from './cnn-spec.mjs';
 import { mnistRows } from './mlp.mjs';
 import { tf, tfl, useBackend } from './tfjs.mjs';
 
@@ -20,20 +21,6 @@ const CONV2 = 14 * 14 * 32 * 3 * 3 * 16 * 2;
 const DENSE = 7 * 7 * 32 * 10 * 2;
 const FLOPS_PER_SAMPLE = 2 * CONV1 + 3 * (CONV2 + DENSE);
 
-export const CNN_SPEC = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
-    { type: 'maxpool2d', poolSize: 2 },
-    { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' },
-    { type: 'maxpool2d', poolSize: 2 },
-    { type: 'flatten' },
-    { units: 10 },
-  ],
-  loss: 'softmax_cross_entropy',
-  optimizer: { name: 'adam', learningRate: 1e-3 },
-  seed: 1,
-};
 
 const data = mnistRows(rows);
 const results = [];

@@ -21,7 +21,7 @@ async function trainInTerminal() {
   const k = await loadKernels();
   const mse = k.loss('mse', [0.8, 1.9, 2.8, 3.7, 4.6], [1, 2, 3, 4, 5], { grad: false }).value;
   const ce = k.loss('cross_entropy', [[0.8, 0.2], [0.5, 0.5], [0.2, 0.8]], [[1, 0], [1, 1], [0, 1]], { grad: false }).value;
-  console.log(`descent — ${k.simd ? 'SIMD' : 'scalar'} WebAssembly build`);
+  console.log(`descent — ${k.build} WebAssembly build`);
   console.log(`worked examples: mse = ${mse.toFixed(3)} (0.068), cross_entropy = ${ce.toFixed(5)} (0.61086)\n`);
   const { train, test } = trainTestSplit(loadDigits(), 0.2, 7);
   const trainer = await createTrainer({

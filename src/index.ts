@@ -1,5 +1,6 @@
 // Public API: re-exports only.
-export { loadKernels, simdSupported, Kernels, type LoadOptions } from './wasm/load.js';
+export { loadKernels, Kernels, type LoadOptions } from './wasm/load.js';
+export { simdSupported, relaxedSimdSupported, supportedBuilds, BUILDS, type Build } from './wasm/builds.js';
 export { WasmArray, type WasmArrayType } from './wasm/heap.js';
 export {
   LOSS_NAMES,

@@ -2,6 +2,7 @@
 // the references' derivatives are themselves checked by central differences.
 import { describe, expect, it } from 'vitest';
 import { loadKernels } from '../src/index.js';
+import { BUILDS } from './reference/builds.js';
 
 const erf = (x: number): number => {
   // float64 erf by its Taylor series (|x| < 3) / continued fraction tail: accurate to ~1e-13
@@ -36,7 +37,7 @@ const LENGTHS = [1, 3, 4, 5, 15, 16, 17, 1023];
 const ATOL = 4e-7;
 const RTOL = 4e-6;
 
-describe.each([true, false])('activations (simd: %s)', (simd) => {
+describe.each(BUILDS)('activations (%s build)', (build) => {
   it('references agree with central differences', () => {
     for (const [name, [f, df]] of Object.entries(ELEMENTWISE)) {
       for (const z of [-3.1, -0.7, -0.05, 0.3, 1.2, 4.5]) {
@@ -47,7 +48,7 @@ describe.each([true, false])('activations (simd: %s)', (simd) => {
   });
 
   it.each(Object.keys(ELEMENTWISE))('%s forward and backward match the reference', async (name) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const raw = k.raw as unknown as Record<string, (...args: number[]) => void>;
     const [f, df] = ELEMENTWISE[name]!;
     for (const n of LENGTHS) {
@@ -74,7 +75,7 @@ describe.each([true, false])('activations (simd: %s)', (simd) => {
   });
 
   it.each([false, true])('softmax (log: %s) forward and backward match the reference', async (log) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     for (const [rows, cols] of [[1, 1], [2, 3], [3, 4], [2, 17], [5, 100]] as const) {
       const n = rows * cols;
       const z = k.alloc(n), y = k.alloc(n), dy = k.alloc(n), dz = k.alloc(n);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BENCHMARK_CASES, caseData, caseFlops, type ConvCase } from '../src/bench/index.js';
 import { convRunners } from '../src/bench/run.js';
 import { loadKernels } from '../src/index.js';
+import { BUILDS } from './reference/builds.js';
 
 describe('conv2d benchmark case', () => {
   it('is the issue\'s shape and counts forward, weight and input gradient products', () => {
@@ -13,10 +14,10 @@ describe('conv2d benchmark case', () => {
     expect(caseFlops(conv[0]!)).toBe(3 * 2 * 128 * 28 * 28 * 9 * 16 * 32);
   });
 
-  it.each([true, false])('descent and plain JS agree on a small case (simd: %s)', async (simd) => {
+  it.each(BUILDS)('descent and plain JS agree on a small case (%s build)', async (build) => {
     const small: ConvCase = { kind: 'conv', name: 'small conv', rows: 3, height: 9, width: 7, channels: 4, filters: 9, kernel: 3 };
     const { x, y } = caseData(small);
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const runners = convRunners(k, small, x, y as Float32Array); // throws when the results differ
     try {
       runners.descent();

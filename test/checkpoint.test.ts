@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, decodeSafetensors, encodeSafetensors, loadModel, type TensorEntry, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris, trainTestSplit } from '../data/datasets.mjs';
+import { BUILDS } from './reference/builds.js';
 
 const { train, test } = trainTestSplit(loadIris(), 0.2, 5) as {
   train: { x: Float32Array; y: Int32Array };
@@ -43,12 +44,12 @@ function withHeader(bytes: Uint8Array, json: unknown): Uint8Array {
   return out;
 }
 
-describe.each([true, false])('checkpoints (simd: %s)', (simd) => {
+describe.each(BUILDS)('checkpoints (%s build)', (build) => {
   it('save → load into a fresh trainer is bit-exact, and saving again gives the same bytes', async () => {
-    const a = await createTrainer(spec, { worker: false, simd });
+    const a = await createTrainer(spec, { worker: false, build });
     await a.fit(train.x, train.y, { ...fit, epochs: 3 });
     const bytes = await a.save();
-    const b = await createTrainer(bytes, { worker: false, simd });
+    const b = await createTrainer(bytes, { worker: false, build });
     expect(b.getWeights()).toEqual(a.getWeights());
     expect(b.step).toBe(a.step);
     expect(b.epoch).toBe(3);
@@ -57,16 +58,16 @@ describe.each([true, false])('checkpoints (simd: %s)', (simd) => {
   });
 
   it('2 epochs, save, load, 2 more = 4 epochs straight: same history and weights, bit for bit', async () => {
-    const straight = await createTrainer(spec, { worker: false, simd });
+    const straight = await createTrainer(spec, { worker: false, build });
     const four = await straight.fit(train.x, train.y, { ...fit, epochs: 4 });
-    const first = await createTrainer(spec, { worker: false, simd });
+    const first = await createTrainer(spec, { worker: false, build });
     const h1 = await first.fit(train.x, train.y, { ...fit, epochs: 2 });
-    const resumed = await createTrainer(await first.save(), { worker: false, simd });
+    const resumed = await createTrainer(await first.save(), { worker: false, build });
     const h2 = await resumed.fit(train.x, train.y, { ...fit, epochs: 2 });
     expect([...h1.epochs, ...h2.epochs]).toEqual(four.epochs.map((e) => ({ ...e, ms: expect.any(Number) })));
     expect(resumed.getWeights()).toEqual(straight.getWeights());
     // load() into an existing trainer of the same spec does the same
-    const other = await createTrainer(spec, { worker: false, simd });
+    const other = await createTrainer(spec, { worker: false, build });
     await other.load(await first.save());
     await other.fit(train.x, train.y, { ...fit, epochs: 2 });
     expect(other.getWeights()).toEqual(straight.getWeights());

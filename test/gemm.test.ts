@@ -2,6 +2,7 @@
 // 4×8 register block and the 256-deep K panel.
 import { describe, expect, it } from 'vitest';
 import { loadKernels } from '../src/index.js';
+import { BUILDS } from './reference/builds.js';
 
 type Kind = 'nn' | 'nt' | 'tn';
 
@@ -29,9 +30,9 @@ const SIZES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 17, 9], [4, 256, 8], [7, 257, 15], [17, 513, 33], [2, 0, 3],
 ];
 
-describe.each([true, false])('gemm (simd: %s)', (simd) => {
+describe.each(BUILDS)('gemm (%s build)', (build) => {
   it.each(['nn', 'nt', 'tn'] as Kind[])('%s matches the float64 reference', async (kind) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const gemm = { nn: k.raw.gemm_nn_f32, nt: k.raw.gemm_nt_f32, tn: k.raw.gemm_tn_f32 }[kind];
     for (const [M, K, N] of SIZES) {
       for (const accumulate of [false, true]) {

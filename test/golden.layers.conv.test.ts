@@ -19,6 +19,7 @@ import { createTrainer, type LayerSpec, loadKernels, type TrainerSpec } from '..
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { WasmArray } from '../src/wasm/heap.js';
 import { FLOOR, K, relArray, relEach, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
+import { BUILDS, type Build } from './reference/builds.js';
 
 
 interface LayerCase {
@@ -45,8 +46,8 @@ function expectWithin(errors: Record<string, number>, d32: Record<string, number
 }
 
 /** One layer's output and gradients in descent: its forward and backward kernels on WASM memory. */
-async function runLayer(c: LayerCase, simd: boolean): Promise<Record<string, number[]>> {
-  const k = await loadKernels({ simd });
+async function runLayer(c: LayerCase, build: Build): Promise<Record<string, number[]>> {
+  const k = await loadKernels({ build });
   const layer = layerFromSpec(c.layer as unknown as Record<string, unknown>, 'layers[0]', 0, c.inputShape);
   const arrays: WasmArray[] = [];
   const take = (values: number[] | number) => {
@@ -76,8 +77,8 @@ async function runLayer(c: LayerCase, simd: boolean): Promise<Record<string, num
   return result;
 }
 
-async function runTraining(c: TrainingCase, simd: boolean): Promise<TrainingResult> {
-  const trainer = await createTrainer(c.spec, { worker: false, simd });
+async function runTraining(c: TrainingCase, build: Build): Promise<TrainingResult> {
+  const trainer = await createTrainer(c.spec, { worker: false, build });
   try {
     trainer.setWeights(c.initialWeights);
     const x = Float32Array.from(c.x);
@@ -98,12 +99,12 @@ async function runTraining(c: TrainingCase, simd: boolean): Promise<TrainingResu
 const layerErrors = (a: Record<string, number[]>, r: Record<string, number[]>) =>
   Object.fromEntries(Object.keys(r).map((name) => [name, relArray(a[name] ?? [], r[name]!)]));
 
-describe.each([['simd', true], ['scalar', false]] as const)('conv layers vs torch (%s build)', (_build, simd) => {
+describe.each(BUILDS)('conv layers vs torch (%s build)', (build) => {
   it.each(golden.layers.map((c) => [c.name, c] as const))('layer: %s', async (name, c) => {
-    expectWithin(layerErrors(await runLayer(c, simd), c.float64), layerErrors(c.float32, c.float64), name);
+    expectWithin(layerErrors(await runLayer(c, build), c.float64), layerErrors(c.float32, c.float64), name);
   });
 
   it.each(golden.training.map((c) => [c.name, c] as const))('training: %s', async (name, c) => {
-    expectWithin(trainingErrors(await runTraining(c, simd), c.float64), trainingErrors(c.float32, c.float64), name);
+    expectWithin(trainingErrors(await runTraining(c, build), c.float64), trainingErrors(c.float32, c.float64), name);
   });
 });

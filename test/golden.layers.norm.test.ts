@@ -18,6 +18,7 @@ import { createTrainer, loadKernels, type LayerSpec, type TrainerSpec } from '..
 import { layerFromSpec } from '../src/model/layers/index.js';
 import type { BackwardArgs } from '../src/model/layers/layer.js';
 import { FLOOR, K, relArray, relEach, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
+import { BUILDS, type Build } from './reference/builds.js';
 
 
 interface LayerResult {
@@ -62,8 +63,8 @@ function expectWithin(name: string, errors: Record<string, number>, tol: number,
 }
 
 /** One layer's forward and backward (train mode) and, for batchnorm, its eval-mode forward, on the raw kernels. */
-async function runLayer(c: LayerCase, simd: boolean): Promise<LayerResult> {
-  const k = await loadKernels({ simd });
+async function runLayer(c: LayerCase, build: Build): Promise<LayerResult> {
+  const k = await loadKernels({ build });
   const layer = layerFromSpec(c.layer as unknown as Record<string, unknown>, 'layers[0]', 0, c.inputShape);
   const ids = layer.inputKind === 'index';
   const alloc = (values: ArrayLike<number> | number, type: 'f32' | 'i32' = 'f32') => {
@@ -99,8 +100,8 @@ async function runLayer(c: LayerCase, simd: boolean): Promise<LayerResult> {
   return result;
 }
 
-async function runTraining(c: TrainingCase, simd: boolean): Promise<TrainingResult & { stopReason: string }> {
-  const trainer = await createTrainer(c.spec, { worker: false, simd });
+async function runTraining(c: TrainingCase, build: Build): Promise<TrainingResult & { stopReason: string }> {
+  const trainer = await createTrainer(c.spec, { worker: false, build });
   try {
     trainer.setWeights(c.initialWeights);
     const ids = c.spec.layers[0]!.type === 'embedding';
@@ -119,20 +120,17 @@ async function runTraining(c: TrainingCase, simd: boolean): Promise<TrainingResu
   }
 }
 
-describe.each([
-  ['simd', true],
-  ['scalar', false],
-] as const)('embedding, layernorm, batchnorm vs torch (%s build)', (_build, simd) => {
+describe.each(BUILDS)('embedding, layernorm, batchnorm vs torch (%s build)', (build) => {
   it.each(golden.layers.map((c) => [c.name, c] as const))('layer: %s', async (name, c) => {
     const d32 = worst(layerErrors(c.float32, c.float64));
-    const got = await runLayer(c, simd);
+    const got = await runLayer(c, build);
     if (c.float64.states) expect(got.states!.num_batches_tracked).toEqual(c.float64.states.num_batches_tracked);
     expectWithin(name, layerErrors(got, c.float64), Math.max(K * d32, FLOOR), d32);
   });
 
   it.each(golden.training.map((c) => [c.name, c] as const))('training: %s', async (name, c) => {
     const d32 = worst(trainingErrors(c.float32, c.float64));
-    const got = await runTraining(c, simd);
+    const got = await runTraining(c, build);
     expect(got.stopReason).toBe('completed');
     for (const [tensor, values] of Object.entries(c.float64.weights)) if (tensor.endsWith('num_batches_tracked')) expect(got.weights[tensor]).toEqual(values);
     expectWithin(name, trainingErrors(got, c.float64), Math.max(K * d32, FLOOR), d32);

@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, loadKernels, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import { FLOOR, K, relArray, relEach } from './reference/golden.js';
+import { BUILDS, type Build } from './reference/builds.js';
 
 
 interface LayerGolden {
@@ -61,8 +62,8 @@ function trainErrors(a: TrainResult, r: TrainResult): Record<string, number> {
 }
 
 /** Runs one layer's forward and backward on the golden rows, straight through the layer module. */
-async function runLayer(c: LayerGolden, simd: boolean): Promise<{ out: Float32Array; dx: Float32Array }> {
-  const k = await loadKernels({ simd });
+async function runLayer(c: LayerGolden, build: Build): Promise<{ out: Float32Array; dx: Float32Array }> {
+  const k = await loadKernels({ build });
   const layer = layerFromSpec(c.layer, 'layers[0]', 0, c.inputShape);
   expect(layer.outputShape).toEqual(c.outputShape);
   const x = k.alloc(c.rows * layer.inputSize);
@@ -82,14 +83,11 @@ async function runLayer(c: LayerGolden, simd: boolean): Promise<{ out: Float32Ar
   return { out: Float32Array.from(out.array), dx: Float32Array.from(dx.array) };
 }
 
-describe.each([
-  ['simd', true],
-  ['scalar', false],
-] as const)(`pooling layers vs torch ${golden.torch} (%s build)`, (_build, simd) => {
+describe.each(BUILDS)(`pooling layers vs torch ${golden.torch} (%s build)`, (build) => {
   it.each(golden.layers.map((c) => [c.name, c] as const))('layer: %s', async (_name, c) => {
     const d32 = Math.max(relArray(c.float32.out, c.float64.out), relArray(c.float32.dx, c.float64.dx));
     const tol = Math.max(K * d32, FLOOR);
-    const got = await runLayer(c, simd);
+    const got = await runLayer(c, build);
     expect(relArray(got.out, c.float64.out), 'output').toBeLessThanOrEqual(tol);
     expect(relArray(got.dx, c.float64.dx), 'input gradient').toBeLessThanOrEqual(tol);
   });
@@ -97,7 +95,7 @@ describe.each([
   it.each(golden.training.map((c) => [c.name, c] as const))('training: %s', async (_name, c) => {
     const d32 = Math.max(...Object.values(trainErrors(c.float32, c.float64)));
     const tol = Math.max(K * d32, FLOOR);
-    const trainer = await createTrainer(c.spec, { worker: false, simd });
+    const trainer = await createTrainer(c.spec, { worker: false, build });
     try {
       trainer.setWeights(c.initialWeights);
       const x = Float32Array.from(c.x);

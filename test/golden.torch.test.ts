@@ -5,7 +5,7 @@
 // linearWarmup and a few Keras losses torch lacks are written there in torch ops and marked as
 // such) and records, in float64 and in float32, the final weights, each epoch's loss and lr as
 // descent reports them, and evaluate() / predict() after training. Here every case runs on both
-// WASM builds (SIMD and scalar) from the same initial weights (setWeights), with shuffle off.
+// WASM builds (relaxed, SIMD and scalar) from the same initial weights (setWeights), with shuffle off.
 //
 // Errors are relative: per weight tensor and for predict, max |a − r| / max |r| (so that a value
 // near zero inside a tensor does not blow up the ratio); for each epoch loss, each epoch lr and the
@@ -28,6 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
 import { FLOOR, K, relArray, relEach } from './reference/golden.js';
+import { BUILDS, type Build } from './reference/builds.js';
 
 
 interface Result {
@@ -69,10 +70,10 @@ function errors(a: Result, r: Result): Record<string, number> {
 const worst = (e: Record<string, number>) => Math.max(...Object.values(e));
 
 /** Trains the case in descent and reports what the golden file recorded. */
-async function runDescent(c: GoldenCase, simd: boolean): Promise<Result & { stopReason?: string; epochs: number; again: { evaluate: number; predict: number[] } }> {
-  const trainer = await createTrainer(c.spec, { worker: false, simd });
+async function runDescent(c: GoldenCase, build: Build): Promise<Result & { stopReason?: string; epochs: number; again: { evaluate: number; predict: number[] } }> {
+  const trainer = await createTrainer(c.spec, { worker: false, build });
   try {
-    expect(trainer.info.build).toBe(simd ? 'simd' : 'scalar');
+    expect(trainer.info.build).toBe(build);
     trainer.setWeights(c.initialWeights);
     const x = Float32Array.from(c.x);
     const y = c.targets === 'index' ? Int32Array.from(c.y) : Float32Array.from(c.y);
@@ -101,14 +102,11 @@ async function runDescent(c: GoldenCase, simd: boolean): Promise<Result & { stop
 
 const seen: { name: string; build: string; error: number; tol: number; d32: number }[] = [];
 
-describe.each([
-  ['simd', true],
-  ['scalar', false],
-] as const)('golden vs torch (%s build)', (build, simd) => {
+describe.each(BUILDS)('golden vs torch (%s build)', (build) => {
   it.each(golden.cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const d32 = worst(errors(c.float32, c.float64));
     const tol = Math.max(K * d32, FLOOR);
-    const got = await runDescent(c, simd);
+    const got = await runDescent(c, build);
     if (c.fit.epochs > 0) {
       expect(got.stopReason).toBe('completed');
       expect(got.epochs).toBe(c.fit.epochs);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
 import * as options from '../src/losses/options.js';
 import { Heap } from '../src/wasm/heap.js';
+import { BUILDS } from './reference/builds.js';
 
 const spec: TrainerSpec = {
   inputSize: 6,
@@ -25,11 +26,11 @@ function data(rows: number) {
 afterEach(() => vi.restoreAllMocks());
 
 describe('the hot path', () => {
-  it.each([true, false])('allocates and validates per fit, not per batch (simd: %s)', async (simd) => {
+  it.each(BUILDS)('allocates and validates per fit, not per batch (%s build)', async (build) => {
     const alloc = vi.spyOn(Heap.prototype, 'alloc');
     const validate = vi.spyOn(options, 'lossOptionValues');
     const counts = async (rows: number) => {
-      const t = await createTrainer(spec, { worker: false, simd });
+      const t = await createTrainer(spec, { worker: false, build });
       const { x, y } = data(rows);
       await t.fit(x, y, { epochs: 1, batchSize: 4 }); // the first fit sizes the network's buffers
       alloc.mockClear();

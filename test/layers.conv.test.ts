@@ -8,6 +8,7 @@ import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js
 import { Heap } from '../src/wasm/heap.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { referenceForward, referenceObjective } from './reference/network.js';
+import { BUILDS } from './reference/builds.js';
 
 const base = { loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 4 } as const;
 const conv2d = (extra: Record<string, unknown>) => ({ type: 'conv2d', filters: 2, kernelSize: 3, ...extra }) as LayerSpec;
@@ -71,7 +72,7 @@ describe('conv specs', () => {
   });
 });
 
-describe.each([true, false])('conv over several im2col tiles (simd: %s)', (simd) => {
+describe.each(BUILDS)('conv over several im2col tiles (%s build)', (build) => {
   // 7 rows of 9 × 11 positions (693) and 7 rows of 5 × 6 (210): tiles of 256 positions end inside images
   const spec: TrainerSpec = {
     ...base,
@@ -87,13 +88,13 @@ describe.each([true, false])('conv over several im2col tiles (simd: %s)', (simd)
   const y = Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(0.9 * i));
 
   it('forward and the conv weights\' gradients match the float64 reference; checkpoints round-trip', async () => {
-    const t = await createTrainer(spec, { worker: false, simd });
+    const t = await createTrainer(spec, { worker: false, build });
     const weights = t.getWeights();
     const w64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
     const got = await t.predict(x, { raw: true });
     referenceForward(spec, w64, x).flat().forEach((want, i) => expect(Math.abs(got[i]! - want), `output ${i}`).toBeLessThan(1e-5 + 1e-5 * Math.abs(want)));
 
-    const restored = await createTrainer(await t.save(), { worker: false, simd });
+    const restored = await createTrainer(await t.save(), { worker: false, build });
     expect(Array.from(await restored.predict(x, { raw: true }))).toEqual(Array.from(got));
     await restored.dispose();
 
@@ -112,7 +113,7 @@ describe.each([true, false])('conv over several im2col tiles (simd: %s)', (simd)
 describe('conv allocation', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it.each([true, false])('allocates per fit, not per batch (simd: %s)', async (simd) => {
+  it.each(BUILDS)('allocates per fit, not per batch (%s build)', async (build) => {
     const alloc = vi.spyOn(Heap.prototype, 'alloc');
     const spec: TrainerSpec = {
       ...base,
@@ -124,7 +125,7 @@ describe('conv allocation', () => {
       ],
     };
     const counts = async (rows: number) => {
-      const t = await createTrainer(spec, { worker: false, simd });
+      const t = await createTrainer(spec, { worker: false, build });
       const x = Float32Array.from({ length: rows * 60 }, (_, i) => Math.sin(0.37 * i));
       const y = Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(i));
       await t.fit(x, y, { epochs: 1, batchSize: 8 }); // the first fit sizes the network's buffers

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { referenceForward, referenceObjective } from './reference/network.js';
+import { BUILDS } from './reference/builds.js';
 
 const asNumbers = (weights: Record<string, Float32Array>) => Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
 
@@ -29,10 +30,10 @@ const spec = (paddingIdx?: number): TrainerSpec => ({
   seed: 4,
 });
 
-describe.each([true, false])('embedding (simd: %s)', (simd) => {
+describe.each(BUILDS)('embedding (%s build)', (build) => {
   it.each([undefined, 3])('forward and the whole gradient match the float64 reference (paddingIdx %s)', async (paddingIdx) => {
     const s = spec(paddingIdx);
-    const t = await createTrainer(s, { worker: false, simd });
+    const t = await createTrainer(s, { worker: false, build });
     const weights = t.getWeights();
     expect(Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.length]))).toEqual({
       '0.weight': vocabSize * 3, '1.weight': 3, '1.bias': 3, '3.weight': 3 * T * 3, '3.bias': 3,

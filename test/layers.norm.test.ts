@@ -10,6 +10,7 @@ import { Heap } from '../src/wasm/heap.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { batchNormTraining, referenceForward, referenceTrainingForward, referenceTrainingObjective } from './reference/network.js';
 import { referenceLoss } from './reference/losses.js';
+import { BUILDS } from './reference/builds.js';
 
 interface BatchNormCase {
   inputShape: number[];
@@ -58,13 +59,13 @@ function perturbed(weights: Record<string, Float32Array>): Record<string, Float3
   return out;
 }
 
-describe.each([true, false])('batchnorm (simd: %s)', (simd) => {
+describe.each(BUILDS)('batchnorm (%s build)', (build) => {
   it.each(Object.entries(CASES))('%s', async (_name, { inputShape, layers, vocab, at, shape }) => {
     const spec: TrainerSpec = { inputShape, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
     const size = inputShape.reduce((a, b) => a * b, 1);
     const x = vocab ? Int32Array.from({ length: rows * size }, (_, i) => (i * 7 + (i >> 2)) % vocab)
       : Float32Array.from({ length: rows * size }, (_, i) => Math.sin(1.3 * i + 0.4) + 0.3 * (i % 3));
-    const t = await createTrainer(spec, { worker: false, simd });
+    const t = await createTrainer(spec, { worker: false, build });
     const C = shape.at(-1)!;
     expect(Object.fromEntries(Object.entries(t.getWeights()).filter(([name]) => name.startsWith(`${at}.`)).map(([k, v]) => [k, Array.from(v)]))).toEqual({
       [`${at}.weight`]: new Array(C).fill(1), [`${at}.bias`]: new Array(C).fill(0),
@@ -142,7 +143,7 @@ describe('batchnorm in training', () => {
 });
 
 describe('the hot path with embedding, layernorm and batchnorm', () => {
-  it.each([true, false])('a batch allocates nothing: allocations per fit do not grow with the batches (simd: %s)', async (simd) => {
+  it.each(BUILDS)('a batch allocates nothing: allocations per fit do not grow with the batches (%s build)', async (build) => {
     const spec: TrainerSpec = {
       inputShape: [5],
       layers: [{ type: 'embedding', vocabSize: 9, units: 4, paddingIdx: 0 }, { type: 'layernorm' }, { type: 'batchnorm' }, { type: 'flatten' }, { units: 3 }],
@@ -151,7 +152,7 @@ describe('the hot path with embedding, layernorm and batchnorm', () => {
     const alloc = vi.spyOn(Heap.prototype, 'alloc');
     try {
       const counts = async (rows: number) => {
-        const t = await createTrainer(spec, { worker: false, simd });
+        const t = await createTrainer(spec, { worker: false, build });
         const x = Int32Array.from({ length: rows * 5 }, (_, i) => (i * 7) % 9);
         const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
         await t.fit(x, labels, { epochs: 1, batchSize: 4 }); // the first fit sizes the network's buffers

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type Kernels, type LayerSpec, loadKernels, type TrainerSpec } from '../src/index.js';
 import { layerFromSpec } from '../src/model/layers/index.js';
 import { LAYER_REFERENCES } from './reference/network.js';
+import { BUILDS } from './reference/builds.js';
 
 type Spec = Record<string, unknown> & { type: string };
 
@@ -76,11 +77,11 @@ const SHAPES: [string, Spec, (c: number) => number[]][] = [
   ['globalavgpool over [T, C]', { type: 'globalavgpool' }, (c) => [5, c]],
 ];
 
-describe.each([true, false])('pooling kernels (simd: %s)', (simd) => {
+describe.each(BUILDS)('pooling kernels (%s build)', (build) => {
   const cases = SHAPES.flatMap(([name, spec, shape]) => CHANNELS.map((c) => [`${name}, ${c} channels`, spec, shape(c)] as const));
 
   it.each(cases)('%s: forward = reference, input gradient = central differences', async (_name, spec, inputShape) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const size = inputShape.reduce((a, b) => a * b, 1);
     const x = distinct(ROWS * size, size);
     const want = reference(spec, inputShape, x);
@@ -105,7 +106,7 @@ describe.each([true, false])('pooling kernels (simd: %s)', (simd) => {
   });
 
   it('max pooling ties: the whole gradient goes to the first maximum in row-major window order (torch)', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     // [2, 3, 5] rows of equal values per channel: every window of pool 2, stride 1 is one big tie
     const x = Float32Array.from({ length: 2 * 3 * 5 }, (_, i) => i % 5);
     const { dx } = run(k, { type: 'maxpool2d', poolSize: 2, stride: 1 }, [2, 3, 5], x, new Float32Array(2 * 5).fill(1));
@@ -119,7 +120,7 @@ describe.each([true, false])('pooling kernels (simd: %s)', (simd) => {
   });
 
   it('max pooling propagates NaN, and its gradient goes to the last NaN of the window (torch: val > max || isnan(val))', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     // 4 positions × 5 channels (value = position), one window over all of them; channel 1 is NaN but at
     // position 3, channel 2 at position 0 only; channels 1 and 4 run in the scalar tail or the f32x4 body
     const x = Float32Array.from({ length: 4 * 5 }, (_, i) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { referenceForward, referenceObjective } from './reference/network.js';
+import { BUILDS } from './reference/builds.js';
 
 interface LayerCase {
   /** The input row shape (default [5]). */
@@ -151,11 +152,11 @@ const rows = 6;
 const y = Float32Array.from({ length: rows * 3 }, (_, i) => Math.cos(0.7 * i));
 const asNumbers = (weights: Record<string, Float32Array>) => Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
 
-describe.each([true, false])('layer types (simd: %s)', (simd) => {
+describe.each(BUILDS)('layer types (%s build)', (build) => {
   it.each(Object.entries(LAYER_CASES))('%s', async (_name, { inputShape = [5], layers, tensors }) => {
     const spec: TrainerSpec = { inputShape, layers, loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 9 };
     const x = Float32Array.from({ length: rows * inputShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(1.3 * i + 0.4));
-    const t = await createTrainer(spec, { worker: false, simd });
+    const t = await createTrainer(spec, { worker: false, build });
     const weights = t.getWeights();
     expect(Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, v.length]))).toEqual(
       Object.fromEntries(Object.entries(tensors).map(([k, shape]) => [k, shape.reduce((a, b) => a * b, 1)])),

@@ -3,6 +3,7 @@
 // the next valid call right).
 import { describe, expect, it } from 'vitest';
 import { loadKernels, type LossOptions } from '../src/index.js';
+import { BUILDS } from './reference/builds.js';
 
 type Call = [string, (k: Awaited<ReturnType<typeof loadKernels>>) => unknown, typeof TypeError | typeof RangeError, RegExp];
 
@@ -63,9 +64,9 @@ const CASES: Call[] = [
   ['alloc of a negative length', (k) => k.alloc(-1), RangeError, /length must be a non-negative integer, got -1/],
 ];
 
-describe.each([true, false])('loss errors (simd: %s)', (simd) => {
+describe.each(BUILDS)('loss errors (%s build)', (build) => {
   it.each(CASES)('%s', async (_name, call, type, message) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const before = k.memory.buffer.byteLength;
     const inputs = [x6, y6, logits].map((a) => a.slice());
     let thrown: unknown;
@@ -83,7 +84,7 @@ describe.each([true, false])('loss errors (simd: %s)', (simd) => {
   });
 
   it('a key set to undefined counts as absent; documented input forms are accepted', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     expect(k.loss('huber', x6, y6, { delta: undefined, reduction: undefined }).value).toBeCloseTo(
       k.loss('huber', x6, y6).value as number, 12);
     const plain = k.loss('mse', Array.from(x6), Array.from(y6));
@@ -106,7 +107,7 @@ describe('arrays of another instance', () => {
 
 describe('loadKernels options', () => {
   it('rejects unknown options and a non-boolean simd', async () => {
-    await expect(loadKernels({ simdd: true } as never)).rejects.toThrow(/unknown option "simdd" for loadKernels; it takes simd/);
+    await expect(loadKernels({ simdd: true } as never)).rejects.toThrow(/unknown option "simdd" for loadKernels; it takes build, simd/);
     await expect(loadKernels({ simd: 'yes' } as never)).rejects.toThrow(/simd must be a boolean or undefined, got yes/);
     await expect(loadKernels(null as never)).rejects.toThrow(TypeError);
   });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadKernels, type LossName, type LossOptions } from '../src/index.js';
 import { referenceLoss } from './reference/losses.js';
+import { BUILDS } from './reference/builds.js';
 
 interface Point {
   name: LossName;
@@ -62,9 +63,9 @@ describe('gradients vs central finite differences', () => {
     r.grad.forEach((g, i) => expect(Math.abs(g / r.divisor - fd[i]!), `${label(p)} [${i}]`).toBeLessThan(2e-7));
   });
 
-  describe.each([true, false])('kernels (simd: %s)', (simd) => {
+  describe.each(BUILDS)('kernels (%s build)', (build) => {
     it.each(POINTS.map((p) => [label(p), p] as const))('%s', async (_label, p) => {
-      const k = await loadKernels({ simd });
+      const k = await loadKernels({ build });
       // float32 inputs: differentiate at the float32 point the kernel sees
       const x32 = Float32Array.from(p.x);
       const point = { ...p, x: Array.from(x32) };

@@ -50,12 +50,13 @@ function call(k: Kernels, s: Sample, options: LossOptions = {}) {
 const close = (a: number, b: number, scale: number) => Math.abs(a - b) <= 1e-4 * scale + 1e-6;
 
 describe('loss properties', async () => {
-  const simd = await loadKernels({ simd: true });
-  const scalar = await loadKernels({ simd: false });
+  const relaxed = await loadKernels({ build: 'relaxed' });
+  const simd = await loadKernels({ build: 'simd' });
+  const scalar = await loadKernels({ build: 'scalar' });
 
-  it('SIMD and scalar builds agree within float32 tolerance', () => {
+  it.each([['SIMD', () => simd], ['relaxed (fused multiply-add)', () => relaxed]] as const)('%s and scalar builds agree within float32 tolerance', (_name, build) => {
     fc.assert(fc.property(sample, (s) => {
-      const a = call(simd, s);
+      const a = call(build(), s);
       const b = call(scalar, s);
       expect(close(a.value as number, b.value as number, Math.abs(b.value as number))).toBe(true);
       const scale = Math.max(...b.grad!.map(Math.abs));
@@ -87,7 +88,7 @@ describe('loss properties', async () => {
       // a NaN in a used element: for class-index losses, the labelled logit of row 0
       const i = s.target instanceof Int32Array ? s.target[0]! : at % input.length;
       input[i] = NaN;
-      for (const k of [simd, scalar]) {
+      for (const k of [relaxed, simd, scalar]) {
         const { value } = k.loss(s.name, input, s.target, { ...s.options, shape: [s.rows, s.cols] });
         expect(Number.isNaN(value), `${s.name} NaN at ${i}`).toBe(true);
       }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Kernels, loadKernels, type LossName, type LossOptions, type Reduction } from '../src/index.js';
 import { referenceLoss, type ReferenceOptions } from './reference/losses.js';
+import { BUILDS } from './reference/builds.js';
 
 // Tolerances for float32 kernels. Values: relative to Σ|item| (sums of many float32 items carry
 // ~1e-7 relative error per block; the SIMD exp/log polynomials add a few ulp). Gradients and items:
@@ -144,10 +145,10 @@ function check(k: Kernels, name: LossName, c: Case, variant: LossOptions, reduct
   closeEntries(grad!, reference.grad.map((g) => g * scale), `${label} grad`, VALUE_ATOL * scale);
 }
 
-describe.each([true, false])('losses vs float64 reference (simd: %s)', (simd) => {
+describe.each(BUILDS)('losses vs float64 reference (%s build)', (build) => {
   for (const name of Object.keys(VARIANTS) as LossName[]) {
     it(name, async () => {
-      const k = await loadKernels({ simd });
+      const k = await loadKernels({ build });
       const shapes: [number, number][] = ROW_LOSSES.has(name) ? ROW_SHAPES : ELEMENTWISE_LENGTHS.map((n) => [n, 1]);
       // elementwise losses with [C] weights also need real columns
       const extraShapes: [number, number][] = ROW_LOSSES.has(name) ? [] : [[7, 3], [33, 5]];
@@ -167,7 +168,7 @@ describe.each([true, false])('losses vs float64 reference (simd: %s)', (simd) =>
   }
 
   it('the zero-copy path (WasmArray inputs, out) gives the copy path\'s numbers', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     for (const name of Object.keys(VARIANTS) as LossName[]) {
       const c = makeCase(name, 61, 10, 99, INDEX_ONLY.has(name) || name === 'softmax_cross_entropy');
       const copy = k.loss(name, c.input, c.target, { shape: [61, 10] });
@@ -185,7 +186,7 @@ describe.each([true, false])('losses vs float64 reference (simd: %s)', (simd) =>
   });
 
   it('extreme values stay finite and accurate', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const cases: [LossName, number[], number[], LossOptions][] = [
       ['bce_with_logits', [80, -80, 80, -80, 30], [1, 0, 0, 1, 0.5], {}],
       ['log_cosh', [50, -50, 1e-4, -1e-4, 0.29, 0.31], [0, 0, 0, 0, 0, 0], {}],
@@ -207,7 +208,7 @@ describe.each([true, false])('losses vs float64 reference (simd: %s)', (simd) =>
   });
 
   it('worked examples: mse 0.068 and cross_entropy 0.61086', async () => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     expect(k.loss('mse', [0.8, 1.9, 2.8, 3.7, 4.6], [1, 2, 3, 4, 5]).value).toBeCloseTo(0.068, 6);
     expect(k.loss('cross_entropy', [0.8, 0.2, 0.5, 0.5, 0.2, 0.8], [1, 0, 1, 1, 0, 1], { shape: [3, 2] }).value).toBeCloseTo(0.61086, 5);
   });

@@ -9,6 +9,7 @@ import { loadKernels } from '../src/index.js';
 import { optimizerFromSpec } from '../src/optim/optimizers.js';
 import type { Segment } from '../src/optim/transform.js';
 import { Heap } from '../src/wasm/heap.js';
+import { BUILDS } from './reference/builds.js';
 
 interface Problem {
   start: readonly number[];
@@ -76,14 +77,14 @@ const TABLE: Row[] = [
 
 const label = (spec: Row['spec']) => JSON.stringify(spec);
 
-describe.each([true, false])('optimizers converge (simd: %s)', (simd) => {
+describe.each(BUILDS)('optimizers converge (%s build)', (build) => {
   it.each(TABLE.flatMap((row) => [
     { name: label(row.spec), problem: 'quadratic' as const, row },
     { name: label(row.spec), problem: 'rosenbrock' as const, row },
   ]))('$name on the $problem', async ({ problem: problemName, row }) => {
     const problem = problemName === 'quadratic' ? quadratic : rosenbrock;
     const [lr, steps, below] = row[problemName];
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const heap = new Heap(k.raw);
     const n = problem.start.length;
     const params = heap.alloc(n), grads = heap.alloc(n);

@@ -8,6 +8,7 @@ import { optimizerFromSpec } from '../src/optim/optimizers.js';
 import type { Segment } from '../src/optim/transform.js';
 import { Heap } from '../src/wasm/heap.js';
 import { referenceOptimizer, type ReferenceSpec } from './reference/optimizers.js';
+import { BUILDS } from './reference/builds.js';
 
 const STEPS = 20;
 const SIZES = [1, 5, 17];
@@ -130,9 +131,9 @@ const CASES: Case[] = [
 const close = (got: number, expected: number) => Math.abs(got - expected) <= ATOL + RTOL * Math.abs(expected);
 const relativeError = (got: number, expected: number) => ((got - expected) / Math.abs(expected)).toExponential(2);
 
-describe.each([true, false])('optimizers against the float64 reference (simd: %s)', (simd) => {
+describe.each(BUILDS)('optimizers against the float64 reference (%s build)', (build) => {
   it.each(CASES)('$label', async ({ spec: specFor, lr, frozenBias, clipsSometimes }) => {
-    const k = await loadKernels({ simd });
+    const k = await loadKernels({ build });
     const heap = new Heap(k.raw);
     for (const n of SIZES) {
       const spec = specFor(n);

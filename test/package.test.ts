@@ -32,10 +32,10 @@ beforeAll(() => {
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('the packed package', () => {
-  it('holds the built library, both WASM builds, the benchmarks\' module, the CLI and its data, and nothing of the tests or sources', () => {
+  it('holds the built library, the three WASM builds, the benchmarks\' modules, the CLI and its data, and nothing of the tests or sources', () => {
     for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts',
       'dist/bench/index.js', 'dist/bench/index.d.ts', 'dist/worker/entry.node.js', 'dist/worker/entry.web.js',
-      'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs']) {
+      'build/relaxed.wasm', 'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'build/bench-relaxed.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs']) {
       expect(files, needed).toContain(needed);
     }
     // bench/ at the top is the repository's Node benchmarks; dist/bench/ is the descent-wasm/bench entry

@@ -10,6 +10,7 @@ import * as sharedMemory from '../src/worker/shared-memory.js';
 import { Trainer } from '../src/train/trainer.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris } from '../data/datasets.mjs';
+import { BUILDS, type Build } from './reference/builds.js';
 
 /** An in-thread trainer with two shards, and its shard pool (to kill a shard worker as a crash would). */
 async function trainerWithPool(spec: TrainerSpec): Promise<{ trainer: Trainer; pool: () => ShardPool }> {
@@ -43,11 +44,11 @@ function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y: Int32Array | Float32Array, fit: Record<string, unknown>, worker = true, simd = true) {
-  const t = await createTrainer(spec, { workers, worker, simd });
+async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y: Int32Array | Float32Array, fit: Record<string, unknown>, worker = true, build: Build = 'relaxed') {
+  const t = await createTrainer(spec, { workers, worker, build });
   try {
     expect(t.info.workers).toBe(workers);
-    expect(t.info.build).toBe(simd ? 'simd' : 'scalar');
+    expect(t.info.build).toBe(build);
     const history = await t.fit(x, y, fit);
     return { history, weights: await t.getWeights() };
   } finally {
@@ -55,7 +56,7 @@ async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y:
   }
 }
 
-function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited<ReturnType<typeof trainWith>>) {
+function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited<ReturnType<typeof trainWith>>, weightTolerance = 1e-4) {
   expect(b.history.epochs.length).toBe(a.history.epochs.length);
   a.history.epochs.forEach((log, i) => {
     const other = b.history.epochs[i]!;
@@ -63,7 +64,7 @@ function expectSameTraining(a: Awaited<ReturnType<typeof trainWith>>, b: Awaited
     if (log.accuracy !== undefined) expect(Math.abs(other.accuracy! - log.accuracy)).toBeLessThanOrEqual(2 / 1797);
   });
   for (const name of Object.keys(a.weights)) {
-    expect(maxRelativeDifference(a.weights[name]!, b.weights[name]!), name).toBeLessThan(1e-4);
+    expect(maxRelativeDifference(a.weights[name]!, b.weights[name]!), name).toBeLessThan(weightTolerance);
   }
 }
 
@@ -124,14 +125,16 @@ describe('data-parallel training (workers: n)', () => {
     const y = Float32Array.from({ length: iris.rows }, (_, r) => iris.x[r * 4 + 3]!);
     const fit = { epochs: 3, batchSize: 2, shuffle: true };
     const one = await trainWith(spec, 1, x, y, fit);
-    expectSameTraining(one, await trainWith(spec, 3, x, y, fit));
+    // 225 SGD steps with momentum 0.9 amplify rounding: with fused multiply-adds (the relaxed build)
+    // one worker's a·b + c·d rounds once where the shards round each product, 4e-4 apart at the end
+    expectSameTraining(one, await trainWith(spec, 3, x, y, fit), 1e-3);
   });
 
-  for (const simd of [true, false]) {
-    it(`works with the coordinator in the calling thread ({ worker: false }), ${simd ? 'SIMD' : 'scalar'} build`, async () => {
+  for (const build of BUILDS) {
+    it(`works with the coordinator in the calling thread ({ worker: false }), ${build} build`, async () => {
       const fit = { epochs: 1, batchSize: 64 };
-      const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false, simd);
-      expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false, simd));
+      const one = await trainWith(classifier, 1, digits.x, digits.y, fit, false, build);
+      expectSameTraining(one, await trainWith(classifier, 2, digits.x, digits.y, fit, false, build));
     });
   }
 

@@ -39,7 +39,7 @@ const PYTHON = process.env.PYTHON ?? 'python3';
 const ATOL = 1e-5;
 const RTOL = 1e-5;
 const INSTALL = 'python3 -m pip install torch safetensors';
-const BUILDS = ['simd', 'scalar'] as const;
+const BUILDS = ['relaxed', 'simd', 'scalar'] as const;
 type Build = (typeof BUILDS)[number];
 
 /** Whether python3 can find torch and safetensors (without importing torch, which is slow). */
@@ -358,7 +358,7 @@ interface Response {
 describe.skipIf(!available.ok && !required)('README Python block with PyTorch', () => {
   let dir = '';
   let response: Response;
-  // descentOutputs[n][build]: predict(x, { raw: true }) of case n on the SIMD and the scalar build
+  // descentOutputs[n][build]: predict(x, { raw: true }) of case n on each build
   const descentOutputs: Record<Build, Float32Array>[] = [];
   const normalizations: ({ mean: number[]; std: number[] } | null)[] = [];
   const trainData: ReturnType<typeof dataOf>[] = [];
@@ -385,13 +385,18 @@ describe.skipIf(!available.ok && !required)('README Python block with PyTorch', 
         normalizations.push(JSON.parse(metadata.normalization));
         // Rows like the training data, and wider ones (the constant feature takes other values too).
         const test = dataOf({ ...c, scale: c.scale.map((s) => 1.5 * (s || 1)) }, 40, 200 + n);
-        // The scalar build from the same checkpoint (its exp, tanh and erf are not the SIMD ones).
-        const scalar = await createTrainer(bytes, { worker: false, simd: false });
-        try {
-          descentOutputs.push({ simd: await trainer.predict(test.x, { raw: true }), scalar: await scalar.predict(test.x, { raw: true }) });
-        } finally {
-          await scalar.dispose();
+        // Every build from the same checkpoint (the scalar exp, tanh and erf are not the SIMD ones;
+        // the relaxed build fuses its multiply-adds).
+        const outputs: Partial<Record<Build, Float32Array>> = {};
+        for (const build of BUILDS) {
+          const other = await createTrainer(bytes, { worker: false, build });
+          try {
+            outputs[build] = await other.predict(test.x, { raw: true });
+          } finally {
+            await other.dispose();
+          }
         }
+        descentOutputs.push(outputs as Record<Build, Float32Array>);
         const modelDir = join(dir, `checkpoint-${n}`);
         mkdirSync(modelDir);
         writeFileSync(join(modelDir, fileName!), bytes);
@@ -458,7 +463,7 @@ describe.skipIf(!available.ok && !required)('README Python block with PyTorch', 
         expect(response.exports.length).toBeGreaterThan(0);
         let worst = { abs: 0, rel: 0 };
         for (const model of response.exports) {
-          const trainer = await createTrainer(model.spec, { worker: false, simd: build === 'simd' });
+          const trainer = await createTrainer(model.spec, { worker: false, build });
           try {
             await trainer.importWeights(readFileSync(model.files[dtype]!));
             const weights = trainer.getWeights();

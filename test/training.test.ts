@@ -7,12 +7,13 @@ import { centralDifferences } from './reference/gradcheck.js';
 import { referenceObjective } from './reference/network.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris, trainTestSplit } from '../data/datasets.mjs';
+import { BUILDS, type Build } from './reference/builds.js';
 
 type Split = { train: { x: Float32Array; y: Int32Array }; test: { x: Float32Array; y: Int32Array } };
 
 /** The gradient the trainer applies: one full-batch SGD step with learning rate 1 moves p by −∇. */
-async function trainerGradient(spec: TrainerSpec, weights: Record<string, Float32Array>, x: Float32Array, y: Float32Array | Int32Array, simd: boolean) {
-  const t = await createTrainer({ ...spec, optimizer: { name: 'sgd', learningRate: 1 } }, { worker: false, simd });
+async function trainerGradient(spec: TrainerSpec, weights: Record<string, Float32Array>, x: Float32Array, y: Float32Array | Int32Array, build: Build) {
+  const t = await createTrainer({ ...spec, optimizer: { name: 'sgd', learningRate: 1 } }, { worker: false, build });
   t.setWeights(weights);
   await t.fit(x, y, { epochs: 1, batchSize: x.length / spec.inputSize, shuffle: false });
   const after = t.getWeights();
@@ -30,7 +31,7 @@ const LOSS_CASES: { loss: LossName; last: Activation; target: (rows: number) => 
   { loss: 'nll', last: 'log_softmax', target: (rows) => Int32Array.from({ length: rows }, (_, i) => (i + 1) % 3) },
 ];
 
-describe.each([true, false])('whole-network gradient vs central differences (simd: %s)', (simd) => {
+describe.each(BUILDS)('whole-network gradient vs central differences (%s build)', (build) => {
   it.each(ACTIVATIONS.flatMap((activation) => LOSS_CASES.map((c) => [activation, c.loss, c] as const)))(
     '%s hidden layers, %s', async (activation, _loss, c) => {
       const rows = 6;
@@ -42,11 +43,11 @@ describe.each([true, false])('whole-network gradient vs central differences (sim
       const x = Float32Array.from({ length: rows * 5 }, (_, i) => Math.sin(1.3 * i + 0.4));
       const y = c.target(rows);
       // seeded weights away from relu's and l1's kinks (no weight or pre-activation at exactly 0)
-      const probe = await createTrainer(spec, { worker: false, simd });
+      const probe = await createTrainer(spec, { worker: false, build });
       const weights = probe.getWeights();
       await probe.dispose();
       for (const values of Object.values(weights)) values.forEach((v, i, a) => { a[i] = v + (i % 2 ? 0.05 : -0.05); });
-      const got = await trainerGradient(spec, weights, x, y, simd);
+      const got = await trainerGradient(spec, weights, x, y, build);
       const w64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
       const { worst, scale } = centralDifferences(w64, (name, i) => got[name]![i]!, () => referenceObjective(spec, w64, x, y), 1e-5);
       // float32 forward/backward through three layers: agreement to ~1e-4 of the largest component
@@ -61,10 +62,10 @@ describe.each([true, false])('whole-network gradient vs central differences (sim
     };
     const x = Float32Array.from({ length: 5 * 3 }, (_, i) => Math.cos(0.7 * i));
     const y = Float32Array.from({ length: 5 * 2 }, (_, i) => Math.sin(i));
-    const probe = await createTrainer(spec, { worker: false, simd });
+    const probe = await createTrainer(spec, { worker: false, build });
     const weights = probe.getWeights();
     await probe.dispose();
-    const got = await trainerGradient(spec, weights, x, y, simd);
+    const got = await trainerGradient(spec, weights, x, y, build);
     const w64 = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k, Array.from(v)]));
     for (const [name, values] of Object.entries(w64)) {
       values.forEach((v, i) => {
@@ -98,9 +99,9 @@ describe('learning', () => {
     expect(Array.from(p, (v) => (v > 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
   });
 
-  it.each([true, false])('iris ≥ 95 %% held-out (simd: %s)', async (simd) => {
+  it.each(BUILDS)('iris ≥ 95 %% held-out (%s build)', async (build) => {
     const { train, test } = trainTestSplit(loadIris(), 0.2, 11) as Split;
-    const t = await createTrainer(classifier(4, 16, 3), { worker: false, simd });
+    const t = await createTrainer(classifier(4, 16, 3), { worker: false, build });
     await t.fit(train.x, train.y, { epochs: 80, batchSize: 16 });
     expect((await t.evaluate(test.x, test.y)).accuracy).toBeGreaterThanOrEqual(0.95);
   });
@@ -156,7 +157,7 @@ describe('learning', () => {
 });
 
 describe('the epoch loss with L1/L2 penalties (Keras: the mean of the batch losses, each with its own penalty)', () => {
-  it.each([true, false])('equals the row-weighted mean over batches of data loss + penalty at that batch\'s weights (simd: %s)', async (simd) => {
+  it.each(BUILDS)('equals the row-weighted mean over batches of data loss + penalty at that batch\'s weights (%s build)', async (build) => {
     // regression: the epoch loss added the penalty of the weights at the end of the epoch
     const spec: TrainerSpec = {
       inputSize: 3, layers: [{ units: 5, activation: 'tanh', l2: 0.2 }, { units: 2, l1: 0.05 }],
@@ -166,8 +167,8 @@ describe('the epoch loss with L1/L2 penalties (Keras: the mean of the batch loss
     const batchSize = 4; // batches of 4, 4, 2
     const x = Float32Array.from({ length: rows * 3 }, (_, i) => Math.sin(0.9 * i + 0.2));
     const y = Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(1.7 * i));
-    const t = await createTrainer(spec, { worker: false, simd });
-    const stepper = await createTrainer(spec, { worker: false, simd });
+    const t = await createTrainer(spec, { worker: false, build });
+    const stepper = await createTrainer(spec, { worker: false, build });
     let expected = 0;
     for (let start = 0; start < rows; start += batchSize) {
       const n = Math.min(batchSize, rows - start);

@@ -1,3 +1,3 @@
-// The exports of build/bench-simd.wasm (the benchmarks' own module), nothing else.
-export { alloc, free } from '../heap';
-export { stream_read_f32, stream_read3_f32, peak_muladd_f32 } from './roofline';
+// The exports of build/bench-simd.wasm and build/bench-relaxed.wasm (the benchmarks' own modules).
+export { alloc, free, relaxed_enabled } from '../heap';
+export { stream_read_f32, stream_read3_f32, peak_muladd_f32, peak_madd_f32 } from './roofline';

@@ -1,5 +1,8 @@
 // Physical-limit proxies for the benchmarks: how fast this engine can stream bytes and do f32x4
-// arithmetic. Compiled into build/bench-simd.wasm only (SIMD on), never into the production builds.
+// arithmetic. Compiled into build/bench-simd.wasm and build/bench-relaxed.wasm (relaxed SIMD on), never
+// into the production builds.
+
+import { madd4 } from '../math';
 
 /**
  * Reads n f32 as f32x4, 128 bytes per iteration into 8 independent sums (so the adds never limit the
@@ -80,6 +83,27 @@ export function peak_muladd_f32(iterations: i32): f32 {
     c9 = f32x4.add(f32x4.mul(c9, m), a);
     c10 = f32x4.add(f32x4.mul(c10, m), a);
     c11 = f32x4.add(f32x4.mul(c11, m), a);
+  }
+  const s0 = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
+  const s = f32x4.add(s0, f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)));
+  return f32x4.extract_lane(s, 0);
+}
+
+/**
+ * The same 12 chains through madd4: f32x4.relaxed_madd (fused, one instruction where the CPU has FMA) in
+ * build/bench-relaxed.wasm, a separate multiply and add in build/bench-simd.wasm. The FMA peak the
+ * relaxed build's kernels are measured against.
+ */
+export function peak_madd_f32(iterations: i32): f32 {
+  const m = f32x4.splat(0.999999);
+  const a = f32x4.splat(1e-7);
+  let c0 = f32x4.splat(1), c1 = f32x4.splat(2), c2 = f32x4.splat(3), c3 = f32x4.splat(4);
+  let c4 = f32x4.splat(5), c5 = f32x4.splat(6), c6 = f32x4.splat(7), c7 = f32x4.splat(8);
+  let c8 = f32x4.splat(9), c9 = f32x4.splat(10), c10 = f32x4.splat(11), c11 = f32x4.splat(12);
+  for (let i = 0; i < iterations; i++) {
+    c0 = madd4(c0, m, a); c1 = madd4(c1, m, a); c2 = madd4(c2, m, a); c3 = madd4(c3, m, a);
+    c4 = madd4(c4, m, a); c5 = madd4(c5, m, a); c6 = madd4(c6, m, a); c7 = madd4(c7, m, a);
+    c8 = madd4(c8, m, a); c9 = madd4(c9, m, a); c10 = madd4(c10, m, a); c11 = madd4(c11, m, a);
   }
   const s0 = f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7)));
   const s = f32x4.add(s0, f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)));

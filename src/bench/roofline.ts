@@ -1,9 +1,9 @@
-// The roofline kernels in their own module, build/bench-simd.wasm (SIMD only, never part of the
-// production builds): the f32x4 multiply–add peak and stream reads, the physical limits that the
-// benchmarks set kernel speeds against.
+// The roofline kernels in their own modules, build/bench-simd.wasm and build/bench-relaxed.wasm (SIMD
+// only, never part of the production builds): the f32x4 multiply–add peaks (separate and fused) and
+// stream reads, the physical limits that the benchmarks set kernel speeds against.
 
 import { readWasm } from '#read-wasm';
-import { simdSupported } from '../wasm/load.js';
+import { relaxedSimdSupported, simdSupported } from '../wasm/builds.js';
 
 // The exports of build/bench-simd.wasm (assembly/bench/index.ts); pointers are byte offsets into `memory`.
 interface RooflineExports {
@@ -13,21 +13,24 @@ interface RooflineExports {
   stream_read_f32(x: number, n: number): number;
   stream_read3_f32(a: number, b: number, c: number, n: number): number;
   peak_muladd_f32(iterations: number): number;
+  peak_madd_f32(iterations: number): number;
 }
 
 /** Floating-point operations of one peakMuladd iteration: 12 chains × (multiply + add) × 4 lanes. */
 export const PEAK_MULADD_FLOPS = 96;
 
-let compiled: Promise<WebAssembly.Module> | null = null;
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
-function compiledModule(): Promise<WebAssembly.Module> {
-  if (!compiled) {
-    // A literal URL so that bundlers (Vite, webpack, esbuild) see and copy the file.
-    const module = readWasm(new URL('../../build/bench-simd.wasm', import.meta.url)).then((bytes) => WebAssembly.compile(bytes));
-    module.catch(() => { compiled = null; }); // a failed load may be retried
-    compiled = module;
+function compiledModule(relaxed: boolean): Promise<WebAssembly.Module> {
+  let module = compiled.get(relaxed);
+  if (!module) {
+    // Literal URLs so that bundlers (Vite, webpack, esbuild) see and copy the files.
+    const url = relaxed ? new URL('../../build/bench-relaxed.wasm', import.meta.url) : new URL('../../build/bench-simd.wasm', import.meta.url);
+    module = readWasm(url).then((bytes) => WebAssembly.compile(bytes));
+    module.catch(() => compiled.delete(relaxed)); // a failed load may be retried
+    compiled.set(relaxed, module);
   }
-  return compiled;
+  return module;
 }
 
 function abort(): never {
@@ -44,9 +47,12 @@ export interface StreamReader {
 /** An instance of the roofline kernels with its own memory. */
 export class Roofline {
   readonly #exports: RooflineExports;
+  /** True when this instance's madd peak is fused (build/bench-relaxed.wasm). */
+  readonly relaxed: boolean;
 
-  constructor(exports: RooflineExports) {
+  constructor(exports: RooflineExports, relaxed: boolean) {
     this.#exports = exports;
+    this.relaxed = relaxed;
   }
 
   /** `iterations` rounds of PEAK_MULADD_FLOPS f32x4 multiply–add flops in 12 independent chains; returns a value so the work is kept. */
@@ -55,6 +61,18 @@ export class Roofline {
       throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
     }
     return this.#exports.peak_muladd_f32(iterations);
+  }
+
+  /**
+   * The same 12 chains as peakMuladd through f32x4.relaxed_madd when `relaxed` (a fused multiply-add:
+   * the peak of the relaxed build's kernels; still PEAK_MULADD_FLOPS per iteration), else separate
+   * multiply and add (the SIMD build's peak).
+   */
+  peakMadd(iterations: number): number {
+    if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
+      throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
+    }
+    return this.#exports.peak_madd_f32(iterations);
   }
 
   /**
@@ -92,9 +110,17 @@ export class Roofline {
   }
 }
 
-/** Loads the roofline kernels (they need WebAssembly SIMD) in a new instance. */
-export async function loadRoofline(): Promise<Roofline> {
+/**
+ * Loads the roofline kernels (they need WebAssembly SIMD) in a new instance: the relaxed-SIMD module
+ * (fused peakMadd) where the engine runs relaxed SIMD, unless `options.relaxed` is false.
+ */
+export async function loadRoofline(options: { relaxed?: boolean } = {}): Promise<Roofline> {
   if (!simdSupported()) throw new Error('the roofline kernels need WebAssembly SIMD, which this engine does not support');
-  const instance = await WebAssembly.instantiate(await compiledModule(), { env: { abort } });
-  return new Roofline(instance.exports as unknown as RooflineExports);
+  if (options.relaxed !== undefined && typeof options.relaxed !== 'boolean') {
+    throw new TypeError(`relaxed must be a boolean or undefined, got ${String(options.relaxed)}`);
+  }
+  if (options.relaxed && !relaxedSimdSupported()) throw new Error('relaxed: true, but this engine does not support WebAssembly relaxed SIMD');
+  const relaxed = options.relaxed ?? relaxedSimdSupported();
+  const instance = await WebAssembly.instantiate(await compiledModule(relaxed), { env: { abort } });
+  return new Roofline(instance.exports as unknown as RooflineExports, relaxed);
 }

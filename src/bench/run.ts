@@ -8,7 +8,8 @@ import { Random } from '../model/random.js';
 import type { TrainerSpec } from '../model/spec.js';
 import { Trainer } from '../train/trainer.js';
 import { booleanOption, describe, knownKeys, plainObject } from '../validate.js';
-import { loadKernels, type Kernels, simdSupported } from '../wasm/load.js';
+import { loadKernels, type Kernels } from '../wasm/load.js';
+import { requestedBuild, simdSupported, type Build } from '../wasm/builds.js';
 import { caseData, caseFlops, selectCases, type ConvCase, type GemmCase, type LossCase, type MlpCase } from './cases.js';
 import { relativeMaxError, VALUE_RTOL } from './compare.js';
 import { measure, type MeasureOptions, type Timing } from './measure.js';
@@ -19,7 +20,9 @@ import { PlainMlp } from './plain-mlp.js';
 import { loadRoofline, PEAK_MULADD_FLOPS, type Roofline } from './roofline.js';
 
 export interface BenchmarkOptions {
-  /** true: SIMD build, false: scalar build; default: SIMD when supported. */
+  /** The WASM build: 'relaxed', 'simd' or 'scalar'; default: the fastest the engine runs. */
+  build?: Build;
+  /** The older switch: true means build 'simd', false 'scalar'. */
   simd?: boolean;
   /** Shorter samples (about 0.15 s per figure instead of 1 s). */
   quick?: boolean;
@@ -31,7 +34,7 @@ export interface BenchmarkOptions {
 
 export interface BenchmarkRow {
   case: string;
-  /** 'plain JS', 'descent simd' or 'descent scalar'. */
+  /** 'plain JS', 'descent relaxed', 'descent simd' or 'descent scalar'. */
   impl: string;
   medianMs: number;
   minMs: number;
@@ -47,7 +50,8 @@ export interface BenchmarkRow {
   gflops?: number;
   /**
    * gflops as a share of the f32x4 multiply–add peak measured right after the case, in the same
-   * thread (the roofline kernels; absent where the engine has no WebAssembly SIMD).
+   * thread (the roofline kernels: the fused peak for the relaxed build, multiply then add for the
+   * others; absent where the engine has no WebAssembly SIMD).
    */
   peakFraction?: number;
 }
@@ -58,11 +62,11 @@ export interface BenchmarkRow {
  */
 export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<BenchmarkRow[]> {
   const o = plainObject('options', options);
-  knownKeys('runBenchmarks options', o, ['simd', 'quick', 'cases', 'onResult']);
+  knownKeys('runBenchmarks options', o, ['build', 'simd', 'quick', 'cases', 'onResult']);
   booleanOption('quick', o.quick, false);
   if (o.onResult !== undefined && typeof o.onResult !== 'function') throw new TypeError(`onResult must be a function, got ${describe(o.onResult)}`);
   const cases = selectCases(options.cases);
-  const k = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+  const k = await loadKernels({ build: requestedBuild(o, 'runBenchmarks'), simd: options.simd });
   const quickTiming: MeasureOptions = { seconds: 0.15, warmup: 1, minSamples: 3, maxSamples: 30 };
   const rows: BenchmarkRow[] = [];
   const push = (row: BenchmarkRow) => {
@@ -75,7 +79,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
     const run = c.kind === 'loss' ? lossRunners(k, c, x, y)
       : c.kind === 'gemm' ? gemmRunners(k, c, x, y as Float32Array)
         : c.kind === 'conv' ? convRunners(k, c, x, y as Float32Array)
-          : await mlpRunners(k.simd, c, x, y as Int32Array);
+          : await mlpRunners(k.build, c, x, y as Int32Array);
     try {
       // an MLP epoch or a conv pass lasts long enough to need no repetition: a few samples suffice
       const timing: MeasureOptions = c.kind === 'mlp' || c.kind === 'conv' ? { seconds: options.quick ? 0.3 : 1.5, warmup: 1, minSamples: 3, maxSamples: 20 }
@@ -83,7 +87,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
       const plain = await measure(run.plain, timing);
       const descent = await measure(run.descent, timing);
       const flops = caseFlops(c);
-      if (flops && roofline === undefined) roofline = simdSupported() ? await loadRoofline() : null;
+      if (flops && roofline === undefined) roofline = simdSupported() ? await loadRoofline({ relaxed: k.build === 'relaxed' }) : null;
       const peak = flops && roofline ? await peakGflops(roofline, options.quick ? quickTiming : { seconds: 1 }) : 0;
       const row = (impl: string, t: Timing, value: number | undefined): BenchmarkRow => ({
         case: c.name, impl, medianMs: t.medianMs, minMs: t.minMs, maxMs: t.maxMs, samples: t.samplesMs.length, busy: t.spread,
@@ -91,7 +95,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
         ...(peak ? { peakFraction: flops / t.medianMs / 1e6 / peak } : {}),
       });
       push(row('plain JS', plain, run.plainValue));
-      push(row(`descent ${k.simd ? 'simd' : 'scalar'}`, descent, run.descentValue));
+      push(row(`descent ${k.build}`, descent, run.descentValue));
     } finally {
       run.free();
     }
@@ -100,7 +104,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
 }
 
 /** descent's Trainer in this thread against the plain-JS MLP, from the same initial weights and batch order. */
-async function mlpRunners(simd: boolean, c: MlpCase, x: Float32Array, y: Int32Array): Promise<Runners> {
+async function mlpRunners(build: Build, c: MlpCase, x: Float32Array, y: Int32Array): Promise<Runners> {
   const spec: TrainerSpec = {
     inputSize: c.inputs,
     layers: [{ units: c.hidden, activation: 'relu' }, { units: c.classes }],
@@ -108,8 +112,8 @@ async function mlpRunners(simd: boolean, c: MlpCase, x: Float32Array, y: Int32Ar
     optimizer: { name: 'adam', learningRate: 1e-3 },
     seed: 1,
   };
-  const trainer = await Trainer.create(spec, { simd });
-  const check = await Trainer.create(spec, { simd });
+  const trainer = await Trainer.create(spec, { build });
+  const check = await Trainer.create(spec, { build });
   const free = () => { void trainer.dispose(); void check.dispose(); };
   try {
     const config = { inputs: c.inputs, hidden: c.hidden, classes: c.classes, batchSize: c.batchSize, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
@@ -179,7 +183,7 @@ function gemmRunners(k: Kernels, c: GemmCase, a: Float32Array, b: Float32Array):
 /** The f32x4 multiply–add peak in GFLOP/s, measured now (the median of samples of a million rounds). */
 async function peakGflops(roofline: Roofline, timing: MeasureOptions): Promise<number> {
   const iterations = 1e6; // about 3 ms a call at 35 GFLOP/s
-  const t = await measure(() => roofline.peakMuladd(iterations), timing);
+  const t = await measure(() => roofline.peakMadd(iterations), timing);
   return (iterations * PEAK_MULADD_FLOPS) / t.medianMs / 1e6;
 }
 

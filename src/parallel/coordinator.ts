@@ -59,6 +59,7 @@ export class DataParallelStep {
       rows: train.rows,
       batchSize,
       classWeight,
+      spin: pool.spin,
     };
     await pool.begin(shared);
     return new DataParallelStep(pool, network, shared, time);

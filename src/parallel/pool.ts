@@ -5,11 +5,13 @@
 // engines without waitAsync check again on each timer tick).
 
 import { spawnShardWorker } from '#shard-spawn';
+import { hardwareConcurrency } from '#worker-spawn';
 import { PendingCalls, type SpawnedWorker } from '../worker/spawned.js';
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
-import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STEP, type ShardBuffers } from './protocol.js';
+import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STEP, type ShardBuffers, spinWhile } from './protocol.js';
 import type { ShardApi } from './shard-api.js';
+import type { Build } from '../wasm/builds.js';
 
 interface ShardWorker {
   spawned: SpawnedWorker;
@@ -21,6 +23,8 @@ type WaitAsync = (array: Int32Array, index: number, value: number) => { async: b
 export class ShardPool {
   /** Shards per batch: the coordinator and its workers. */
   readonly shards: number;
+  /** Every shard's thread has a core of its own: waits spin briefly before they sleep (protocol.ts, SPIN_MS). */
+  readonly spin: boolean;
   readonly #workers: ShardWorker[];
   readonly #calls: PendingCalls;
   #control: Int32Array | null = null;
@@ -29,11 +33,12 @@ export class ShardPool {
   private constructor(workers: ShardWorker[]) {
     this.#workers = workers;
     this.shards = workers.length + 1;
+    this.spin = this.shards <= hardwareConcurrency();
     this.#calls = new PendingCalls((busy) => { for (const w of workers) w.spawned.keepAlive(busy); });
   }
 
   /** Starts `shards − 1` workers, each building a trainer from `spec`. */
-  static async start(shards: number, spec: TrainerSpec, options: { simd?: boolean }): Promise<ShardPool> {
+  static async start(shards: number, spec: TrainerSpec, options: { build?: Build }): Promise<ShardPool> {
     const workers: ShardWorker[] = [];
     for (let i = 1; i < shards; i++) {
       const spawned = spawnShardWorker();
@@ -92,10 +97,15 @@ export class ShardPool {
   async collect(): Promise<void> {
     const control = this.#control!;
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+    let spin = this.spin;
     for (;;) {
       if (this.#calls.error) throw this.#calls.error;
       const done = Atomics.load(control, DONE);
       if (done >= this.#workers.length) break;
+      if (spin) {
+        spin = false; // once per step: the workers are about to finish
+        if (spinWhile(control, DONE, done)) continue;
+      }
       if (waitAsync) {
         const waiting = waitAsync(control, DONE, done);
         if (waiting.async) await waiting.value;

@@ -16,6 +16,24 @@ export const CONTROL_SLOTS = 8;
 export const COMPUTE = 1;
 export const EXIT = 2;
 
+/**
+ * How long (ms) a waiting side spins on the control array before it sleeps: between steps a shard
+ * worker waits only for the coordinator's combine and update (about 1 ms), and a sleeping thread of a
+ * virtual machine takes up to milliseconds to wake (the futex wake-up is an inter-processor interrupt
+ * to a halted virtual CPU). Spinning only where every thread has a core of its own (`spin` in
+ * ShardBuffers); otherwise it would take the core from a thread that computes.
+ */
+export const SPIN_MS = 4;
+
+/** Spins while `array[index]` is `value`, at most SPIN_MS; returns whether it changed. */
+export function spinWhile(array: Int32Array, index: number, value: number): boolean {
+  const until = performance.now() + SPIN_MS;
+  while (Atomics.load(array, index) === value) {
+    if (performance.now() > until) return false;
+  }
+  return true;
+}
+
 /** Per-shard statistics (Float64): loss total, divisor, correct, counted, |error| sum. */
 export const STATS = 5;
 
@@ -41,6 +59,8 @@ export interface ShardBuffers {
   rows: number;
   batchSize: number;
   classWeight: Float32Array | null;
+  /** Spin before sleeping (every thread of the fit has a core of its own): see SPIN_MS. */
+  spin: boolean;
 }
 
 /** Rows [start, end) of shard `k` of `n` in a batch of `rows` (as even as possible, in order). */

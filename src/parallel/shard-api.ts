@@ -8,7 +8,8 @@ import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { bindLoss, GradientStep, type Staged } from '../train/step.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
-import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STATS, STEP, type ShardBuffers, shardRange } from './protocol.js';
+import type { Build } from '../wasm/builds.js';
+import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STATS, STEP, type ShardBuffers, shardRange, spinWhile } from './protocol.js';
 
 /** One fit's state in a shard worker: its copy of the training set and its gradient step. */
 interface ShardFit {
@@ -36,9 +37,9 @@ export function shardApi() {
     fit = null;
   };
   return {
-    async init(spec: TrainerSpec, options: { simd?: boolean }): Promise<void> {
+    async init(spec: TrainerSpec, options: { build?: Build }): Promise<void> {
       const model = modelFromSpec(spec);
-      const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+      const kernels = await loadKernels(options.build === undefined ? {} : { build: options.build });
       network = new Network(new Heap(kernels.raw), model);
     },
     /** Copies this fit's training set (already normalised) into the worker's WASM memory. */
@@ -79,7 +80,7 @@ export function shardApi() {
       const indices = new Int32Array(buffers.indices);
       try {
         for (;;) {
-          Atomics.wait(control, GENERATION, seen);
+          if (!buffers.spin || !spinWhile(control, GENERATION, seen)) Atomics.wait(control, GENERATION, seen);
           const generation = Atomics.load(control, GENERATION);
           if (generation === seen) continue;
           seen = generation;

@@ -5,6 +5,7 @@
 import { checkpointSpec } from '../io/checkpoint.js';
 import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { booleanOption, knownKeys, numberOption, plainObject } from '../validate.js';
+import { checkBuildSupported, requestedBuild, type Build } from '../wasm/builds.js';
 import { hardwareConcurrency } from '#worker-spawn';
 import { WorkerTrainer } from '../worker/client.js';
 import { Trainer } from './trainer.js';
@@ -13,7 +14,9 @@ import { ShardPool } from '../parallel/pool.js';
 export interface CreateTrainerOptions {
   /** true (default): train in a worker; false: in the calling thread. */
   worker?: boolean;
-  /** Force the SIMD (true) or scalar (false) build; default: SIMD when supported. */
+  /** The WASM build: 'relaxed' (fused multiply-add), 'simd' or 'scalar'; default: the fastest the engine runs. */
+  build?: Build;
+  /** The older switch: false means build 'scalar', true means build 'simd'. */
   simd?: boolean;
   /** URL of the worker entry file, for apps that host it themselves (CSP, CDN). */
   workerUrl?: string | URL;
@@ -45,9 +48,10 @@ export async function createTrainer(spec: TrainerSpec | Uint8Array, options: Cre
     return trainer;
   }
   const o = plainObject('options', options);
-  knownKeys('createTrainer options', o, ['worker', 'simd', 'workerUrl', 'workers']);
+  knownKeys('createTrainer options', o, ['worker', 'build', 'simd', 'workerUrl', 'workers']);
   const worker = booleanOption('worker', o.worker, true);
-  const simd = o.simd === undefined ? undefined : booleanOption('simd', o.simd, true);
+  const build = requestedBuild(o, 'createTrainer');
+  if (build !== undefined) checkBuildSupported(build);
   if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
     throw new TypeError(`workerUrl must be a string or URL, got ${typeof o.workerUrl}`);
   }
@@ -61,9 +65,9 @@ export async function createTrainer(spec: TrainerSpec | Uint8Array, options: Cre
     }
   }
   const parallel = workers > 1 ? { workers } : {};
-  if (!worker) return Trainer.create(spec, { ...(simd === undefined ? {} : { simd }), ...parallel, startPool: ShardPool.start });
+  if (!worker) return Trainer.create(spec, { ...(build === undefined ? {} : { build }), ...parallel, startPool: ShardPool.start });
   return WorkerTrainer.create(spec, {
-    ...(simd === undefined ? {} : { simd }),
+    ...(build === undefined ? {} : { build }),
     ...parallel,
     ...(o.workerUrl === undefined ? {} : { workerUrl: o.workerUrl as string | URL }),
   });

@@ -6,6 +6,7 @@ import { modelFromSpec } from '../model/spec.js';
 import { runtimeName } from '../runtime.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
+import type { Build } from '../wasm/builds.js';
 import { Inference } from './inference.js';
 import type { EvaluateResult, Features, Targets } from './types.js';
 
@@ -14,14 +15,14 @@ export interface Predictor {
   evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
   summary(): string;
   getWeights(): Record<string, Float32Array>;
-  readonly info: { runtime: string; build: 'simd' | 'scalar'; worker: string; parameters: number; workers: number };
+  readonly info: { runtime: string; build: Build; worker: string; parameters: number; workers: number };
   dispose(): Promise<void>;
 }
 
 /** A predictor from checkpoint bytes made by save(): weights and normalisation, in this thread. */
-export async function loadModel(bytes: Uint8Array, options: { simd?: boolean } = {}): Promise<Predictor> {
+export async function loadModel(bytes: Uint8Array, options: { build?: Build; simd?: boolean } = {}): Promise<Predictor> {
   const model = modelFromSpec(checkpointSpec(bytes));
-  const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
+  const kernels = await loadKernels({ build: options.build, simd: options.simd });
   const network = new Network(new Heap(kernels.raw), model);
   let disposed = false;
   const inference = new Inference(model, network, 4 * network.size * 2);
@@ -43,7 +44,7 @@ export async function loadModel(bytes: Uint8Array, options: { simd?: boolean } =
     evaluate: async (x, y) => live().evaluate(x, y),
     summary: () => inference.summary(),
     getWeights: () => live().weights(),
-    info: { runtime: runtimeName(), build: kernels.simd ? 'simd' : 'scalar', worker: 'none', parameters: network.size, workers: 1 },
+    info: { runtime: runtimeName(), build: kernels.build, worker: 'none', parameters: network.size, workers: 1 },
     async dispose() {
       if (disposed) return;
       disposed = true;

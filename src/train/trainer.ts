@@ -14,6 +14,7 @@ import type { Schedule } from '../schedules.js';
 import { describe, numberOption, plainObject } from '../validate.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
+import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
@@ -54,7 +55,7 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
-export type PoolStarter = (shards: number, spec: TrainerSpec, options: { simd: boolean }) => Promise<ShardPool>;
+export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: Build }) => Promise<ShardPool>;
 
 export { Dataset } from './dataset.js';
 
@@ -73,7 +74,7 @@ export class Trainer implements TrainerMethods {
   #disposed = false;
   /** The last HISTORY_KEPT epoch logs (carried by checkpoints, so a file does not grow with training time). */
   #history: EpochLog[] = [];
-  readonly #simd: boolean;
+  readonly #build: Build;
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
   #parallelNote = '';
@@ -81,10 +82,10 @@ export class Trainer implements TrainerMethods {
   /** Resident data sets made by dataset(), freed with the trainer. */
   readonly #datasets = new Set<Dataset>();
 
-  private constructor(model: Model, heap: Heap, simd: boolean) {
+  private constructor(model: Model, heap: Heap, build: Build) {
     this.model = model;
     this.#heap = heap;
-    this.#simd = simd;
+    this.#build = build;
     this.#network = new Network(heap, model);
     this.#optimizer = model.optimizer.init({
       heap, params: this.#network.params, grads: this.#network.grads, segments: this.#network.segments,
@@ -99,11 +100,11 @@ export class Trainer implements TrainerMethods {
    * SharedArrayBuffer; without it the trainer computes alone and `info.parallel` says why), started
    * by `startPool` (ShardPool.start, passed in so that this module never loads the code that starts workers).
    */
-  static async create(spec: TrainerSpec, options: { simd?: boolean; workers?: number; startPool?: PoolStarter } = {}): Promise<Trainer> {
+  static async create(spec: TrainerSpec, options: { build?: Build; simd?: boolean; workers?: number; startPool?: PoolStarter } = {}): Promise<Trainer> {
     const model = modelFromSpec(spec);
     const workers = numberOption('workers', options.workers, 1, { min: 1, integer: true });
-    const kernels = await loadKernels(options.simd === undefined ? {} : { simd: options.simd });
-    const trainer = new Trainer(model, new Heap(kernels.raw), kernels.simd);
+    const kernels = await loadKernels({ build: options.build, simd: options.simd });
+    const trainer = new Trainer(model, new Heap(kernels.raw), kernels.build);
     if (workers > 1) {
       if (!options.startPool) {
         throw new Error('workers > 1 needs a shard pool: use createTrainer(spec, { workers })');
@@ -111,7 +112,7 @@ export class Trainer implements TrainerMethods {
         trainer.#parallelNote = `workers: ${workers} needs SharedArrayBuffer (cross-origin isolation in browsers); training in one worker`;
       } else {
         try {
-          trainer.#pool = await options.startPool(workers, spec, { simd: kernels.simd });
+          trainer.#pool = await options.startPool(workers, spec, { build: kernels.build });
         } catch (error) {
           await trainer.dispose();
           throw error;
@@ -124,7 +125,7 @@ export class Trainer implements TrainerMethods {
   /** Runtime facts: build, thread, parameter count. */
   get info(): TrainerInfo {
     return {
-      runtime: runtimeName(), build: this.#simd ? 'simd' : 'scalar', worker: 'none', parameters: this.#network.size,
+      runtime: runtimeName(), build: this.#build, worker: 'none', parameters: this.#network.size,
       workers: this.#pool?.shards ?? 1, ...(this.#parallelNote ? { parallel: this.#parallelNote } : {}),
       memory: { wasm: this.#disposed ? 0 : this.#heap.exports.memory.buffer.byteLength, datasets: this.#datasetBytes() },
     };

@@ -1,6 +1,7 @@
 // The public types of training: the data fit, evaluate and predict take, fit's options, the logs it
 // reports, its history, evaluate's result.
 
+import type { Build } from '../wasm/builds.js';
 /**
  * Input rows: Float32Array, Float64Array or number[] (rows × inputSize, row-major), number[][] (one
  * array per row), or Int32Array / number[] of token ids for a model whose first layer is an embedding.
@@ -86,7 +87,8 @@ export interface FitOptions {
 /** Runtime facts of a trainer. */
 export interface TrainerInfo {
   runtime: string;
-  build: 'simd' | 'scalar';
+  /** The WASM build: 'relaxed' (fused multiply-add), 'simd' or 'scalar'. */
+  build: Build;
   /** 'none' (this thread), 'worker_threads' or 'web-worker'. */
   worker: string;
   parameters: number;

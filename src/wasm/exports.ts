@@ -8,6 +8,7 @@ export interface KernelExports {
   alloc(bytes: number): Ptr;
   free(ptr: Ptr): void;
   simd_enabled(): number;
+  relaxed_enabled(): number;
   mse_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
   mae_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number): number;
   huber_f32(x: Ptr, y: Ptr, n: number, grad: Ptr, items: Ptr, gscale: number, delta: number, k: number): number;

@@ -3,33 +3,30 @@
 
 import { readWasm } from '#read-wasm';
 import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses/index.js';
+import { checkBuildSupported, defaultBuild, requestedBuild, type Build } from './builds.js';
 import type { KernelExports } from './exports.js';
 import { Heap, type WasmArray, type WasmArrayType } from './heap.js';
 
 export interface LoadOptions {
-  /** true: the SIMD build (throws where unsupported); false: the scalar build; undefined: SIMD when supported. */
+  /** Which build: 'relaxed' (fused multiply-add), 'simd' or 'scalar'; the fastest this engine runs by default. */
+  build?: Build;
+  /** The older switch: false means build 'scalar', true means build 'simd'. */
   simd?: boolean;
 }
 
-// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)) — validates only with SIMD support.
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
+export { simdSupported } from './builds.js';
 
-/** Whether this engine runs WebAssembly SIMD (fixed-width 128-bit). */
-export function simdSupported(): boolean {
-  return WebAssembly.validate(SIMD_PROBE);
-}
+const modules = new Map<Build, Promise<WebAssembly.Module>>();
 
-const modules = new Map<'simd' | 'scalar', Promise<WebAssembly.Module>>();
-
-function compiledModule(build: 'simd' | 'scalar'): Promise<WebAssembly.Module> {
+function compiledModule(build: Build): Promise<WebAssembly.Module> {
   let module = modules.get(build);
   if (!module) {
-    // Literal URLs so that bundlers (Vite, webpack, esbuild) see and copy both files.
-    const url = build === 'simd'
-      ? new URL('../../build/simd.wasm', import.meta.url)
-      : new URL('../../build/scalar.wasm', import.meta.url);
+    // Literal URLs so that bundlers (Vite, webpack, esbuild) see and copy every file.
+    const url = build === 'relaxed'
+      ? new URL('../../build/relaxed.wasm', import.meta.url)
+      : build === 'simd'
+        ? new URL('../../build/simd.wasm', import.meta.url)
+        : new URL('../../build/scalar.wasm', import.meta.url);
     module = readWasm(url).then((bytes) => WebAssembly.compile(bytes));
     module.catch(() => modules.delete(build)); // a failed load may be retried
     modules.set(build, module);
@@ -43,7 +40,9 @@ function abort(): never {
 
 /** A WebAssembly instance of the descent kernels with its own memory. */
 export class Kernels {
-  /** True when the SIMD build runs, false for the scalar build. */
+  /** Which build runs: 'relaxed', 'simd' or 'scalar'. */
+  readonly build: Build;
+  /** True when a SIMD build runs ('relaxed' or 'simd'), false for the scalar build. */
   readonly simd: boolean;
   /** The instance's raw exports (pointers and lengths, no checks): for benchmarks and advanced use. */
   readonly raw: KernelExports;
@@ -51,10 +50,11 @@ export class Kernels {
   readonly memory: WebAssembly.Memory;
   readonly #heap: Heap;
 
-  constructor(exports: KernelExports, simd: boolean) {
+  constructor(exports: KernelExports, build: Build) {
     this.raw = exports;
     this.memory = exports.memory;
-    this.simd = simd;
+    this.build = build;
+    this.simd = build !== 'scalar';
     this.#heap = new Heap(exports);
   }
 
@@ -72,30 +72,22 @@ export class Kernels {
   }
 }
 
-/** Loads the kernels: the SIMD build when supported (or as `options.simd` says), in a new instance. */
+/** Loads the kernels: the fastest build this engine runs (or the one `options` name), in a new instance. */
 export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`options must be an object, got ${String(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'simd' && (options as Record<string, unknown>)[key] !== undefined) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes simd`);
+    if (key !== 'simd' && key !== 'build' && (options as Record<string, unknown>)[key] !== undefined) {
+      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes build, simd`);
     }
   }
-  const { simd } = options;
-  if (simd !== undefined && typeof simd !== 'boolean') {
-    throw new TypeError(`simd must be a boolean or undefined, got ${String(simd)}`);
-  }
-  const supported = simdSupported();
-  if (simd === true && !supported) {
-    throw new Error('the SIMD build was requested (simd: true) but this engine does not support WebAssembly SIMD');
-  }
-  const useSimd = simd ?? supported;
-  const module = await compiledModule(useSimd ? 'simd' : 'scalar');
+  const build = requestedBuild(options, 'loadKernels') ?? defaultBuild();
+  checkBuildSupported(build);
+  const module = await compiledModule(build);
   const instance = await WebAssembly.instantiate(module, { env: { abort } });
   const exports = instance.exports as unknown as KernelExports;
-  if (exports.simd_enabled() !== (useSimd ? 1 : 0)) {
-    throw new Error(`loaded the wrong build: expected ${useSimd ? 'simd' : 'scalar'}`);
-  }
-  return new Kernels(exports, useSimd);
+  const loaded: Build = exports.relaxed_enabled() ? 'relaxed' : exports.simd_enabled() ? 'simd' : 'scalar';
+  if (loaded !== build) throw new Error(`loaded the wrong build: expected ${build}, got ${loaded}`);
+  return new Kernels(exports, build);
 }

@@ -15,6 +15,7 @@ import { PendingCalls } from './spawned.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
+import type { Build } from '../wasm/builds.js';
 
 export interface RemoteFitOptions extends FitOptions {
   /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
@@ -24,7 +25,8 @@ export interface RemoteFitOptions extends FitOptions {
 export interface WorkerTrainerOptions {
   /** Serve the worker file yourself (CSP, CDN): the URL of dist/worker/entry.web.js (or entry.node.js). */
   workerUrl?: string | URL;
-  simd?: boolean;
+  /** The WASM build the worker loads (default: the fastest the engine runs). */
+  build?: Build;
   /** Data-parallel training: split every batch across this many workers (default 1). */
   workers?: number;
 }
@@ -50,7 +52,7 @@ export class WorkerTrainer implements TrainerMethods {
     const model = modelFromSpec(spec); // spec errors are reported before any worker starts
     const trainer = new WorkerTrainer(model, spawnWorker(options.workerUrl));
     try {
-      const init = { ...(options.simd === undefined ? {} : { simd: options.simd }), ...(options.workers === undefined ? {} : { workers: options.workers }) };
+      const init = { ...(options.build === undefined ? {} : { build: options.build }), ...(options.workers === undefined ? {} : { workers: options.workers }) };
       const info = await trainer.#call(() => trainer.#remote.init(spec, init));
       trainer.#info = { ...info, worker: trainer.#worker.kind };
     } catch (error) {

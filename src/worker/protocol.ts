@@ -4,13 +4,14 @@
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
+import type { Build } from '../wasm/builds.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets, TrainerInfo } from '../train/types.js';
 import type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 
 export type { TrainerInfo } from '../train/types.js';
 
 export interface InitOptions {
-  simd?: boolean;
+  build?: Build;
   workers?: number;
 }
 

@@ -1,0 +1,74 @@
+// The three WASM builds: which one loads, how it is chosen and refused, and that the relaxed build
+// really is the fused one. Results of the builds are compared with float64 references in every kernel
+// and training test (test/reference/builds.ts lists the builds they run on).
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { createTrainer, loadKernels, relaxedSimdSupported, supportedBuilds } from '../src/index.js';
+import { requestedBuild } from '../src/wasm/builds.js';
+
+const spec = { inputSize: 3, layers: [{ units: 2 }], loss: 'mse' as const, optimizer: 'sgd' as const, seed: 1 };
+
+describe('builds', () => {
+  it('the test run has relaxed SIMD on, so no build is skipped', () => {
+    expect(relaxedSimdSupported()).toBe(true);
+    expect(supportedBuilds()).toEqual(['relaxed', 'simd', 'scalar']);
+  });
+
+  it('loads each build on request and the fastest by default', async () => {
+    for (const build of ['relaxed', 'simd', 'scalar'] as const) {
+      const k = await loadKernels({ build });
+      expect(k.build).toBe(build);
+      expect(k.simd).toBe(build !== 'scalar');
+    }
+    expect((await loadKernels()).build).toBe('relaxed');
+    expect((await loadKernels({ simd: true })).build).toBe('simd');
+    expect((await loadKernels({ simd: false })).build).toBe('scalar');
+  });
+
+  it('a trainer reports its build, in a worker and in this thread', async () => {
+    for (const worker of [false, true]) {
+      for (const build of ['relaxed', 'simd', 'scalar'] as const) {
+        const t = await createTrainer(spec, { worker, build });
+        try {
+          expect(t.info.build).toBe(build);
+        } finally {
+          await t.dispose();
+        }
+      }
+      const t = await createTrainer(spec, { worker });
+      expect(t.info.build).toBe('relaxed');
+      await t.dispose();
+    }
+  });
+
+  it('refuses unknown and contradictory builds with the accepted forms', async () => {
+    await expect(loadKernels({ build: 'fast' as never })).rejects.toThrow("loadKernels: build must be one of 'relaxed', 'simd', 'scalar', got 'fast'");
+    await expect(loadKernels({ build: 'relaxed', simd: false })).rejects.toThrow("loadKernels: build 'relaxed' contradicts simd: false; give one of them");
+    await expect(createTrainer(spec, { build: 'SIMD' as never })).rejects.toThrow("createTrainer: build must be one of 'relaxed', 'simd', 'scalar', got 'SIMD'");
+    await expect(createTrainer(spec, { build: 'scalar', simd: true })).rejects.toThrow(/contradicts simd: true/);
+    expect(requestedBuild({ build: 'relaxed', simd: true }, 'x')).toBe('relaxed'); // both SIMD
+  });
+
+  it('Node 20 without the flag falls back to the SIMD build and refuses relaxed with the reason', () => {
+    if (Number(process.versions.node.split('.')[0]) >= 22) return; // relaxed SIMD cannot be turned off there
+    const script = `
+      import { loadKernels } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const k = await loadKernels();
+      const refused = await loadKernels({ build: 'relaxed' }).then(() => 'loaded', (e) => e.message);
+      console.log(JSON.stringify({ build: k.build, refused }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      build: 'simd',
+      refused: "the relaxed build was requested but this engine does not support WebAssembly relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd; WebKit has it off); use build 'simd'",
+    });
+  });
+
+  it('the relaxed build fuses its multiply-adds and the SIMD build does not', async () => {
+    const relaxed = await readFile(new URL('../build/relaxed.wat', import.meta.url), 'utf8');
+    const simd = await readFile(new URL('../build/simd.wat', import.meta.url), 'utf8');
+    expect(relaxed.match(/f32x4\.relaxed_fma/g)?.length ?? 0).toBeGreaterThan(10); // binaryen's name for relaxed_madd
+    expect(simd).not.toMatch(/f32x4\.relaxed_/);
+  });
+});
