@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type CreateTrainerOptions, type History, type LrFinderStep, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
+import { BUILDS as ALL_BUILDS } from './reference/builds.js';
 
 /** The builds to check (every test below runs on each). */
-const BUILDS: CreateTrainerOptions[] = [{ simd: true }, { simd: false }];
+const BUILDS: CreateTrainerOptions[] = ALL_BUILDS.map((build) => ({ build }));
 
 /** A Sylvester Hadamard matrix (n a power of 2): ±1 entries, orthogonal columns, column 0 all ones. */
 function hadamard(n: number): number[][] {

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer, type CreateTrainerOptions, type History, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
+import { BUILDS as ALL_BUILDS } from './reference/builds.js';
 
 /** The builds to check (every test below runs on each). */
-const BUILDS: CreateTrainerOptions[] = [{ simd: true }, { simd: false }];
+const BUILDS: CreateTrainerOptions[] = ALL_BUILDS.map((build) => ({ build }));
 
 /** A seeded uniform generator (mulberry32) and standard normals from it (Box–Muller), for the data. */
 function normals(seed: number): () => number {
