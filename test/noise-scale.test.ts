@@ -151,6 +151,20 @@ describe.each(BUILDS)('gradientNoiseScale leaves the trainer as it was (%j)', (b
   });
 });
 
+it('with data-parallel workers: computed in the trainer\'s own thread, the same numbers, the trainer unchanged', async () => {
+  const single = await createTrainer(spec, { worker: false });
+  const parallel = await createTrainer(spec, { worker: false, workers: 2 });
+  try {
+    const bytes = await parallel.save();
+    const options = { small: 16, large: 128, batches: 10 };
+    expect(await parallel.gradientNoiseScale(x, y, options)).toEqual(await single.gradientNoiseScale(x, y, options));
+    expect(await parallel.save()).toEqual(bytes);
+  } finally {
+    await single.dispose();
+    await parallel.dispose();
+  }
+});
+
 describe.each([{ worker: false }, { worker: true }])('gradientNoiseScale bad options (%j)', (where) => {
   it.each([
     [{ small: 64, large: 64 }, RangeError, 'small must be less than large, got small 64 and large 64'],
