@@ -6,12 +6,23 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
 const HEIGHT = 260;
-const number = (digits) => (u, v) => (v == null ? '–' : v.toFixed(digits));
-const percent = (u, v) => (v == null ? '–' : `${(100 * v).toFixed(1)} %`);
+const number = (digits) => (v) => (v == null ? '–' : v.toFixed(digits));
+const percent = (v) => (v == null ? '–' : `${(100 * v).toFixed(1)} %`);
 
 export function lossChart(container) {
   const data = [[], [], [], [], []]; // epoch, loss, valLoss, accuracy, valAccuracy
+  const epochRows = new Map(); // epoch → its row in data (batch rows lie between them)
+  let lastEpochRow = null;
   let epochs = 10;
+  /**
+   * The legend's text for series `s`: at the hovered point, the epoch it belongs to (a batch's own
+   * loss); with no pointer over the chart, the latest epoch.
+   */
+  const legendValue = (format) => (u, v, s, idx) => {
+    if (idx != null && s === 1) return format(v);
+    const row = idx == null ? lastEpochRow : epochRows.get(Math.ceil(data[0][idx])) ?? idx;
+    return row == null ? '–' : format(data[s][row]);
+  };
   const plot = new uPlot({
     width: container.clientWidth || 600,
     height: HEIGHT,
@@ -26,11 +37,11 @@ export function lossChart(container) {
       { label: 'accuracy', scale: 'acc', side: 1, size: 50, grid: { show: false }, values: (u, ticks) => ticks.map((t) => `${Math.round(100 * t)} %`) },
     ],
     series: [
-      { label: 'epoch', value: number(2) },
-      { label: 'loss', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: number(4) },
-      { label: 'val loss', stroke: '#c5490b', width: 2, spanGaps: true, value: number(4) },
-      { label: 'accuracy', stroke: '#1b7f3b', width: 2, spanGaps: true, scale: 'acc', dash: [6, 4], value: percent },
-      { label: 'val accuracy', stroke: '#8e24aa', width: 2, spanGaps: true, scale: 'acc', dash: [2, 3], value: percent },
+      { label: 'epoch', value: (u, v, s, idx) => (idx == null ? legendValue(number(0))(u, v, s, idx) : number(2)(v)) },
+      { label: 'loss', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: legendValue(number(4)) },
+      { label: 'val loss', stroke: '#c5490b', width: 2, spanGaps: true, value: legendValue(number(4)) },
+      { label: 'accuracy', stroke: '#1b7f3b', width: 2, spanGaps: true, scale: 'acc', dash: [6, 4], value: legendValue(percent) },
+      { label: 'val accuracy', stroke: '#8e24aa', width: 2, spanGaps: true, scale: 'acc', dash: [2, 3], value: legendValue(percent) },
     ],
   }, data, container);
   let pending = false;
@@ -40,6 +51,7 @@ export function lossChart(container) {
     requestAnimationFrame(() => {
       pending = false;
       plot.setData(data);
+      if (plot.legend.idx == null) plot.setLegend({ idx: null }); // not hovered: show the latest epoch
     });
   };
   new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT })).observe(container);
@@ -51,11 +63,17 @@ export function lossChart(container) {
   };
   return {
     batch: (x, loss) => push(x, [loss]),
-    epoch: (x, log) => push(x, [log.loss, log.valLoss, log.accuracy, log.valAccuracy]),
+    epoch(x, log) {
+      lastEpochRow = data[0].length;
+      epochRows.set(x, lastEpochRow);
+      push(x, [log.loss, log.valLoss, log.accuracy, log.valAccuracy]);
+    },
     /** Empties the chart and sets the epoch axis to 0 … `total`. */
     reset(total) {
       epochs = Math.max(1, total);
       for (const series of data) series.length = 0;
+      epochRows.clear();
+      lastEpochRow = null;
       container.dataset.points = '0';
       schedule();
     },

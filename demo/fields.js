@@ -56,7 +56,7 @@ export const FIELDS = [
     parse: number({ min: 1, max: 4096, integer: true }), help: 'Examples averaged into one gradient step.' },
   { id: 'epochs', label: 'Epochs', group: 'basic', kind: 'number', default: '150', resumable: true,
     parse: number({ min: 1, max: 1000, integer: true }), help: 'Passes over the training data (in total: Resume trains up to this many).' },
-  { id: 'slow', label: 'Slow motion (about 10 s a run)', group: 'basic', kind: 'checkbox', default: true, resumable: true,
+  { id: 'slow', label: 'Slow motion: spread a run over about 10 s', group: 'basic', kind: 'checkbox', default: true, resumable: true,
     help: 'Spreads a fast run over about 10 seconds so you can watch it learn; training itself is not slowed.' },
   { id: 'network', label: 'Network', group: 'advanced', kind: 'select', options: NETWORK_OPTIONS, default: 'mlp',
     parse: (raw, values) => {
