@@ -7,7 +7,7 @@ const twoD = (label, sentence, defaults) => ({ ...TWO_D, label, sentence, defaul
 
 export const DATASETS = {
   spirals: twoD('two spirals (2-D)', 'Teach a small network to tell two interleaved spirals apart, and watch the boundary it draws.',
-    { layers: '16, 16', activation: 'tanh', lr: '0.02', batchSize: '16', epochs: '150', dropout: '0', schedule: 'constant' }),
+    { layers: '16, 16', activation: 'relu', lr: '0.005', batchSize: '16', epochs: '150', dropout: '0', schedule: 'cosine' }),
   circles: twoD('circles (2-D)', 'Teach a network to separate a ring of points from the disc inside it.',
     { layers: '8, 8', activation: 'tanh', lr: '0.03', batchSize: '16', epochs: '40', dropout: '0', schedule: 'constant' }),
   xor: twoD('XOR (2-D)', 'Teach a network the XOR pattern: opposite corners belong together.',

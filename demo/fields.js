@@ -50,7 +50,7 @@ export const FIELDS = [
     help: 'What the network learns from. 2-D sets show the decision boundary; digit sets let you draw your own.' },
   { id: 'layers', label: 'Hidden layers', group: 'basic', kind: 'text', default: '16, 16', parse: hiddenLayers,
     help: 'Units per hidden layer, separated by commas or spaces: 64 is one layer of 64, "128, 64" two layers.' },
-  { id: 'lr', label: 'Learning rate', group: 'basic', kind: 'number', default: '0.02', parse: number({ min: 0, max: 10, above: true }),
+  { id: 'lr', label: 'Learning rate', group: 'basic', kind: 'number', default: '0.005', parse: number({ min: 0, max: 10, above: true }),
     help: 'How big a step each update takes. Too small: slow; too large: the loss jumps around or explodes.' },
   { id: 'batchSize', label: 'Batch size', group: 'basic', kind: 'number', default: '16', resumable: true,
     parse: number({ min: 1, max: 4096, integer: true }), help: 'Examples averaged into one gradient step.' },
@@ -64,7 +64,7 @@ export const FIELDS = [
       return choice(NETWORK_OPTIONS)(raw);
     },
     help: 'Dense layers only, or two small convolution + pooling layers before them (image data sets).' },
-  { id: 'activation', label: 'Activation', group: 'advanced', kind: 'select', options: ACTIVATION_OPTIONS, default: 'tanh',
+  { id: 'activation', label: 'Activation', group: 'advanced', kind: 'select', options: ACTIVATION_OPTIONS, default: 'relu',
     help: 'The non-linearity after each hidden layer.' },
   { id: 'dropout', label: 'Dropout', group: 'advanced', kind: 'number', default: '0', parse: number({ min: 0, max: 0.9 }),
     help: 'Fraction of hidden units switched off at random in each step: fights overfitting.' },

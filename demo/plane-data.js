@@ -13,7 +13,10 @@ const shapes = {
     const label = i % 2;
     const t = (i >> 1) / (POINTS / 2); // 0 … 1 along the arm
     const angle = 1.25 * t * 2 * Math.PI + label * Math.PI;
-    return [0.9 * t * Math.cos(angle), 0.9 * t * Math.sin(angle), label];
+    // the arms start apart (radius 0.12, not 0): at the centre they would overlap within the noise,
+    // and no network could get those points right
+    const radius = 0.12 + 0.78 * t;
+    return [radius * Math.cos(angle), radius * Math.sin(angle), label];
   },
   circles(i, random) {
     const label = i % 2;

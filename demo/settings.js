@@ -32,7 +32,7 @@ export const PRESETS = {
   lrTooLow: { label: 'Learning rate too low', values: { dataset: 'circles', lr: '0.0003' } },
   overfit: {
     label: 'Overfit me',
-    values: { dataset: 'digits', layers: '512, 512', dropout: '0', epochs: '60', schedule: 'constant', lr: '0.001', batchSize: '16' },
+    values: { dataset: 'digits', layers: '256, 256', dropout: '0', epochs: '40', schedule: 'constant', lr: '0.001', batchSize: '16' },
   },
   mnistCnn: { label: 'MNIST with a small CNN', values: { dataset: 'mnist', network: 'cnn', layers: '64', epochs: '3' } },
 };
