@@ -1,40 +1,24 @@
-// Draw your own digit: a pad the network reads as it would a data set image (the ink's bounding box
-// scaled into the middle 20×20 of 28×28 for MNIST, into the whole 8×8 for the small digits, as those
-// data sets were made), predicted in the worker while you draw, shown as probability bars.
+// Draw your own digit: a pad the network reads as it would a data set image (digit-input.js makes the
+// row the way each data set's images were made), predicted in the worker while you draw, shown as
+// probability bars.
+import { digitInput } from './digit-input.js';
 
 const PAD = 224; // drawing resolution: 8 pad pixels per MNIST pixel
+const PEN = 18; // pad pixels
 
-/** The pad's ink as one input row of a w × h data set image, values in [0, scale]. */
-function padInput(pad, [w, h], scale) {
+/** The pad's ink as one input row of a data set with `imageShape` images (digit-input.js). */
+function padInput(pad, imageShape) {
   const { data } = pad.getContext('2d').getImageData(0, 0, PAD, PAD);
-  let [left, top, right, bottom] = [PAD, PAD, -1, -1];
-  for (let y = 0; y < PAD; y++) {
-    for (let x = 0; x < PAD; x++) {
-      if (data[4 * (y * PAD + x)] < 16) continue;
-      left = Math.min(left, x); right = Math.max(right, x); top = Math.min(top, y); bottom = Math.max(bottom, y);
-    }
-  }
-  const input = new Float32Array(w * h);
-  if (right < 0) return input;
-  const box = w === 28 ? 20 : w; // MNIST digits fill a 20×20 box centred in 28×28
-  const [bw, bh] = [right - left + 1, bottom - top + 1];
-  const fit = box / Math.max(bw, bh);
-  const small = Object.assign(document.createElement('canvas'), { width: w, height: h });
-  const context = small.getContext('2d');
-  context.fillStyle = '#000';
-  context.fillRect(0, 0, w, h);
-  context.imageSmoothingQuality = 'high';
-  context.drawImage(pad, left, top, bw, bh, (w - bw * fit) / 2, (h - bh * fit) / 2, bw * fit, bh * fit);
-  const pixels = context.getImageData(0, 0, w, h).data;
-  for (let p = 0; p < w * h; p++) input[p] = (pixels[4 * p] / 255) * scale;
-  return input;
+  const ink = new Float32Array(PAD * PAD);
+  // white ink on black: the red channel is the coverage; the faintest anti-aliasing is not ink
+  for (let p = 0; p < ink.length; p++) ink[p] = data[4 * p] < 16 ? 0 : data[4 * p] / 255;
+  return digitInput(ink, PAD, imageShape, PEN);
 }
 
 export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
   canvas.width = canvas.height = PAD;
   const context = canvas.getContext('2d');
   let shape = [28, 28];
-  let scale = 1;
   let last = null;
   let inked = false;
   let busy = false;
@@ -44,6 +28,7 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     context.fillStyle = '#000';
     context.fillRect(0, 0, PAD, PAD);
     inked = false;
+    delete bars.dataset.best;
     showBars(null);
   };
 
@@ -65,13 +50,14 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
   async function predict() {
     const current = trainer();
     if (!current || !inked) return;
+    bars.dataset.state = 'reading'; // until the latest drawing has been predicted
     if (busy) {
       again = true; // one prediction in flight; the latest drawing is read when it returns
       return;
     }
     busy = true;
     try {
-      showBars(Array.from(await current.predict(padInput(canvas, shape, scale))));
+      showBars(Array.from(await current.predict(padInput(canvas, shape))));
     } catch {
       // the run was replaced or disposed meanwhile: nothing to show
     } finally {
@@ -79,6 +65,8 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
       if (again) {
         again = false;
         predict();
+      } else {
+        bars.dataset.state = 'read';
       }
     }
   }
@@ -105,7 +93,7 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
 
   function stroke(point) {
     context.strokeStyle = '#fff';
-    context.lineWidth = 18;
+    context.lineWidth = PEN;
     context.lineCap = context.lineJoin = 'round';
     context.beginPath();
     context.moveTo(...last);
@@ -117,10 +105,9 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
   }
 
   return {
-    /** Reads images as `imageShape` with values up to `maxValue` (1 for MNIST, 16 for the 8×8 digits); clears the pad. */
-    configure(imageShape, maxValue) {
+    /** Reads drawings as images of `imageShape` ([8, 8] digits or [28, 28] MNIST); clears the pad. */
+    configure(imageShape) {
       shape = imageShape;
-      scale = maxValue;
       wipe();
     },
     /** Predicts the current drawing again (after an epoch). */

@@ -25,7 +25,7 @@ export function createViews($, currentTrainer) {
       $('pad-panel').hidden = !dataset.image;
       $('examples-panel').hidden = true; // until a run has images to show
       $('weights-panel').hidden = true;
-      if (dataset.image) pad.configure(dataset.image, name === 'digits' ? 16 : 1);
+      if (dataset.image) pad.configure(dataset.image);
       $('weights').replaceChildren();
       $('examples').replaceChildren();
       drawConfusion($('confusion'), dataset.classNames, [], null);
