@@ -1,9 +1,11 @@
 // The benchmark page: starts the suite in a Web Worker, fills the bar chart and the table row by row,
 // and states the headline (geometric mean of the speed-ups) when it is done.
+import { BUILD_LABELS, fillBuildSelect } from './builds.js';
 import { startMeter } from './meter.js';
 
 const $ = (id) => document.getElementById(id);
 startMeter({ pulse: $('pulse'), fps: $('fps'), gap: $('gap'), meter: $('meter') });
+fillBuildSelect($('build-choice'));
 const ms = (v) => (v < 1 ? `${(v * 1000).toFixed(0)} µs` : `${v.toFixed(2)} ms`);
 const ratio = (v) => `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}×`;
 
@@ -44,7 +46,7 @@ $('run').addEventListener('click', () => {
   const rows = [];
   const body = $('results').tBodies[0];
   body.replaceChildren();
-  $('status').textContent = 'running in a worker…';
+  $('status').textContent = `running the ${BUILD_LABELS[$('build-choice').value]} build in a worker…`;
   const started = performance.now();
   const worker = new Worker(new URL('./bench.worker.js', import.meta.url), { type: 'module' });
   const finish = (text, error = false) => {
@@ -65,12 +67,12 @@ $('run').addEventListener('click', () => {
       drawBars(rows);
     } else if (data.done) {
       headline(rows);
-      finish(`done in ${((performance.now() - started) / 1000).toFixed(1)} s (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'}, ${navigator.hardwareConcurrency} threads)`);
+      finish(`${BUILD_LABELS[$('build-choice').value]} build: done in ${((performance.now() - started) / 1000).toFixed(1)} s (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'}, ${navigator.hardwareConcurrency} threads)`);
     } else if (data.error) {
       finish(`benchmark failed: ${data.error}`, true);
     }
   };
   worker.onerror = (event) => finish(`benchmark worker crashed: ${event.message}`, true);
-  worker.postMessage({ simd: $('simd').value === 'true', quick: $('quick').value === 'true' });
+  worker.postMessage({ build: $('build-choice').value, quick: $('quick').value === 'true' });
 });
 document.body.dataset.ready = 'true';

@@ -1,6 +1,7 @@
 // The loss explorer: evaluates each loss on a grid of points with reduction 'none', whose items are
 // the per-point losses and whose gradient (of their sum) is the per-point derivative.
 import { LOSS_NAMES, loadKernels } from 'descent-wasm';
+import { BUILD_LABELS, fillBuildSelect } from './builds.js';
 import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -24,7 +25,8 @@ const sweepOf = {
 // Row losses shown as two-class rows: [x, 1 − x] or [x, 0] against class 0.
 const twoClass = new Set(['cross_entropy', 'kl_div', 'softmax_cross_entropy', 'nll']);
 
-const kernels = { true: await loadKernels({ simd: true }).catch(() => null), false: await loadKernels({ simd: false }) };
+fillBuildSelect($('build-choice'));
+const kernels = Object.fromEntries(await Promise.all([...$('build-choice').options].map(async ({ value }) => [value, await loadKernels({ build: value })])));
 for (const name of LOSS_NAMES) $('loss').append(new Option(name, name));
 
 function curve(k, name, options) {
@@ -89,14 +91,14 @@ function draw({ sweep, grid, loss, grad }) {
 
 function render() {
   const name = $('loss').value;
-  const k = kernels[$('simd').value] ?? kernels.false;
+  const k = kernels[$('build-choice').value];
   const alphaSlider = Number($('alpha').value);
   const alpha = alphaSlider <= -10 ? -Infinity : alphaSlider;
   const delta = Number($('delta').value);
   $('deltaOut').value = delta;
   $('alphaOut').value = alpha;
   $('scaleOut').value = $('scale').value;
-  $('build').value = k.simd ? 'SIMD build' : 'scalar build';
+  $('build').value = `${BUILD_LABELS[k.build]} build`;
   const used = SLIDERS[name] ?? [];
   for (const id of ['delta', 'alpha', 'scale']) $(id).disabled = !used.includes(id);
   $('uses').textContent = used.length ? `${name} uses the ${used.join(' and ')} slider${used.length > 1 ? 's' : ''}.` : `${name} has no parameter to slide.`;
@@ -110,17 +112,18 @@ function render() {
 
 const examples = {};
 for (const k of Object.values(kernels)) {
-  if (!k) continue;
-  examples[k.simd ? 'simd' : 'scalar'] = {
+  examples[k.build] = {
     mse: k.loss('mse', [0.8, 1.9, 2.8, 3.7, 4.6], [1, 2, 3, 4, 5], { grad: false }).value,
     crossEntropy: k.loss('cross_entropy', [[0.8, 0.2], [0.5, 0.5], [0.2, 0.8]], [[1, 0], [1, 1], [0, 1]], { grad: false }).value,
   };
 }
-$('examples').textContent =
-  Object.entries(examples).map(([build, e]) =>
-    `${build.padEnd(6)}  mse = ${e.mse.toFixed(4)} (0.068)   cross_entropy = ${e.crossEntropy.toFixed(5)} (0.61086)`).join('\n');
+$('examples').textContent = [
+  // the expected values head the table: short lines that fit a phone
+  `${'expected'.padEnd(9)}mse ${'0.068'.padEnd(8)}cross_entropy 0.61086`,
+  ...Object.entries(examples).map(([build, e]) => `${build.padEnd(9)}mse ${e.mse.toFixed(4).padEnd(8)}cross_entropy ${e.crossEntropy.toFixed(5)}`),
+].join('\n');
 $('examples').dataset.results = JSON.stringify(examples);
 
-for (const id of ['loss', 'simd', 'delta', 'alpha', 'scale']) $(id).addEventListener('input', render);
+for (const id of ['loss', 'build-choice', 'delta', 'alpha', 'scale']) $(id).addEventListener('input', render);
 render();
 document.body.dataset.ready = 'true';

@@ -1,6 +1,7 @@
 // The training page: the form (fields.js, form.js), one run at a time (run.js), the chart and panels
 // (chart.js, views.js), saved models (models.js) and settings in the URL (settings.js). Training runs
 // in a Web Worker; the meter in the header shows that this thread stays free.
+import { BUILD_LABELS } from './builds.js';
 import { DATASETS } from './catalog.js';
 import { lossChart } from './chart.js';
 import { defaultsFor, FIELDS } from './fields.js';
@@ -48,7 +49,7 @@ const runs = new Runs({
   },
   async ready(run) {
     const { build, parameters, workers } = run.trainer.info;
-    $('build').value = `: ${build} build, ${parameters.toLocaleString('en-US')} parameters, ${workers} worker${workers === 1 ? '' : 's'}`;
+    $('build').value = `: ${BUILD_LABELS[build]} build, ${parameters.toLocaleString('en-US')} parameters, ${workers} worker${workers === 1 ? '' : 's'}`;
     chart.reset(run.epochsWanted);
     views.reset(run);
     document.body.dataset.epochLosses = '[]';

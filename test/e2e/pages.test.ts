@@ -39,7 +39,11 @@ describe('the demo pages (production build of the packed package, in Chromium)',
     await page.selectOption('#loss', 'mse');
     expect(await page.isDisabled('#alpha')).toBe(true); // mse ignores it
     const results = JSON.parse((await page.getAttribute('#examples', 'data-results'))!);
-    for (const build of ['simd', 'scalar']) expect(results[build].mse).toBeCloseTo(0.068, 6);
+    const builds = await page.$$eval('#build-choice option', (options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(builds).toEqual(['relaxed', 'simd', 'scalar']); // Chromium runs all three
+    for (const build of builds) expect(results[build].mse).toBeCloseTo(0.068, 6);
+    await page.selectOption('#build-choice', 'scalar');
+    expect(await page.textContent('#build')).toBe('scalar build');
     await page.close();
   });
 
@@ -47,11 +51,13 @@ describe('the demo pages (production build of the packed package, in Chromium)',
     for (const width of [1280, 390]) {
       const page = await app.open('bench.html', { width, height: 844 });
       if (width === 1280) {
+        expect(await page.$$eval('#build-choice option', (options) => options.map((o) => o.textContent))).toEqual(['relaxed SIMD', 'SIMD', 'scalar']);
         await page.click('#run');
         await page.waitForSelector('body[data-bench-done]', { timeout: 120_000 });
         expect(await page.getAttribute('body', 'data-bench-done')).toBe('true');
         expect(await page.locator('#results tbody tr').count()).toBeGreaterThan(10);
         expect(await page.textContent('#headline')).toMatch(/× faster than plain JavaScript/);
+        expect(await page.textContent('#status')).toMatch(/^relaxed SIMD build: done in/);
       }
       expect(await overflow(page)).toBe(0);
       await page.screenshot({ path: join(screenshots, `bench-run-${width}.png`), fullPage: true });
