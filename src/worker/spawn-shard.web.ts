@@ -3,5 +3,5 @@
 import { type SpawnedWorker, watch } from './spawn.web.js';
 
 export function spawnShardWorker(): SpawnedWorker {
-  return watch(new Worker(new URL('./shard-entry.web.js', import.meta.url), { type: 'module' }));
+  return watch(new Worker(new URL('./shard-entry.web.js', import.meta.url), { type: 'module' }), `shard-entry.web.js beside ${import.meta.url}`);
 }
