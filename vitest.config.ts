@@ -24,8 +24,9 @@ export default defineConfig({
           name: 'unit',
           execArgv: RELAXED_SIMD,
           // as-pect's *.spec.ts files under assembly/ are not vitest files.
+          // test/engines has its own config (vitest.engines.config.ts, npm run test:engines).
           include: ['test/**/*.test.ts'],
-          exclude: ['test/timing/**', 'test/browser/**', 'test/e2e/**', '**/node_modules/**'],
+          exclude: ['test/timing/**', 'test/browser/**', 'test/e2e/**', '**/node_modules/**', 'test/engines/**'],
           testTimeout: 60_000,
           sequence: { groupOrder: 0 },
         },
