@@ -1,0 +1,59 @@
+// The engine suite in every browser engine: one page (test/engines/page) bundled once from dist/,
+// served with COOP/COEP on every response, run in Chromium, Firefox ESR, WebKitGTK and WebKitGTK
+// with SharedArrayBuffer on; each check the page ran is one test here. What each engine reported
+// goes to test/artifacts/engines/<engine>.json for the README's compatibility table.
+// DESCENT_ENGINES=chromium,firefox picks engines; a browser that is not installed is skipped unless
+// DESCENT_REQUIRE_ENGINES=1 (as in CI), where it fails.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrowserSession, ENGINES, type Engine, launch, missing, waitFor } from './browsers.js';
+import { bundlePage } from './bundle.js';
+import type { SuiteReport } from './page/checks.js';
+import { CHECK_NAMES } from './page/names.js';
+import { writeEngineResult } from './results.js';
+import { serveStatic, type StaticServer } from './server.js';
+
+const pageDirectory = fileURLToPath(new URL('../artifacts/engines-page', import.meta.url));
+const chosen = process.env.DESCENT_ENGINES?.split(',') ?? ENGINES;
+const required = process.env.DESCENT_REQUIRE_ENGINES === '1';
+
+let server: StaticServer;
+
+beforeAll(async () => {
+  await bundlePage(pageDirectory);
+  server = await serveStatic(pageDirectory);
+}, 240_000);
+
+afterAll(() => server?.close());
+
+for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
+  const absent = required ? null : missing(engine);
+  describe.skipIf(absent !== null)(`${engine}${absent ? ` (${absent})` : ''}`, () => {
+    let session: BrowserSession | undefined;
+    let report: SuiteReport;
+
+    beforeAll(async () => {
+      const started = performance.now();
+      session = await launch(engine);
+      await session.open(`${server.url}index.html`);
+      report = await waitFor<SuiteReport>(session, 'window.engineReport');
+      writeEngineResult(engine as Engine, { version: session.version, seconds: (performance.now() - started) / 1000, ...report });
+    }, 600_000);
+
+    afterAll(() => session?.close());
+
+    for (const name of CHECK_NAMES) {
+      it(name, (context) => {
+        const result = report.checks.find((check) => check.name === name);
+        expect(result, `the page ran no check "${name}"`).toBeDefined();
+        if (result!.skipped) context.skip(result!.skipped);
+        expect(result!.error, JSON.stringify(result!.facts)).toBeUndefined();
+        expect(result!.ok).toBe(true);
+      });
+    }
+
+    it('no uncaught error or unhandled rejection in the page', () => {
+      expect(report.pageErrors).toEqual([]);
+    });
+  });
+}

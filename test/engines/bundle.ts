@@ -1,0 +1,29 @@
+// Builds the engine suite's page once, with Vite, from the built package (dist/) as an app would
+// bundle it: the page, its module Workers and the .wasm files, plus a crashing worker entry.
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Bundles test/engines/page into `outDir` (emptied first). */
+export async function bundlePage(outDir: string): Promise<void> {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: `${root}test/engines/page`,
+    base: './',
+    resolve: { alias: { 'descent-wasm': `${root}dist/index.js` } },
+    worker: { format: 'es' },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      minify: false,
+      target: 'es2022',
+      rollupOptions: {
+        input: { index: `${root}test/engines/page/index.html`, 'crash-worker': `${root}test/engines/page/crash-worker.ts` },
+        // the page finds the crashing worker by its plain name
+        output: { entryFileNames: (chunk) => (chunk.name === 'crash-worker' ? '[name].js' : 'assets/[name]-[hash].js') },
+      },
+    },
+  });
+}
