@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, ENGINES, type Engine, launch, missing, waitFor } from './browsers.js';
-import { bundlePage } from './bundle.js';
+import { bundleDemo, bundlePage } from './bundle.js';
 import type { SuiteReport } from './page/checks.js';
 import { CHECK_NAMES } from './page/names.js';
 import { writeEngineResult } from './results.js';
@@ -21,6 +21,7 @@ let server: StaticServer;
 
 beforeAll(async () => {
   await bundlePage(pageDirectory);
+  await bundleDemo(`${pageDirectory}/demo`);
   server = await serveStatic(pageDirectory);
 }, 240_000);
 
@@ -55,5 +56,21 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
     it('no uncaught error or unhandled rejection in the page', () => {
       expect(report.pageErrors).toEqual([]);
     });
+
+    it('the demo app: the train page gets ready and trains the digits for two epochs', async () => {
+      await session!.open(`${server.url}demo/index.html`);
+      const ready = await waitFor<boolean>(session!, "document.body.dataset.ready === 'true' || null", 60_000).catch(() => false);
+      const status = await session!.evaluate<string | null>("document.getElementById('status')?.textContent ?? null");
+      expect(ready, `the train page never got ready; its status says ${JSON.stringify(status)}`).toBe(true);
+      await session!.evaluate(`(() => {
+        const epochs = document.getElementById('epochs');
+        epochs.value = '2';
+        for (const type of ['input', 'change']) epochs.dispatchEvent(new Event(type, { bubbles: true }));
+        document.getElementById('start').click();
+        return true;
+      })()`);
+      expect(await waitFor<string>(session!, 'document.body.dataset.stopReason', 240_000)).toBe('completed');
+      expect(JSON.parse(await session!.evaluate<string>('document.body.dataset.epochLosses'))).toHaveLength(2);
+    }, 300_000);
   });
 }

@@ -46,12 +46,14 @@ export function launch(engine: Engine): Promise<BrowserSession> {
   }
 }
 
-/** Polls `expression` in the page until it is neither null nor undefined, and returns it. */
-export async function waitFor<T>(session: BrowserSession, expression: string, intervalMs = 500): Promise<T> {
+/** Polls `expression` in the page until it is neither null nor undefined, and returns it; throws after `timeoutMs`. */
+export async function waitFor<T>(session: BrowserSession, expression: string, timeoutMs = 600_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const value = await session.evaluate<T | null>(`${expression} ?? null`);
+    const value = await session.evaluate<T | null>(`(${expression}) ?? null`);
     if (value !== null) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    if (performance.now() > deadline) throw new Error(`${session.engine}: still no value of ${expression} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

@@ -1,5 +1,6 @@
 // Builds the engine suite's page once, with Vite, from the built package (dist/) as an app would
-// bundle it: the page, its module Workers and the .wasm files, plus a crashing worker entry.
+// bundle it: the page, its module Workers and the .wasm files, plus a crashing worker entry; and the
+// demo app (its own Vite config, which takes dist/ when no packed package is installed in demo/).
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
@@ -26,4 +27,9 @@ export async function bundlePage(outDir: string): Promise<void> {
       },
     },
   });
+}
+
+/** Builds the demo app into `outDir` (emptied first). */
+export async function bundleDemo(outDir: string): Promise<void> {
+  await build({ configFile: `${root}demo/vite.config.mjs`, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 }
