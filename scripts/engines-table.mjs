@@ -49,6 +49,8 @@ function row(r) {
     shared = passed(two) ? 'yes' : 'no';
     storage = 'checkpoint bytes (save/load)';
   }
+  const builds = check(r, 'kernels')?.facts?.builds;
+  if (builds && !builds.includes('relaxed')) limits.push('no relaxed SIMD: runs the simd build');
   if (r.unit) limits.push(`unit project: ${r.unit.passed} passed, ${r.unit.failed} failed`);
   for (const failed of r.checks?.filter((c) => !c.ok) ?? []) limits.push(`FAILED: ${failed.name}`);
   const checks = r.checks ?? [];

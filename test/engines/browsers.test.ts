@@ -53,6 +53,12 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
       });
     }
 
+    it('the worker trains on the build loadKernels chose (WebKit: simd, its relaxed SIMD being off)', () => {
+      const chosen = report.checks.find((check) => check.name === 'kernels')?.facts.build;
+      expect(report.checks.find((check) => check.name === 'worker training')?.facts.build).toBe(chosen);
+      if (engine.startsWith('webkit')) expect(chosen).toBe('simd');
+    });
+
     it('no uncaught error or unhandled rejection in the page', () => {
       expect(report.pageErrors).toEqual([]);
     });

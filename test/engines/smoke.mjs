@@ -1,7 +1,7 @@
 // The smoke suite for runtimes other than Node 20 (Deno, Bun): descent imported by its package name,
 // the kernels against a float64 reference, training in this thread, in a worker and in two workers,
 // save → load. Prints one JSON line: { runtime, version, checks: [{ name, ok, facts | error }] }.
-import { createTrainer, loadKernels } from 'descent-wasm';
+import { createTrainer, loadKernels, supportedBuilds } from 'descent-wasm';
 import { loadIris } from '../../data/datasets.mjs';
 
 const iris = loadIris();
@@ -30,15 +30,17 @@ const checks = {
     const pred = [0.8, 1.9, 2.8, 3.7, 4.6];
     const target = [1, 2, 3, 4, 5];
     const reference = pred.reduce((s, p, i) => s + (p - target[i]) ** 2, 0) / pred.length;
-    const builds = [];
-    for (const options of [{}, { simd: false }]) {
-      const k = await loadKernels(options);
-      builds.push(k.build ?? (k.simd ? 'simd' : 'scalar'));
+    const builds = supportedBuilds();
+    const chosen = (await loadKernels()).build;
+    expect(chosen === builds[0], `loadKernels() chose ${chosen}, the engine runs ${builds.join(', ')}`);
+    for (const build of builds) {
+      const k = await loadKernels({ build });
+      expect(k.build === build, `loadKernels({ build: '${build}' }) gave ${k.build}`);
       const { value, grad } = k.loss('mse', new Float32Array(pred), new Float32Array(target));
-      expect(Math.abs(value - reference) <= 1e-6 * reference, `mse ${value} ≠ ${reference}`);
-      pred.forEach((p, i) => expect(Math.abs(grad[i] - (2 * (p - target[i])) / pred.length) <= 1e-6, `mse grad[${i}]`));
+      expect(Math.abs(value - reference) <= 1e-6 * reference, `${build}: mse ${value} ≠ ${reference}`);
+      pred.forEach((p, i) => expect(Math.abs(grad[i] - (2 * (p - target[i])) / pred.length) <= 1e-6, `${build}: mse grad[${i}]`));
     }
-    return { build: builds[0], builds };
+    return { build: chosen, builds };
   },
   async 'in-thread training'() {
     const { trainer, accuracy } = await trainIris({ worker: false });
