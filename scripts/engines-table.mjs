@@ -51,12 +51,14 @@ function row(r) {
   }
   const builds = check(r, 'kernels')?.facts?.builds;
   if (builds && !builds.includes('relaxed')) limits.push('no relaxed SIMD: runs the simd build');
+  if (r.demo && r.demo !== 'ready; trained 2 epochs (completed)') limits.push(`demo app: ${r.demo}`);
   if (r.unit) limits.push(`unit project: ${r.unit.passed} passed, ${r.unit.failed} failed`);
   for (const failed of r.checks?.filter((c) => !c.ok) ?? []) limits.push(`FAILED: ${failed.name}`);
   const checks = r.checks ?? [];
   const ok = checks.filter(passed).length;
   const skipped = checks.filter((c) => c.skipped).length;
-  const tested = `${ok}/${checks.length} checks${skipped ? ` (${skipped} not applicable)` : ''}`;
+  const demo = r.demo === 'ready; trained 2 epochs (completed)' ? '; the demo app trains' : '';
+  const tested = `${ok}/${checks.length} checks${skipped ? ` (${skipped} not applicable)` : ''}${demo}`;
   const engine = NAMES[r.engine] ?? (r.engine.startsWith('node') ? `Node ${r.engine.slice(4)}` : r.version.split(' ')[0]);
   return [engine, r.version, build, workers, shared, storage, tested, limits.join('; ') || '—'];
 }

@@ -6,7 +6,7 @@
 // DESCENT_REQUIRE_ENGINES=1 (as in CI), where it fails.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserSession, ENGINES, type Engine, launch, missing, waitFor } from './browsers.js';
+import { type BrowserSession, ENGINES, launch, missing, waitFor } from './browsers.js';
 import { bundleDemo, bundlePage } from './bundle.js';
 import type { SuiteReport } from './page/checks.js';
 import { CHECK_NAMES } from './page/names.js';
@@ -38,7 +38,7 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
       session = await launch(engine);
       await session.open(`${server.url}index.html`);
       report = await waitFor<SuiteReport>(session, 'window.engineReport');
-      writeEngineResult(engine as Engine, { version: session.version, seconds: (performance.now() - started) / 1000, ...report });
+      writeEngineResult(engine, { version: session.version, seconds: (performance.now() - started) / 1000, ...report });
     }, 600_000);
 
     afterAll(() => session?.close());
@@ -67,6 +67,7 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
       await session!.open(`${server.url}demo/index.html`);
       const ready = await waitFor<boolean>(session!, "document.body.dataset.ready === 'true' || null", 60_000).catch(() => false);
       const status = await session!.evaluate<string | null>("document.getElementById('status')?.textContent ?? null");
+      writeEngineResult(engine, { demo: ready ? 'ready' : `never ready (status ${JSON.stringify(status)})` });
       expect(ready, `the train page never got ready; its status says ${JSON.stringify(status)}`).toBe(true);
       await session!.evaluate(`(() => {
         const epochs = document.getElementById('epochs');
@@ -75,8 +76,11 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
         document.getElementById('start').click();
         return true;
       })()`);
-      expect(await waitFor<string>(session!, 'document.body.dataset.stopReason', 240_000)).toBe('completed');
-      expect(JSON.parse(await session!.evaluate<string>('document.body.dataset.epochLosses'))).toHaveLength(2);
+      const stopReason = await waitFor<string>(session!, 'document.body.dataset.stopReason', 240_000);
+      const epochs = (JSON.parse(await session!.evaluate<string>('document.body.dataset.epochLosses')) as number[]).length;
+      writeEngineResult(engine, { demo: `ready; trained ${epochs} epochs (${stopReason})` });
+      expect(stopReason).toBe('completed');
+      expect(epochs).toBe(2);
     }, 300_000);
   });
 }
