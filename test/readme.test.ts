@@ -21,7 +21,7 @@
 //   ```text        the printed output of the sh block just before it: every line (numbers read as
 //                  '#', '…' skipping any lines) must appear in the real output, in order.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +156,17 @@ describe('README code blocks', () => {
     } finally {
       for (const file of files) rmSync(file, { force: true });
     }
+  });
+
+  it('every link inside the repository points at a heading or a file that exists', () => {
+    // GitHub's anchors: lower case, punctuation dropped, spaces as hyphens
+    const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const outside = readme.replace(/^```[\s\S]*?^```$/gm, '');
+    const anchors = new Set([...outside.matchAll(/^#{1,6} (.*)$/gm)].map((m) => slug(m[1]!)));
+    const links = [...outside.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((link) => !/^[a-z]+:/.test(link));
+    expect(links.length).toBeGreaterThan(10);
+    const broken = links.filter((link) => (link.startsWith('#') ? !anchors.has(link.slice(1)) : !existsSync(join(root, link))));
+    expect(broken).toEqual([]);
   });
 
   it('has one python block, the PyTorch loader (run by test/readme.python.test.ts)', () => {
