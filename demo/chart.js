@@ -4,6 +4,7 @@
 import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { refreshLegend } from './legend.js';
 
 const HEIGHT = 260;
 const number = (digits) => (v) => (v == null ? '–' : v.toFixed(digits));
@@ -51,7 +52,7 @@ export function lossChart(container) {
     requestAnimationFrame(() => {
       pending = false;
       plot.setData(data);
-      if (plot.legend.idx == null) plot.setLegend({ idx: null }); // not hovered: show the latest epoch
+      refreshLegend(plot); // with nothing hovered: the latest epoch
     });
   };
   new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT })).observe(container);

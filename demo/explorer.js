@@ -2,6 +2,7 @@
 // the per-point losses and whose gradient (of their sum) is the per-point derivative.
 import { LOSS_NAMES, loadKernels } from 'descent-wasm';
 import { BUILD_LABELS, fillBuildSelect } from './builds.js';
+import { nearestIndex, refreshLegend, restingValue } from './legend.js';
 import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -64,6 +65,7 @@ const range = (values) => () => {
 };
 
 let current = { grid: [], loss: [], grad: [] };
+const atOne = (u) => nearestIndex(u.data[0], 1); // the legend's reading with nothing hovered
 const plot = new uPlot({
   width: $('plot').clientWidth - 20,
   height: 340,
@@ -74,9 +76,9 @@ const plot = new uPlot({
     { label: 'gradient', scale: 'grad', side: 1, grid: { show: false }, values: ticks, stroke: '#c5490b' },
   ],
   series: [
-    { label: 'x', value: (u, v) => fixed(v) },
-    { label: 'loss', scale: 'loss', stroke: '#0b63c5', width: 2, value: (u, v) => fixed(v) },
-    { label: 'gradient', scale: 'grad', stroke: '#c5490b', width: 2, value: (u, v) => fixed(v) },
+    { label: 'x', value: restingValue(fixed, atOne) },
+    { label: 'loss', scale: 'loss', stroke: '#0b63c5', width: 2, value: restingValue(fixed, atOne) },
+    { label: 'gradient', scale: 'grad', stroke: '#c5490b', width: 2, value: restingValue(fixed, atOne) },
   ],
   hooks: { draw: [() => { $('plot').dataset.draws = String(Number($('plot').dataset.draws ?? 0) + 1); }] },
 }, [[], [], []], $('plot'));
@@ -87,6 +89,7 @@ function draw({ sweep, grid, loss, grad }) {
   plot.axes[0].label = sweep.label;
   plot.setData([Array.from(grid), Array.from(loss, (v) => (Number.isFinite(v) ? v : null)), Array.from(grad, (v) => (Number.isFinite(v) ? v : null))]);
   plot.redraw(true, true);
+  refreshLegend(plot);
 }
 
 function render() {

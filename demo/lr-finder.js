@@ -6,6 +6,7 @@ import { createTrainer } from 'descent-wasm';
 import './locale.js';
 import uPlot from 'uplot';
 import { loadSplit } from './data-client.js';
+import { nearestIndex, refreshLegend, restingValue } from './legend.js';
 
 /** Builds a trainer for `plan` on its training rows, runs `measure(trainer, rows)`, disposes it. */
 async function withProbe(plan, measure) {
@@ -24,6 +25,7 @@ const short = (v) => (v >= 0.01 ? v.toPrecision(2) : v.toExponential(1));
 function curvePlot(container, apply) {
   let suggestion = NaN;
   let first = Infinity; // the loss before any real step: the y axis stops at 2.5 × it (the blow-up leaves the chart)
+  const atSuggestion = (u) => (Number.isFinite(suggestion) ? nearestIndex(u.data[0], suggestion) : null); // the legend with nothing hovered
   const plot = new uPlot({
     width: container.clientWidth || 400,
     height: 220,
@@ -32,8 +34,8 @@ function curvePlot(container, apply) {
       { label: 'learning rate (log scale)', values: (u, ticks) => ticks.map((t) => (Math.log10(t) % 1 === 0 ? short(t) : '')) },
       { label: 'loss', values: (u, ticks) => ticks.map((t) => t.toPrecision(2)), size: 50 },
     ],
-    series: [{ label: 'learning rate', value: (u, v) => (v == null ? '–' : short(v)) },
-      { label: 'smoothed loss', stroke: '#0b63c5', width: 2, value: (u, v) => (v == null ? '–' : v.toFixed(4)) }],
+    series: [{ label: 'learning rate', value: restingValue((v) => (v == null ? '–' : short(v)), atSuggestion) },
+      { label: 'smoothed loss', stroke: '#0b63c5', width: 2, value: restingValue((v) => (v == null ? '–' : v.toFixed(4)), atSuggestion) }],
     hooks: {
       draw: [(u) => {
         if (!Number.isFinite(suggestion)) return;
@@ -62,6 +64,7 @@ function curvePlot(container, apply) {
     first = losses.find(Number.isFinite) ?? Infinity;
     const finite = losses.map((v) => (Number.isFinite(v) ? v : null));
     plot.setData([lrs, finite]);
+    refreshLegend(plot);
   };
 }
 

@@ -1,6 +1,7 @@
 // The training page: the form (fields.js, form.js), one run at a time (run.js), the chart and panels
 // (chart.js, views.js), saved models (models.js) and settings in the URL (settings.js). Training runs
 // in a Web Worker; the meter in the header shows that this thread stays free.
+import { supportedBuilds } from 'descent-wasm';
 import { BUILD_LABELS } from './builds.js';
 import { DATASETS } from './catalog.js';
 import { lossChart } from './chart.js';
@@ -192,6 +193,7 @@ $('preset').addEventListener('change', () => {
   syncUrl();
 });
 
+$('build').value = `: ${BUILD_LABELS[supportedBuilds()[0]]} build`; // the one a trainer here will pick; ready() says which did
 form.fill(valuesFromQuery(location.search));
 showDataset(form.raw().dataset);
 chart.reset(Number(form.raw().epochs) || 1);

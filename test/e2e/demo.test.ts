@@ -257,11 +257,13 @@ describe('the training page (production build of the packed package, in Chromium
       const page = await app.open('index.html', { width });
       await page.screenshot({ path: join(screenshots, `train-start-${width}.png`), fullPage: true });
       const epochs = Number(await page.inputValue('#epochs'));
+      expect(await page.textContent('#build')).toBe(': relaxed SIMD build'); // Chromium's fastest, named before any run
       if (width === 390) await page.uncheck('#slow'); // slow motion once is enough
       await page.click('#start');
       expect(await runEnd(page)).toBe('completed');
       expect(Number(await page.getAttribute('#boundary', 'data-updates'))).toBe(epochs);
       expect(await heldOutAccuracy(page)).toBeGreaterThanOrEqual(90);
+      expect(await page.textContent('#build')).toMatch(/^: relaxed SIMD build, 354 parameters, 1 worker/); // 2→16→16→2: 3·16 + 17·16 + 17·2
       await page.screenshot({ path: join(screenshots, `train-spirals-${width}.png`), fullPage: true });
       await page.close();
     }

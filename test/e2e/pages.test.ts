@@ -38,6 +38,8 @@ describe('the demo pages (production build of the packed package, in Chromium)',
     expect(await pixels()).not.toBe(quadratic);
     await page.selectOption('#loss', 'mse');
     expect(await page.isDisabled('#alpha')).toBe(true); // mse ignores it
+    // with nothing hovered the legend reads the curve at d = 1: mse's d² = 1 and its gradient 2d = 2
+    expect(await page.textContent('#plot .u-legend')).toMatch(/x\W*1\.00\W*loss\W*1\.00\W*gradient\W*2\.00/);
     const results = JSON.parse((await page.getAttribute('#examples', 'data-results'))!);
     const builds = await page.$$eval('#build-choice option', (options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(builds).toEqual(['relaxed', 'simd', 'scalar']); // Chromium runs all three
