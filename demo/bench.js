@@ -65,6 +65,7 @@ $('run').addEventListener('click', () => {
       body.insertRow().innerHTML = `<td>${plainName(r.case)}</td><td>${r.impl}${noisy}</td><td>${ms(r.medianMs)}${extra}</td>` +
         `<td class="wide-only">${ms(r.minMs)} – ${ms(r.maxMs)}</td><td>${r.impl === 'plain JS' ? '1×' : ratio(r.ratio)}</td>`;
       drawBars(rows);
+      $('table-panel').hidden = false; // an empty table would only show its headings
     } else if (data.done) {
       headline(rows);
       finish(`${BUILD_LABELS[$('build-choice').value]} build: done in ${((performance.now() - started) / 1000).toFixed(1)} s (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'}, ${navigator.hardwareConcurrency} threads)`);
