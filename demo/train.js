@@ -132,7 +132,7 @@ function resume() {
 
 function showDataset(name) {
   $('sentence').textContent = DATASETS[name].sentence;
-  views.show(name);
+  views.show(name, Number(form.raw().seed) || 1); // the points a run with this seed would start from
 }
 
 function syncUrl() {

@@ -6,6 +6,7 @@ import { DATASETS } from './catalog.js';
 import { drawConfusion } from './confusion.js';
 import { drawPad } from './draw-pad.js';
 import { drawExamples } from './examples.js';
+import { planeDataset } from './plane-data.js';
 import { accuracy, argmax } from './predictions.js';
 import { drawWeights } from './weights-view.js';
 
@@ -18,9 +19,10 @@ export function createViews($, currentTrainer) {
   });
 
   return {
-    /** Shows the panels that data set `name` uses, empty. */
-    show(name) {
+    /** Shows the panels that data set `name` uses, empty; with a `seed`, a 2-D set's points before any run. */
+    show(name, seed) {
       dataset = DATASETS[name];
+      if (dataset.plane && seed !== undefined) boundary.reset(planeDataset(name, seed));
       $('boundary-panel').hidden = !dataset.plane;
       $('pad-panel').hidden = !dataset.image;
       $('examples-panel').hidden = true; // until a run has images to show
