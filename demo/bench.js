@@ -46,6 +46,8 @@ $('run').addEventListener('click', () => {
   const rows = [];
   const body = $('results').tBodies[0];
   body.replaceChildren();
+  const caseRows = new Map();
+  $('table-build').textContent = BUILD_LABELS[$('build-choice').value];
   $('status').textContent = `running the ${BUILD_LABELS[$('build-choice').value]} build in a worker…`;
   const started = performance.now();
   const worker = new Worker(new URL('./bench.worker.js', import.meta.url), { type: 'module' });
@@ -60,10 +62,20 @@ $('run').addEventListener('click', () => {
     if (data.row) {
       const r = data.row;
       rows.push(r);
-      const extra = r.gflops ? ` (${r.gflops.toFixed(1)} GFLOP/s)` : '';
-      const noisy = r.busy ? ' <abbr title="the repetitions varied a lot: other work shared the machine">noisy</abbr>' : '';
-      body.insertRow().innerHTML = `<td>${plainName(r.case)}</td><td>${r.impl}${noisy}</td><td>${ms(r.medianMs)}${extra}</td>` +
-        `<td class="wide-only">${ms(r.minMs)} – ${ms(r.maxMs)}</td><td>${r.impl === 'plain JS' ? '1×' : ratio(r.ratio)}</td>`;
+      // one row per case: plain JavaScript's time, then descent's beside it with the ratio
+      if (!caseRows.has(r.case)) {
+        const row = body.insertRow();
+        row.insertCell().textContent = plainName(r.case);
+        row.append(document.createElement('td'), document.createElement('td'), document.createElement('td'));
+        caseRows.set(r.case, row);
+      }
+      const cells = caseRows.get(r.case).cells;
+      const plain = r.impl === 'plain JS';
+      const cell = cells[plain ? 1 : 2];
+      cell.title = `fastest ${ms(r.minMs)}, slowest ${ms(r.maxMs)}`;
+      cell.innerHTML = `${ms(r.medianMs)}${r.gflops ? `<small><br>${r.gflops.toFixed(1)} GFLOP/s</small>` : ''}` +
+        (r.busy ? ' <abbr title="the repetitions varied a lot: other work shared the machine">noisy</abbr>' : '');
+      if (!plain) cells[3].textContent = ratio(r.ratio);
       drawBars(rows);
       $('table-panel').hidden = false; // an empty table would only show its headings
     } else if (data.done) {
