@@ -11,7 +11,7 @@ const server = await createServer({
   server: { port: Number(process.env.PORT ?? 5173), open: !headless },
 });
 await server.listen();
-console.log('\ndescent demo: train digits, iris or MNIST in a Web Worker, the loss explorer, and benchmarks');
+console.log('\ndescent demo: train digits, iris, MNIST or a 2-D playground in a Web Worker and draw your own digit; the loss explorer; benchmarks');
 server.printUrls();
 if (headless) console.log('\nNo display found: open the URL above in a browser (forward the port if this is a remote machine). Ctrl+C stops the server.');
 
