@@ -54,6 +54,7 @@ function row(r) {
   if (r.demo && r.demo !== 'ready; trained 2 epochs (completed)') limits.push(`demo app: ${r.demo}`);
   if (r.unit) limits.push(`unit project: ${r.unit.passed} passed, ${r.unit.failed} failed`);
   for (const failed of r.checks?.filter((c) => !c.ok) ?? []) limits.push(`FAILED: ${failed.name}`);
+  if (r.firstFailure) limits.push(`passed on a second try (first: ${r.firstFailure.slice(0, 120)})`);
   const checks = r.checks ?? [];
   const ok = checks.filter(passed).length;
   const skipped = checks.filter((c) => c.skipped).length;

@@ -232,14 +232,26 @@ function environment(): Facts {
   };
 }
 
-/** Runs the checks named in `only` (all when undefined), one after another. */
-export async function runChecks(only?: string[]): Promise<Omit<SuiteReport, 'pageErrors'>> {
+/** A guard against a hang (never a speed limit): a check still running after this long fails, and the next one runs. */
+const CHECK_GIVES_UP_MS = 90_000;
+
+function finishes<T>(running: Promise<T>, name: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} had not finished after ${CHECK_GIVES_UP_MS / 1000} s (a hang)`)), CHECK_GIVES_UP_MS);
+  });
+  return Promise.race([running, hang]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the checks named in `only` (all when undefined), one after another, telling `onStart` each name. */
+export async function runChecks(only?: string[], onStart: (name: string) => void = () => {}): Promise<Omit<SuiteReport, 'pageErrors'>> {
   const results: CheckResult[] = [];
   for (const [name, check] of Object.entries(checks)) {
     if (only && !only.includes(name)) continue;
+    onStart(name);
     const started = performance.now();
     try {
-      results.push({ name, ok: true, facts: await check(), ms: performance.now() - started });
+      results.push({ name, ok: true, facts: await finishes(check(), name), ms: performance.now() - started });
     } catch (error) {
       const ms = performance.now() - started;
       if (error instanceof Skip) results.push({ name, ok: true, skipped: error.message, facts: {}, ms });

@@ -1,10 +1,10 @@
 // The engine suite's page: records every uncaught error and unhandled rejection (classic WebDriver
 // cannot read the console), runs the checks one after another and publishes the report on
-// `window.engineReport` for whichever driver polls it.
+// `window.engineReport` for whichever driver polls it (and the check running on `window.engineProgress`).
 import { runChecks, type SuiteReport } from './checks.js';
 
 declare global {
-  interface Window { engineReport?: SuiteReport }
+  interface Window { engineReport?: SuiteReport; engineProgress?: string }
 }
 
 const pageErrors: string[] = [];
@@ -17,7 +17,7 @@ addEventListener('unhandledrejection', (event) => {
 });
 
 const only = new URLSearchParams(location.search).get('only')?.split(',');
-runChecks(only).then(
+runChecks(only, (name) => { window.engineProgress = name; }).then(
   (report) => {
     window.engineReport = { ...report, pageErrors };
     document.getElementById('status')!.textContent = 'done';
