@@ -4,10 +4,11 @@
 // fit) on every build, in this thread and in a worker, with arrays, data sets and streams, also when
 // stopped midway; bad options are refused before anything runs.
 import { describe, expect, it } from 'vitest';
-import { createTrainer, type CreateTrainerOptions, type History, type LrFinderStep, type TrainerSpec } from '../src/index.js';
+import { createTrainer, type CreateTrainerOptions, type LrFinderStep, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
 import { BUILDS as ALL_BUILDS } from './reference/builds.js';
+import { expectNextFitAsTwin } from './reference/twin.js';
 
 /** The builds to check (every test below runs on each). */
 const BUILDS: CreateTrainerOptions[] = ALL_BUILDS.map((build) => ({ build }));
@@ -107,7 +108,6 @@ function* irisBatches() {
     yield { x: iris.x.slice(start * 4, end * 4), y: iris.y.slice(start, end) };
   }
 }
-const withoutTimes = (history: History) => ({ ...history, epochs: history.epochs.map(({ ms: _, ...log }) => log) });
 type Data = 'arrays' | 'dataset' | 'stream';
 
 describe.each(BUILDS)('findLearningRate leaves the trainer as it was (%j)', (build) => {
@@ -136,9 +136,7 @@ describe.each(BUILDS)('findLearningRate leaves the trainer as it was (%j)', (bui
         expect(await t.getWeights()).toEqual(weights);
         expect(await t.save()).toEqual(bytes);
         // the next fit: bit for bit what the twin, which never ran the test, does
-        const expected = await twin.fit(iris.x, iris.y, { epochs: 2, batchSize: 16 });
-        expect(withoutTimes(await t.fit(iris.x, iris.y, { epochs: 2, batchSize: 16 }))).toEqual(withoutTimes(expected));
-        expect(await t.getWeights()).toEqual(await twin.getWeights());
+        await expectNextFitAsTwin(t, twin, iris.x, iris.y, { epochs: 2, batchSize: 16 });
       } finally {
         await twin.dispose();
         await t.dispose();
@@ -152,9 +150,7 @@ describe.each(BUILDS)('findLearningRate leaves the trainer as it was (%j)', (bui
     const bytes = await t.save();
     await t.findLearningRate(iris.x, iris.y, { steps: 20 });
     expect(await t.save()).toEqual(bytes);
-    const expected = await twin.fit(iris.x, iris.y, { epochs: 2 });
-    expect(withoutTimes(await t.fit(iris.x, iris.y, { epochs: 2 }))).toEqual(withoutTimes(expected));
-    expect(t.getWeights()).toEqual(twin.getWeights());
+    await expectNextFitAsTwin(t, twin, iris.x, iris.y, { epochs: 2 });
   });
 });
 

@@ -4,10 +4,11 @@
 // exactly as it was (weights, save() bytes, the next fit) on every build, in this thread and in a
 // worker, also when stopped; bad options are refused before anything runs.
 import { describe, expect, it } from 'vitest';
-import { createTrainer, type CreateTrainerOptions, type History, type TrainerSpec } from '../src/index.js';
+import { createTrainer, type CreateTrainerOptions, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
 import { BUILDS as ALL_BUILDS } from './reference/builds.js';
+import { expectNextFitAsTwin } from './reference/twin.js';
 
 /** The builds to check (every test below runs on each). */
 const BUILDS: CreateTrainerOptions[] = ALL_BUILDS.map((build) => ({ build }));
@@ -104,7 +105,6 @@ const irisSpec: TrainerSpec = {
   seed: 7,
   normalize: true,
 };
-const withoutTimes = (history: History) => ({ ...history, epochs: history.epochs.map(({ ms: _, ...log }) => log) });
 
 describe.each(BUILDS)('gradientNoiseScale leaves the trainer as it was (%j)', (build) => {
   it.each([{ worker: false }, { worker: true }])('%j, arrays and a data set, also when stopped', async ({ worker }) => {
@@ -131,9 +131,7 @@ describe.each(BUILDS)('gradientNoiseScale leaves the trainer as it was (%j)', (b
       expect(stopped.batches).toBeLessThan(100_000);
       expect(await t.getWeights()).toEqual(weights);
       expect(await t.save()).toEqual(bytes);
-      const expected = await twin.fit(iris.x, iris.y, { epochs: 2, batchSize: 16 });
-      expect(withoutTimes(await t.fit(iris.x, iris.y, { epochs: 2, batchSize: 16 }))).toEqual(withoutTimes(expected));
-      expect(await t.getWeights()).toEqual(await twin.getWeights());
+      await expectNextFitAsTwin(t, twin, iris.x, iris.y, { epochs: 2, batchSize: 16 });
     } finally {
       await twin.dispose();
       await t.dispose();
@@ -146,8 +144,7 @@ describe.each(BUILDS)('gradientNoiseScale leaves the trainer as it was (%j)', (b
     const bytes = await t.save();
     await t.gradientNoiseScale(iris.x, iris.y, { small: 8, large: 64, batches: 3 });
     expect(await t.save()).toEqual(bytes);
-    const expected = await twin.fit(iris.x, iris.y, { epochs: 2 });
-    expect(withoutTimes(await t.fit(iris.x, iris.y, { epochs: 2 }))).toEqual(withoutTimes(expected));
+    await expectNextFitAsTwin(t, twin, iris.x, iris.y, { epochs: 2 });
   });
 });
 
