@@ -5,54 +5,34 @@
 // optionally adding a bias row b[N] to every row of C.
 //
 // One micro-kernel does all three: it computes a 4×8 block of C from a K-panel of B packed as
-// [K × 8] (contiguous, so every k-step reads 32 bytes in order) and four scalars of A per k-step,
-// splatted. A's element (i, k) sits at A + 4·(i·rowStride + k·colStride), which covers A and Aᵀ.
-// B is packed (and for the nt form transposed) into `scratch`, which must hold
-// KC·(N rounded up to 8) floats, KC = min(K, K_PANEL). The K loop is tiled by K_PANEL so the packed
-// panel stays in L2. 8 accumulators + 2 B vectors + 1 A splat = 11 of the 16 vector registers.
-// The relaxed build fuses each multiply-add (madd4, f32x4.relaxed_madd). On the 2-core Zen 4 test
-// machine that did not make GEMM faster (about 40 GFLOP/s on both builds, against a fused peak of
-// 56): 6×8 blocks spill in V8 (15 allocatable vector registers, loads hoisted), and 3×12 blocks,
-// packed A, pre-splatted A and a 2× unrolled k loop were no faster (bench/results/2026-12-02-relaxed.md).
+// [K × 8] (contiguous, so every k-step reads 32 bytes in order; assembly/gemm-pack.ts) and four
+// scalars of A per k-step, splatted. A's element (i, k) sits at A + 4·(i·rowStride + k·colStride),
+// which covers A and Aᵀ. `scratch` must hold KC·(N rounded up to 8) floats, KC = min(K, K_PANEL).
+// Blocking: the K loop is tiled by K_PANEL = 256 and the rows by M_BLOCK = 16, so the A block (16 KB)
+// and the current B panel (8 KB) stay in L1 and the packed B (KC·N floats) in L2.
+// Registers: V8 issues the four splat loads of a k-step before its eight multiply-adds, so the loop
+// holds 8 accumulators + 2 B vectors + 4 splats = 14 of the 15 vector registers V8 allocates; a 6×8
+// block spills. The relaxed build fuses each multiply-add (madd4, f32x4.relaxed_madd).
+// Measured on the 2-core Zen 4 test machine (bench/results/2026-12-02-relaxed.md): 83–88 % of the fused
+// peak in the relaxed build and 90–99 % of the separate multiply–add peak in the SIMD build, so the
+// two builds differ by only ~5 % here: Zen 4 adds and multiplies on separate pipes, and the loop is
+// bound by its loads and loop overhead as much as by arithmetic. 2× unrolled k loops spill (V8
+// hoists the second step's loads), and packing A (3×12 and pre-splatted variants too) was no faster.
 // The scalar build runs the same blocking with f32 arithmetic.
 
+import { NR, packColumns, packRows } from './gemm-pack';
 import { madd4 } from './math';
 
 // @ts-ignore: decorator
 @inline const K_PANEL: i32 = 256;
 // @ts-ignore: decorator
-@inline const NR: i32 = 8;
+@inline const M_BLOCK: i32 = 16;
 // @ts-ignore: decorator
 @inline const MR: i32 = 4;
 
 /** Floats of scratch the gemm_* kernels need for these sizes. */
 export function gemm_scratch_floats(K: i32, N: i32): i32 {
   return min(K, K_PANEL) * ((N + NR - 1) & ~(NR - 1));
-}
-
-// Packs B's rows k0 .. k0+kc into [N/8 panels][kc][8], zero-padding the last panel's columns.
-// B's element (k, j) sits at B + 4·(k·kStride + j·jStride).
-function packB(B: usize, kStride: i32, jStride: i32, k0: i32, kc: i32, N: i32, packed: usize): void {
-  for (let j0 = 0; j0 < N; j0 += NR) {
-    const panel = packed + (<usize>(j0 * kc) << 2);
-    const width = min(NR, N - j0);
-    for (let k = 0; k < kc; k++) {
-      const dst = panel + (<usize>(k * NR) << 2);
-      const src = B + (<usize>((k0 + k) * kStride + j0 * jStride) << 2);
-      if (width == NR && jStride == 1) {
-        if (ASC_FEATURE_SIMD) {
-          v128.store(dst, v128.load(src));
-          v128.store(dst, v128.load(src, 16), 16);
-        } else {
-          memory.copy(dst, src, NR << 2);
-        }
-      } else {
-        let j = 0;
-        for (; j < width; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>(j * jStride) << 2)));
-        for (; j < NR; j++) store<f32>(dst + (<usize>j << 2), 0);
-      }
-    }
-  }
 }
 
 // C[i0.., j0..] += A-block · packed panel, for a full or partial 4×8 block (rows ≤ 4, cols ≤ 8).
@@ -154,7 +134,8 @@ function storeEdge(tile: usize, C: usize, N: i32, i0: i32, rows: i32, j0: i32, c
   }
 }
 
-// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol) and B's (k, j) at B + 4·(k·bK + j·bJ).
+// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol) and B's (k, j) at B + 4·(k·bK + j·bJ);
+// B is either row-major (bJ = 1) or transposed (bK = 1).
 function gemm(
   A: usize, aRow: i32, aCol: i32, B: usize, bK: i32, bJ: i32, C: usize, M: i32, K: i32, N: i32,
   bias: usize, accumulate: bool, scratch: usize,
@@ -177,12 +158,17 @@ function gemm(
   }
   for (let k0 = 0; k0 < K; k0 += K_PANEL) {
     const kc = min(K_PANEL, K - k0);
-    packB(B, bK, bJ, k0, kc, N, scratch);
-    for (let j0 = 0; j0 < N; j0 += NR) {
-      const panel = scratch + (<usize>(j0 * kc) << 2);
-      const cols = min(NR, N - j0);
-      for (let i0 = 0; i0 < M; i0 += MR) {
-        microKernel(A, aRow, aCol, i0, min(MR, M - i0), k0, kc, panel, C, N, j0, cols);
+    if (bJ == 1) packRows(B, bK, k0, kc, N, scratch);
+    else packColumns(B, bJ, k0, kc, N, scratch);
+    // M_BLOCK rows of A (16 KB at K_PANEL) stay in L1 while every packed panel of B passes them.
+    for (let ib = 0; ib < M; ib += M_BLOCK) {
+      const iEnd = min(M, ib + M_BLOCK);
+      for (let j0 = 0; j0 < N; j0 += NR) {
+        const panel = scratch + (<usize>(j0 * kc) << 2);
+        const cols = min(NR, N - j0);
+        for (let i0 = ib; i0 < iEnd; i0 += MR) {
+          microKernel(A, aRow, aCol, i0, min(MR, iEnd - i0), k0, kc, panel, C, N, j0, cols);
+        }
       }
     }
   }

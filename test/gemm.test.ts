@@ -26,8 +26,11 @@ function referenceGemm(
   return C;
 }
 
+// Edges of the blocking: K panels of 256 with k-tails of 1–3 (the transposed packing goes 4 k at a
+// time), row blocks of 16 in groups of 4, panels of 8 columns.
 const SIZES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 17, 9], [4, 256, 8], [7, 257, 15], [17, 513, 33], [2, 0, 3],
+  [16, 256, 16], [33, 258, 40], [19, 259, 8], [32, 3, 17],
 ];
 
 describe.each(BUILDS)('gemm (%s build)', (build) => {
