@@ -36,19 +36,23 @@ export function weight_penalty_f32(w: usize, g: usize, n: i32, l1: f32, l2: f32)
   return <f64>l1 * abs + <f64>l2 * sq;
 }
 
-/** y = a·y + b·x over n floats (combining data-parallel gradients: shard weights a and b). */
-export function scale_add_f32(y: usize, a: f32, x: usize, b: f32, n: i32): void {
+/**
+ * out = a·y + b·x over n floats (adding data-parallel chunk gradients with their weights); `out`
+ * may be `y` or `x`. Separate multiply and add in every build, so the sum does not depend on which
+ * operand a caller names first.
+ */
+export function weighted_sum_f32(out: usize, a: f32, y: usize, b: f32, x: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(a);
     const vb = f32x4.splat(b);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(y + o, f32x4.add(f32x4.mul(va, v128.load(y + o)), f32x4.mul(vb, v128.load(x + o))));
+      v128.store(out + o, f32x4.add(f32x4.mul(va, v128.load(y + o)), f32x4.mul(vb, v128.load(x + o))));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(y + o, a * load<f32>(y + o) + b * load<f32>(x + o));
+    store<f32>(out + o, a * load<f32>(y + o) + b * load<f32>(x + o));
   }
 }

@@ -24,7 +24,7 @@ export {
   lamb_direction_f32, axpy_f32, sum_squares_f32, clip_value_f32, scale_f32,
 } from './optim';
 export { gather_rows_f32, gather_i32, standardize_f32 } from './batch';
-export { column_sums_f32, weight_penalty_f32, scale_add_f32 } from './dense';
+export { column_sums_f32, weight_penalty_f32, weighted_sum_f32 } from './dense';
 export { dropout_forward_f32, dropout_key, multiply_f32 } from './dropout';
 export { count_argmax_matches_i32, count_argmax_matches_f32, count_binary_matches_f32, sum_abs_diff_f32 } from './metrics';
 export { maxpool_forward_f32, maxpool_backward_f32, avgpool_forward_f32, avgpool_backward_f32, globalavgpool_forward_f32, globalavgpool_backward_f32 } from './layers/pool';

@@ -11,6 +11,7 @@ import { Trainer } from '../src/train/trainer.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadDigits, loadIris } from '../data/datasets.mjs';
 import { BUILDS, type Build } from './reference/builds.js';
+import { withoutTimes } from './reference/twin.js';
 
 /** An in-thread trainer with two shards, and its shard pool (to kill a shard worker as a crash would). */
 async function trainerWithPool(spec: TrainerSpec): Promise<{ trainer: Trainer; pool: () => ShardPool }> {
@@ -34,6 +35,13 @@ const classifier: TrainerSpec = {
   normalize: true,
 };
 
+/** A small CNN on the 8×8 digits: cheap gradients beside its compute, so a batch of 256 makes 5 chunks for 2 threads. */
+const cnn: TrainerSpec = {
+  inputShape: [8, 8, 1],
+  layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'maxpool2d', poolSize: 2 }, { type: 'flatten' }, { units: 10 }],
+  loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 4, normalize: true,
+};
+
 function maxRelativeDifference(a: Float32Array, b: Float32Array): number {
   let scale = 0;
   let diff = 0;
@@ -50,7 +58,7 @@ async function trainWith(spec: TrainerSpec, workers: number, x: Float32Array, y:
     expect(t.info.workers).toBe(workers);
     expect(t.info.build).toBe(build);
     const history = await t.fit(x, y, fit);
-    return { history, weights: await t.getWeights() };
+    return { history, weights: await t.getWeights(), profile: await t.parallelProfile() };
   } finally {
     await t.dispose();
   }
@@ -96,11 +104,6 @@ describe('data-parallel training (workers: n)', () => {
   });
 
   it('trains image layers (conv2d, maxpool2d, flatten) as one worker does', async () => {
-    const cnn: TrainerSpec = {
-      inputShape: [8, 8, 1],
-      layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'maxpool2d', poolSize: 2 }, { type: 'flatten' }, { units: 10 }],
-      loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 3e-3 }, seed: 4, normalize: true,
-    };
     const fit = { epochs: 2, batchSize: 64 };
     const one = await trainWith(cnn, 1, digits.x, digits.y, fit, false);
     expectSameTraining(one, await trainWith(cnn, 2, digits.x, digits.y, fit, false));
@@ -111,6 +114,25 @@ describe('data-parallel training (workers: n)', () => {
     const fit = { epochs: 2, batchSize: 50, classWeight: [1, 1, 2, 1, 1, 1, 1, 1, 0.5, 1] };
     const one = await trainWith(classifier, 1, digits.x, digits.y, fit);
     for (const n of [2, 3]) expectSameTraining(one, await trainWith(classifier, n, digits.x, digits.y, fit));
+  });
+
+  it('is bit-identical from run to run, whichever thread computed which chunk', async () => {
+    // 1797 rows, batch 256: 7 batches cut into 5 chunks (the CNN needs ≥ 45 rows a chunk) and a
+    // last batch of 5 rows in 2, which the trainer's thread and the shard worker claim as they come
+    // free; worker and in-thread trainers have different timings, so the chunks fall differently
+    const fit = { epochs: 2, batchSize: 256, classWeight: [1, 1, 2, 1, 1, 1, 1, 1, 0.5, 1] };
+    const runs = [
+      await trainWith(cnn, 2, digits.x, digits.y, fit),
+      await trainWith(cnn, 2, digits.x, digits.y, fit),
+      await trainWith(cnn, 2, digits.x, digits.y, fit, false),
+    ];
+    console.log(`chunks the trainer's thread computed: ${runs.map((r) => `${r.profile.ownChunks} of ${r.profile.chunks}`).join(', ')}`);
+    for (const run of runs) {
+      expect(run.profile.chunks).toBe(2 * (7 * 5 + 2));
+      expect(run.profile.ownChunks).toBeGreaterThan(0);
+      expect(withoutTimes(run.history)).toEqual(withoutTimes(runs[0]!.history));
+      expect(run.weights).toEqual(runs[0]!.weights);
+    }
   });
 
   it('handles batches smaller than the number of shards (some shards empty) and regression targets', async () => {

@@ -1,6 +1,6 @@
 // The coordinator's side of data-parallel training: n − 1 shard workers (the coordinator computes
-// shard 0 itself), started with the trainer and kept for its lifetime. Per step it writes the batch
-// into shared memory, wakes the workers with Atomics.notify and waits for them with
+// chunks too), started with the trainer and kept for its lifetime. Per step it writes the batch
+// into shared memory, wakes the workers with Atomics.notify and waits for their chunks with
 // Atomics.waitAsync (this thread's event loop stays free, so a dying worker is noticed at once;
 // engines without waitAsync check again on each timer tick).
 
@@ -9,7 +9,9 @@ import { hardwareConcurrency } from '#worker-spawn';
 import { PendingCalls, type SpawnedWorker } from '../worker/spawned.js';
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
-import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STEP, type ShardBuffers, spinWhile } from './protocol.js';
+import {
+  CHUNKS, claimChunk, COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, firstClaim, GENERATION, NEXT, ROWS, type ShardBuffers, spinWhile, STEP,
+} from './protocol.js';
 import type { ShardApi } from './shard-api.js';
 import type { Build } from '../wasm/builds.js';
 
@@ -28,6 +30,7 @@ export class ShardPool {
   readonly #workers: ShardWorker[];
   readonly #calls: PendingCalls;
   #control: Int32Array | null = null;
+  #ready: Int32Array | null = null;
   #runs: Promise<unknown>[] = [];
 
   private constructor(workers: ShardWorker[]) {
@@ -73,37 +76,67 @@ export class ShardPool {
 
   /** Hands this fit's shared memory to every worker (they copy the data set in) and starts their loops. */
   async begin(buffers: ShardBuffers): Promise<void> {
-    await Promise.all(this.#workers.map((w, i) => this.#call(() => w.remote.begin(buffers, i + 1, this.shards))));
+    await Promise.all(this.#workers.map((w, i) => this.#call(() => w.remote.begin(buffers, i + 1))));
     const control = new Int32Array(buffers.control, 0, CONTROL_SLOTS);
     this.#control = control;
+    this.#ready = new Int32Array(buffers.ready);
     const seen = Atomics.load(control, GENERATION);
     this.#runs = this.#workers.map((w) => this.#call(() => w.remote.run(seen)));
-    for (const run of this.#runs) run.catch(() => {}); // failures surface through collect()
+    for (const run of this.#runs) run.catch(() => {}); // failures surface through ready()
   }
 
-  /** Wakes the workers to compute their shards of a batch of `rows` rows at optimizer step `step`. */
-  dispatch(rows: number, step: number): void {
+  /**
+   * Wakes the workers to claim the `chunks` chunks of a batch of `rows` rows at optimizer step
+   * `step`; returns the step's generation (for claim and ready).
+   */
+  dispatch(rows: number, step: number, chunks: number): number {
     const control = this.#control!;
-    Atomics.store(control, DONE, 0);
+    const generation = Atomics.load(control, GENERATION) + 1;
     Atomics.store(control, FAILED, 0);
     Atomics.store(control, ROWS, rows);
     Atomics.store(control, STEP, step);
+    Atomics.store(control, CHUNKS, chunks);
+    Atomics.store(control, NEXT, firstClaim(generation));
     Atomics.store(control, COMMAND, COMPUTE);
-    Atomics.add(control, GENERATION, 1);
+    Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
+    return generation;
   }
 
-  /** Resolves when every worker has written its gradient and statistics for the current step. */
-  async collect(): Promise<void> {
+  /** The coordinator's claim on the next chunk of step `generation` (−1: all are claimed). */
+  claim(generation: number): number {
+    return claimChunk(this.#control!, generation);
+  }
+
+  /** Whether chunk `chunk` of step `generation` is in its slot (written by a worker, or marked by the coordinator). */
+  isReady(chunk: number, generation: number): boolean {
+    return Atomics.load(this.#ready!, chunk) === generation;
+  }
+
+  /** Marks chunk `chunk` as in its slot (the coordinator's own chunks that wait for their turn). */
+  markReady(chunk: number, generation: number): void {
+    Atomics.store(this.#ready!, chunk, generation);
+  }
+
+  /** Resolves when chunk `chunk` of step `generation` is in its slot; rejects when a worker failed or died. */
+  async ready(chunk: number, generation: number): Promise<void> {
     const control = this.#control!;
     const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
     let spin = this.spin;
     for (;;) {
       if (this.#calls.error) throw this.#calls.error;
+      // DONE first: a worker marks its chunk ready (or FAILED) before it increments DONE
       const done = Atomics.load(control, DONE);
-      if (done >= this.#workers.length) break;
+      const failed = Atomics.load(control, FAILED);
+      if (failed) {
+        // the shard's run() ended by rejecting with the step's error
+        const cause = await this.#runs[failed - 1]!.then(() => null, (error: unknown) => error);
+        const reason = cause instanceof Error ? `: ${cause.name}: ${cause.message}` : '';
+        throw new Error(`descent shard worker ${failed} could not compute its gradient${reason}`, { cause });
+      }
+      if (this.isReady(chunk, generation)) return;
       if (spin) {
-        spin = false; // once per step: the workers are about to finish
+        spin = false; // once per wait: the chunk is usually about to arrive
         if (spinWhile(control, DONE, done)) continue;
       }
       if (waitAsync) {
@@ -115,13 +148,6 @@ export class ShardPool {
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
-    const failed = Atomics.load(control, FAILED);
-    if (failed) {
-      // the shard's run() ended by rejecting with the step's error
-      const cause = await this.#runs[failed - 1]!.then(() => null, (error: unknown) => error);
-      const reason = cause instanceof Error ? `: ${cause.name}: ${cause.message}` : '';
-      throw new Error(`descent shard worker ${failed} could not compute its gradient${reason}`, { cause });
-    }
   }
 
   /** Ends this fit's loops (the workers return to answering messages). */
@@ -129,6 +155,7 @@ export class ShardPool {
     const control = this.#control;
     if (!control) return;
     this.#control = null;
+    this.#ready = null;
     Atomics.store(control, COMMAND, EXIT);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);

@@ -1,7 +1,7 @@
 // The object a shard worker exposes: the network of the spec, without optimizer or trainer, used
-// only to compute the gradient of its rows of each batch with the one gradient step every path
-// uses. `run` blocks this worker in Atomics.wait between steps (it answers no other message until
-// the coordinator sends EXIT at the end of the fit).
+// only to compute the gradients of the chunks of each batch it claims, with the one gradient step
+// every path uses. `run` blocks this worker in Atomics.wait between steps (it answers no other
+// message until the coordinator sends EXIT at the end of the fit).
 
 import { Network } from '../model/network.js';
 import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
@@ -9,13 +9,16 @@ import { bindLoss, GradientStep, type Staged } from '../train/step.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import type { Build } from '../wasm/builds.js';
-import { COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, ROWS, STATS, STEP, type ShardBuffers, shardRange, spinWhile } from './protocol.js';
+import {
+  CHUNKS, chunkRange, claimChunk, COMMAND, COMPUTE, CONTROL_SLOTS, DONE, EXIT, FAILED, GENERATION, gradientOf, ROWS, type ShardBuffers,
+  spinWhile, statsOf, STEP,
+} from './protocol.js';
 
 /** One fit's state in a shard worker: its copy of the training set and its gradient step. */
 interface ShardFit {
   buffers: ShardBuffers;
+  /** This worker's number (1-based), named in its errors. */
   shard: number;
-  shards: number;
   train: Staged;
   step: GradientStep;
 }
@@ -43,7 +46,7 @@ export function shardApi() {
       network = new Network(new Heap(kernels.raw), model);
     },
     /** Copies this fit's training set (already normalised) into the worker's WASM memory. */
-    begin(buffers: ShardBuffers, shard: number, shards: number): void {
+    begin(buffers: ShardBuffers, shard: number): void {
       if (!network) throw new Error('shard worker is not initialised');
       endFit();
       const heap = network.heap;
@@ -66,17 +69,15 @@ export function shardApi() {
         }
       }
       const loss = bindLoss(heap, network.model, buffers.yType === 'i32', buffers.batchSize, buffers.classWeight);
-      fit = { buffers, shard, shards, train, step: new GradientStep(network, loss, buffers.batchSize) };
+      fit = { buffers, shard, train, step: new GradientStep(network, loss, buffers.batchSize) };
     },
     /** Serves steps until EXIT (or a step fails: then rejects with its error); `seen` is the generation the coordinator had when it started this. */
     run(seen: number): void {
       if (!network || !fit) throw new Error('shard worker has no fit to serve');
-      const { buffers, shard, shards, train, step } = fit;
+      const { buffers, shard, train, step } = fit;
       const control = new Int32Array(buffers.control, 0, CONTROL_SLOTS);
       const params = new Float32Array(buffers.params);
-      const size = params.length;
-      const grads = new Float32Array(buffers.grads, (shard - 1) * size * 4, size);
-      const stats = new Float64Array(buffers.stats, (shard - 1) * STATS * 8, STATS);
+      const ready = new Int32Array(buffers.ready);
       const indices = new Int32Array(buffers.indices);
       try {
         for (;;) {
@@ -87,29 +88,30 @@ export function shardApi() {
           const command = Atomics.load(control, COMMAND);
           if (command === EXIT) return;
           if (command !== COMPUTE) continue;
-          try {
-            const [start, end] = shardRange(shard, shards, control[ROWS]!);
-            stats.fill(0);
-            if (end > start) {
-              (network.params.array as Float32Array).set(params);
+          // Read before the first claim: once a claim succeeds, the coordinator cannot be writing the
+          // next step's parameters (it waits for every chunk of this one).
+          const rows = control[ROWS]!;
+          const chunks = control[CHUNKS]!;
+          const optimizerStep = control[STEP]!;
+          (network.params.array as Float32Array).set(params);
+          for (let chunk = claimChunk(control, generation); chunk >= 0; chunk = claimChunk(control, generation)) {
+            try {
+              const [start, end] = chunkRange(chunk, chunks, rows);
               (step.indices.array as Int32Array).set(indices.subarray(start, end));
-              const s = step.compute(train, end - start, control[STEP]!, start);
-              grads.set(network.grads.array as Float32Array);
-              stats[0] = s.total;
-              stats[1] = s.divisor;
-              stats[2] = s.correct;
-              stats[3] = s.counted;
-              stats[4] = s.absSum;
+              const s = step.compute(train, end - start, optimizerStep, start);
+              gradientOf(buffers, chunk, params.length).set(network.grads.array as Float32Array);
+              statsOf(buffers, chunk).set([s.total, s.divisor, s.correct, s.counted, s.absSum]);
+            } catch (error) {
+              // the coordinator fails the fit and reads this error from run()'s rejection
+              Atomics.store(control, FAILED, shard);
+              Atomics.add(control, DONE, 1);
+              Atomics.notify(control, DONE);
+              throw error;
             }
-          } catch (error) {
-            // the coordinator fails the fit and reads this error from run()'s rejection
-            Atomics.store(control, FAILED, shard);
+            Atomics.store(ready, chunk, generation);
             Atomics.add(control, DONE, 1);
             Atomics.notify(control, DONE);
-            throw error;
           }
-          Atomics.add(control, DONE, 1);
-          Atomics.notify(control, DONE);
         }
       } finally {
         endFit();

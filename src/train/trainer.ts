@@ -78,7 +78,7 @@ export class Trainer implements TrainerMethods {
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
   #parallelNote = '';
-  readonly #parallelTime: ParallelProfile = { steps: 0, compute: 0, wait: 0, combine: 0 };
+  readonly #parallelTime: ParallelProfile = { steps: 0, compute: 0, wait: 0, combine: 0, chunks: 0, ownChunks: 0 };
   /** Resident data sets made by dataset(), freed with the trainer. */
   readonly #datasets = new Set<Dataset>();
 
@@ -529,7 +529,7 @@ export class Trainer implements TrainerMethods {
     }
   }
 
-  /** Data-parallel time split since the trainer was made (ms): own shard, waiting for the shard workers, combining + update. */
+  /** Data-parallel time split since the trainer was made (ms): own chunks, waiting for the shard workers, combining + update, and chunk counts. */
   parallelProfile(): ParallelProfile {
     return { ...this.#parallelTime };
   }

@@ -111,12 +111,19 @@ export interface EvaluateResult {
   mae?: number;
 }
 
-/** Data-parallel time split (ms, summed): own shard, waiting for the shard workers, combining + update. */
+/** Data-parallel time split (ms, summed): own chunks, waiting for the shard workers, combining + update; and chunk counts. */
 export interface ParallelProfile {
   steps: number;
+  /** ms the trainer's thread spent computing its own chunks. */
   compute: number;
+  /** ms it waited for chunks the shard workers had claimed. */
   wait: number;
+  /** ms it spent adding the chunk gradients, plus the optimizer update. */
   combine: number;
+  /** Chunks of all steps (each batch is split into chunks: 1–4 per thread, by batch size and network; parallel/protocol.ts). */
+  chunks: number;
+  /** Of those, the chunks the trainer's own thread computed (the shard workers computed the rest). */
+  ownChunks: number;
 }
 
 /**

@@ -84,7 +84,7 @@ export interface KernelExports {
   gather_i32(src: Ptr, idx: Ptr, count: number, dst: Ptr): void;
   column_sums_f32(x: Ptr, rows: number, cols: number, out: Ptr, accumulate: boolean): void;
   weight_penalty_f32(w: Ptr, g: Ptr, n: number, l1: number, l2: number): number;
-  scale_add_f32(y: Ptr, a: number, x: Ptr, b: number, n: number): void;
+  weighted_sum_f32(out: Ptr, a: number, y: Ptr, b: number, x: Ptr, n: number): void;
   dropout_forward_f32(x: Ptr, y: Ptr, mask: Ptr, n: number, rate: number, key: number, first: number): void;
   dropout_key(seed: number, step: number, layer: number): number;
   multiply_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;

@@ -197,7 +197,7 @@ export class WorkerTrainer implements TrainerMethods {
     return this.#call(() => this.#remote.setWeights(weights));
   }
 
-  /** Data-parallel time split (ms): own shard, waiting for the shard workers, combining + update. */
+  /** Data-parallel time split (ms): own chunks, waiting for the shard workers, combining + update; chunks and the trainer thread's share. */
   parallelProfile(): Promise<ParallelProfile> {
     return this.#call(() => this.#remote.parallelProfile());
   }

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import type { Build } from '../wasm/builds.js';
-import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, Targets, TrainerInfo } from '../train/types.js';
+import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo } from '../train/types.js';
 import type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 
 export type { TrainerInfo } from '../train/types.js';
@@ -51,7 +51,7 @@ export interface TrainerApi {
   getWeights(): Record<string, Float32Array>;
   setWeights(weights: Record<string, Float32Array>): void;
   summary(): string;
-  parallelProfile(): { steps: number; compute: number; wait: number; combine: number };
+  parallelProfile(): ParallelProfile;
   save(): Promise<Uint8Array>;
   load(bytes: Uint8Array): Promise<void>;
   importWeights(bytes: Uint8Array): Promise<void>;

@@ -8,7 +8,7 @@
 //
 // The running statistics move in the forward pass, as in torch: once per optimizer step, since a
 // training step runs one forward per batch. A step the NaN guard skips has still moved them (torch
-// too). Data-parallel shards would each normalise with their own shard's statistics: the trainer
+// too). Data-parallel chunks would each normalise with their own chunk's statistics: the trainer
 // refuses batchnorm with workers > 1.
 
 import { knownKeys, numberOption } from '../../validate.js';
