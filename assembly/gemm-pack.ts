@@ -1,24 +1,24 @@
 // Packing B for the GEMM micro-kernel (assembly/gemm.ts): rows k0 .. k0+kc of B become
-// [N/8 panels][kc][8] floats, the last panel's missing columns zero, so every k-step of the
-// micro-kernel reads 32 contiguous bytes. The two layouts the three orientations produce each get
-// their own loop without per-element index arithmetic: packing with the old generic loop (one
-// multiply and one branch per 8 floats, one scalar load per float for Bᵀ) cost 5–30 % of a GEMM on
-// the shapes of bench/relaxed.mjs.
+// [N/NR panels][kc][NR] floats (NR = 12 in the relaxed build, 8 otherwise; gemm-kernels.ts), the
+// last panel's missing columns zero, so every k-step of the micro-kernel reads NR contiguous floats.
+// The two layouts the three orientations produce each get their own loop without per-element index
+// arithmetic: packing with a generic loop (one multiply and one branch per panel row, one scalar
+// load per float for Bᵀ) cost 5–30 % of a GEMM on the shapes of bench/relaxed.mjs.
 
-// @ts-ignore: decorator
-@inline export const NR: i32 = 8;
+import { NR } from './gemm-kernels';
 
-/** B stored [K, N] (element (k, j) at B + 4·(k·kStride + j)): each panel row is one 32-byte copy. */
+/** B stored [K, N] (element (k, j) at B + 4·(k·kStride + j)): each panel row is one NR-float copy. */
 export function packRows(B: usize, kStride: i32, k0: i32, kc: i32, N: i32, packed: usize): void {
   const rowBytes = <usize>kStride << 2;
-  const N8 = N & ~(NR - 1);
-  for (let j0 = 0; j0 < N8; j0 += NR) {
+  const NFull = N - N % NR; // the full panels' columns
+  for (let j0 = 0; j0 < NFull; j0 += NR) {
     let dst = packed + (<usize>(j0 * kc) << 2);
     let src = B + (<usize>(k0 * kStride + j0) << 2);
     for (let k = 0; k < kc; k++) {
       if (ASC_FEATURE_SIMD) {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
+        if (NR == 12) v128.store(dst, v128.load(src, 32), 32);
       } else {
         memory.copy(dst, src, NR << 2);
       }
@@ -26,11 +26,11 @@ export function packRows(B: usize, kStride: i32, k0: i32, kc: i32, N: i32, packe
       dst += NR << 2;
     }
   }
-  if (N8 < N) {
-    let dst = packed + (<usize>(N8 * kc) << 2);
-    let src = B + (<usize>(k0 * kStride + N8) << 2);
+  if (NFull < N) {
+    let dst = packed + (<usize>(NFull * kc) << 2);
+    let src = B + (<usize>(k0 * kStride + NFull) << 2);
     for (let k = 0; k < kc; k++) {
-      packEdgeRow(src, 1, N - N8, dst);
+      packEdgeRow(src, 1, N - NFull, dst);
       src += rowBytes;
       dst += NR << 2;
     }

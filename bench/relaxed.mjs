@@ -1,6 +1,7 @@
 // The relaxed-SIMD build (fused multiply-add) against the SIMD build, in one process, interleaved:
 //   - GEMM in the three orientations as a share of the fused peak (peak_madd_f32 of
-//     build/bench-relaxed.wasm) and of the separate multiply–add peak, both measured in this run;
+//     build/bench-relaxed.wasm) and of the separate multiply–add peak, both measured in this run,
+//     and the GEMM micro-kernel alone with its data in L1 (the ceiling of a whole GEMM);
 //   - training samples/s, in this thread, of the MLP (784-256-256-10, batch 512, Adam) and of the
 //     MNIST CNN (bench/cnn.mjs's network, batch 64), relaxed ÷ simd.
 // Each figure is the best of its interleaved rounds: on a shared machine other work only slows a
@@ -47,6 +48,12 @@ const peaks = [
   { name: 'fused', flops: PEAK_ITERATIONS * PEAK_MULADD_FLOPS, run: () => fused.peakMadd(PEAK_ITERATIONS) },
   { name: 'separate', flops: PEAK_ITERATIONS * PEAK_MULADD_FLOPS, run: () => separate.peakMadd(PEAK_ITERATIONS) },
 ];
+// The GEMM micro-kernel alone, its data in L1: the ceiling of a whole GEMM on this engine.
+const MICRO_ITERATIONS = 2000;
+const micro = [
+  { name: 'relaxed', flops: MICRO_ITERATIONS * fused.microKernelFlops, run: () => fused.microKernel(MICRO_ITERATIONS) },
+  { name: 'simd', flops: MICRO_ITERATIONS * separate.microKernelFlops, run: () => separate.microKernel(MICRO_ITERATIONS) },
+];
 const gflops = new Map();
 const time = (c) => {
   const t0 = performance.now();
@@ -56,7 +63,7 @@ const time = (c) => {
 };
 for (let round = 0; round < 20 * ROUNDS; round++) {
   for (const c of gemmCases) time(c);
-  for (const p of peaks) time(p);
+  for (const p of [...peaks, ...micro]) time(p);
 }
 const best = (c) => Math.max(...gflops.get(c));
 
@@ -104,6 +111,7 @@ const lines = [
   '',
   '| GEMM | relaxed GFLOP/s | of fused peak | simd GFLOP/s | of separate peak | relaxed ÷ simd |',
   '|---|---|---|---|---|---|',
+  `| micro-kernel alone (relaxed 3×12, simd 4×8 blocks; 256 k-steps, data in L1) | ${best(micro[0]).toFixed(1)} | ${((100 * best(micro[0])) / peakFused).toFixed(0)} % | ${best(micro[1]).toFixed(1)} | ${((100 * best(micro[1])) / peakSeparate).toFixed(0)} % | ${(best(micro[0]) / best(micro[1])).toFixed(2)} |`,
   ...gemmCases.filter((c) => c.build === 'relaxed').map((c) => {
     const s = gemmCases.find((d) => d.build === 'simd' && d.name === c.name);
     return `| ${c.name} | ${best(c).toFixed(1)} | ${((100 * best(c)) / peakFused).toFixed(0)} % | ${best(s).toFixed(1)} | ${((100 * best(s)) / peakSeparate).toFixed(0)} % | ${(best(c) / best(s)).toFixed(2)} |`;

@@ -60,7 +60,7 @@ describe('runBenchmarks', () => {
 });
 
 describe('the roofline kernels', () => {
-  const ROOFLINE = ['stream_read_f32', 'stream_read3_f32', 'peak_muladd_f32', 'peak_madd_f32'];
+  const ROOFLINE = ['stream_read_f32', 'stream_read3_f32', 'peak_muladd_f32', 'peak_madd_f32', 'gemm_microkernel_f32'];
   const exportsOf = async (file: string) => {
     const module = await WebAssembly.compile(await readFile(new URL(`../build/${file}`, import.meta.url)));
     return WebAssembly.Module.exports(module).map((e) => e.name);
@@ -103,6 +103,12 @@ describe('the roofline kernels', () => {
     expect(plain.relaxed).toBe(false);
     expect(Math.abs(roofline.peakMadd(1000) - plain.peakMadd(1000))).toBeLessThanOrEqual(1e-3 * Math.abs(plain.peakMadd(1000))); // 1000 steps of rounding apart
     expect(plain.peakMadd(1000)).toBe(plain.peakMuladd(1000));
+    // the GEMM micro-kernel: 256 products 0.5 · 0.25 into each entry per iteration, exact in f32
+    for (const r of [roofline, plain]) {
+      expect(r.microKernel(3)).toBe(3 * 256 * 0.125);
+      expect(r.microKernel(2)).toBe(5 * 256 * 0.125);
+    }
+    expect(() => roofline.microKernel(1.5)).toThrow(RangeError);
     await expect(loadRoofline({ relaxed: 'yes' as never })).rejects.toThrow('relaxed must be a boolean or undefined, got yes');
     expect(() => roofline.streamReader([new Float32Array(2), new Float32Array(2)])).toThrow('arrays must be one or three Float32Arrays, got 2 items');
     expect(() => roofline.streamReader([new Float32Array(2), new Float32Array(3), new Float32Array(2)])).toThrow('arrays must have equal lengths, got 2, 3, 2');

@@ -27,10 +27,10 @@ function referenceGemm(
 }
 
 // Edges of the blocking: K panels of 256 with k-tails of 1–3 (the transposed packing goes 4 k at a
-// time), row blocks of 16 in groups of 4, panels of 8 columns.
+// time), row blocks of 12–16 in groups of 3 or 4, panels of 12 or 8 columns (relaxed or not).
 const SIZES: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 17, 9], [4, 256, 8], [7, 257, 15], [17, 513, 33], [2, 0, 3],
-  [16, 256, 16], [33, 258, 40], [19, 259, 8], [32, 3, 17],
+  [16, 256, 16], [33, 258, 40], [19, 259, 8], [32, 3, 17], [12, 256, 24], [3, 1, 12],
 ];
 
 describe.each(BUILDS)('gemm (%s build)', (build) => {

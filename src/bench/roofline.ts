@@ -14,10 +14,15 @@ interface RooflineExports {
   stream_read3_f32(a: number, b: number, c: number, n: number): number;
   peak_muladd_f32(iterations: number): number;
   peak_madd_f32(iterations: number): number;
+  gemm_microkernel_f32(a: number, panel: number, c: number, reps: number): void;
+  gemm_microkernel_flops(): number;
+  gemm_microkernel_rows(): number;
+  gemm_microkernel_columns(): number;
 }
 
 /** Floating-point operations of one peakMuladd iteration: 12 chains × (multiply + add) × 4 lanes. */
 export const PEAK_MULADD_FLOPS = 96;
+
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
@@ -49,6 +54,8 @@ export class Roofline {
   readonly #exports: RooflineExports;
   /** True when this instance's madd peak is fused (build/bench-relaxed.wasm). */
   readonly relaxed: boolean;
+  /** The micro-kernel's A rows, packed B panel and C block (allocated on first use). */
+  #microKernelData: [number, number, number] | null = null;
 
   constructor(exports: RooflineExports, relaxed: boolean) {
     this.#exports = exports;
@@ -73,6 +80,41 @@ export class Roofline {
       throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
     }
     return this.#exports.peak_madd_f32(iterations);
+  }
+
+  /**
+   * Floating-point operations of one microKernel iteration: 2 per multiply-add of its block (3×12
+   * in the relaxed module, 4×8 in the SIMD one) over 256 k-steps.
+   */
+  get microKernelFlops(): number {
+    return this.#exports.gemm_microkernel_flops();
+  }
+
+  /**
+   * The GEMM micro-kernel of the production builds (assembly/gemm-kernels.ts; the relaxed one in the
+   * relaxed module) `iterations` times over the same A rows and packed B panel, both in L1:
+   * microKernelFlops per iteration, the ceiling of GEMM on this engine with no packing or cache
+   * misses. Returns an entry of the block it accumulates (32 per iteration so far), so the work is kept.
+   */
+  microKernel(iterations: number): number {
+    if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
+      throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
+    }
+    const k = this.#exports;
+    if (!this.#microKernelData) {
+      const rows = k.gemm_microkernel_rows();
+      const columns = k.gemm_microkernel_columns();
+      const floats = [rows * 256, 256 * columns, rows * columns];
+      const ptrs = floats.map((n) => k.alloc(n * 4) >>> 0);
+      // exact small values: the block grows by 32 a rep, far from overflow and never subnormal
+      new Float32Array(k.memory.buffer, ptrs[0]!, floats[0]!).fill(0.5);
+      new Float32Array(k.memory.buffer, ptrs[1]!, floats[1]!).fill(0.25);
+      new Float32Array(k.memory.buffer, ptrs[2]!, floats[2]!).fill(0);
+      this.#microKernelData = ptrs as [number, number, number];
+    }
+    const [a, panel, c] = this.#microKernelData;
+    k.gemm_microkernel_f32(a, panel, c, iterations);
+    return new Float32Array(k.memory.buffer, c, 1)[0]!;
   }
 
   /**
