@@ -4,30 +4,32 @@
 //   gemm_tn_f32  C[M,N] (+)= A[K,M]ᵀ · B[K,N]     (backward: dW = dYᵀ · X)
 // optionally adding a bias row b[N] to every row of C.
 //
-// One micro-kernel does all three (assembly/gemm-kernels.ts: 3×12 blocks in the relaxed build, 4×8
-// in the others): it computes an MR×NR block of C from a K-panel of B packed as [K × NR]
+// One micro-kernel does all three (assembly/gemm-kernels.ts: 3×12 blocks in the relaxed build where
+// N suits 12-column panels, 4×8 otherwise): it computes an MR×NR block of C from a K-panel of B packed as [K × NR]
 // (contiguous, so every k-step reads NR floats in order; assembly/gemm-pack.ts) and MR scalars of A
 // per k-step, splatted. A's element (i, k) sits at A + 4·(i·rowStride + k·colStride), which covers
 // A and Aᵀ. `scratch` must hold KC·(N rounded up to NR) floats, KC = min(K, K_PANEL).
-// Blocking: the K loop is tiled by K_PANEL = 256 and the rows by M_BLOCK = 4·MR, so the A block
+// Blocking: the K loop is tiled by K_PANEL = 256 and the rows by 4·MR, so the A block
 // (12–16 KB) and the current B panel (8–12 KB) stay in L1 and the packed B (KC·N floats) in L2.
 // Measured on the 2-core Zen 4 test machine (bench/results/2026-12-02-relaxed.md, which also lists
 // what was tried and was slower): the micro-kernel alone runs at 94–95 % (relaxed) and 98–100 %
 // (simd) of the multiply–add peak, whole GEMMs at 80–87 % and 76–82 % (edge blocks, per-block setup
 // and C updates, packing).
 
-import { microKernel, MR, NR } from './gemm-kernels';
+import { microKernel, widePanels } from './gemm-kernels';
 import { packColumns, packRows } from './gemm-pack';
 
 // @ts-ignore: decorator
 @inline const K_PANEL: i32 = 256;
-// Rows of A kept in L1 while the packed panels of B pass them: 16 KB (4×8 blocks) or 12 KB (3×12).
+// Row blocks of A, kept in L1 while the packed panels of B pass them: 4 micro-kernel blocks of rows,
+// 16 KB (4×8 blocks) or 12 KB (3×12).
 // @ts-ignore: decorator
-@inline const M_BLOCK: i32 = MR * 4;
+@inline const ROW_GROUPS: i32 = 4;
 
 /** Floats of scratch the gemm_* kernels need for these sizes. */
 export function gemm_scratch_floats(K: i32, N: i32): i32 {
-  return min(K, K_PANEL) * ((N + NR - 1) / NR) * NR;
+  const nr = widePanels(N) ? 12 : 8;
+  return min(K, K_PANEL) * ((N + nr - 1) / nr) * nr;
 }
 
 // C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol) and B's (k, j) at B + 4·(k·bK + j·bJ);
@@ -52,17 +54,21 @@ function gemm(
       }
     }
   }
+  const wide = widePanels(N);
+  const mr = wide ? 3 : 4;
+  const nr = wide ? 12 : 8;
+  const rowBlock = mr * ROW_GROUPS;
   for (let k0 = 0; k0 < K; k0 += K_PANEL) {
     const kc = min(K_PANEL, K - k0);
-    if (bJ == 1) packRows(B, bK, k0, kc, N, scratch);
-    else packColumns(B, bJ, k0, kc, N, scratch);
-    for (let ib = 0; ib < M; ib += M_BLOCK) {
-      const iEnd = min(M, ib + M_BLOCK);
-      for (let j0 = 0; j0 < N; j0 += NR) {
+    if (bJ == 1) packRows(B, bK, k0, kc, N, nr, scratch);
+    else packColumns(B, bJ, k0, kc, N, nr, scratch);
+    for (let ib = 0; ib < M; ib += rowBlock) {
+      const iEnd = min(M, ib + rowBlock);
+      for (let j0 = 0; j0 < N; j0 += nr) {
         const panel = scratch + (<usize>(j0 * kc) << 2);
-        const cols = min(NR, N - j0);
-        for (let i0 = ib; i0 < iEnd; i0 += MR) {
-          microKernel(A, aRow, aCol, i0, min(MR, iEnd - i0), k0, kc, panel, C, N, j0, cols);
+        const cols = min(nr, N - j0);
+        for (let i0 = ib; i0 < iEnd; i0 += mr) {
+          microKernel(wide, A, aRow, aCol, i0, min(mr, iEnd - i0), k0, kc, panel, C, N, j0, cols);
         }
       }
     }
@@ -85,23 +91,27 @@ export function gemm_tn_f32(A: usize, B: usize, C: usize, M: i32, K: i32, N: i32
 }
 
 /**
- * The micro-kernel alone, `reps` times over the same MR rows of A ([MR, 256] floats) and packed B
- * panel ([256, NR]), both in L1, adding into one MR×NR block C: the ceiling of gemm_* on this
- * engine (exported by the bench modules only, assembly/bench; gemm_microkernel_flops() per rep).
+ * The micro-kernel alone, `reps` times over the same rows of A ([rows, 256] floats) and packed B
+ * panel ([256, columns]), both in L1, adding into one rows×columns block C: the ceiling of gemm_*
+ * on this engine (exported by the bench modules only, assembly/bench). The block is the one wide
+ * GEMMs use: 3×12 in the relaxed build, 4×8 otherwise.
  */
 export function gemm_microkernel_f32(A: usize, panel: usize, C: usize, reps: i32): void {
-  for (let r = 0; r < reps; r++) microKernel(A, K_PANEL, 1, 0, MR, 0, K_PANEL, panel, C, NR, 0, NR);
+  const wide = ASC_FEATURE_RELAXED_SIMD;
+  const rows = gemm_microkernel_rows();
+  const columns = gemm_microkernel_columns();
+  for (let r = 0; r < reps; r++) microKernel(wide, A, K_PANEL, 1, 0, rows, 0, K_PANEL, panel, C, columns, 0, columns);
 }
 
-/** Flops of one gemm_microkernel_f32 rep: 2 per multiply-add of an MR×NR block over K_PANEL steps. */
+/** Flops of one gemm_microkernel_f32 rep: 2 per multiply-add of its block over K_PANEL steps. */
 export function gemm_microkernel_flops(): i32 {
-  return 2 * MR * NR * K_PANEL;
+  return 2 * gemm_microkernel_rows() * gemm_microkernel_columns() * K_PANEL;
 }
 
 /** The micro-kernel's block, rows and columns (3×12 in the relaxed build, 4×8 otherwise), for the bench modules. */
 export function gemm_microkernel_rows(): i32 {
-  return MR;
+  return ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 }
 export function gemm_microkernel_columns(): i32 {
-  return NR;
+  return ASC_FEATURE_RELAXED_SIMD ? 12 : 8;
 }

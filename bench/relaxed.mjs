@@ -78,27 +78,23 @@ const trainings = [
   { name: 'MNIST CNN, batch 64', spec: CNN_SPEC, rows: 1024, batchSize: 64 },
 ];
 const rates = new Map();
-const trainers = new Map();
-for (const t of trainings) {
-  for (const build of BUILDS) {
-    const trainer = await createTrainer(t.spec, { worker: false, build });
-    const ds = await trainer.dataset(mnist.x.subarray(0, t.rows * 784), mnist.y.subarray(0, t.rows));
-    await trainer.fit(ds, { epochs: 1, batchSize: t.batchSize }); // warm-up
-    trainers.set(`${t.name}/${build}`, { trainer, ds });
-  }
-}
+// A fresh trainer (and WASM memory) every round: on this virtual machine one instance can run ~1.5×
+// slower than the next for its whole life (where its memory lands, it seems), so reusing one
+// instance per build would compare instances rather than builds.
 for (let round = 0; round < ROUNDS; round++) {
   for (const t of trainings) {
     for (const build of round % 2 ? [...BUILDS].reverse() : BUILDS) {
-      const { trainer, ds } = trainers.get(`${t.name}/${build}`);
+      const trainer = await createTrainer(t.spec, { worker: false, build });
+      const ds = await trainer.dataset(mnist.x.subarray(0, t.rows * 784), mnist.y.subarray(0, t.rows));
+      await trainer.fit(ds, { epochs: 1, batchSize: t.batchSize }); // warm-up
       const t0 = performance.now();
       await trainer.fit(ds, { epochs: 1, batchSize: t.batchSize });
       const key = `${t.name}/${build}`;
       rates.set(key, [...(rates.get(key) ?? []), (t.rows / (performance.now() - t0)) * 1000]);
+      await trainer.dispose();
     }
   }
 }
-for (const { trainer } of trainers.values()) await trainer.dispose();
 
 // ---- report -----------------------------------------------------------------------------------
 const [peakFused, peakSeparate] = peaks.map(best);
