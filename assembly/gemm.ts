@@ -13,7 +13,7 @@
 // (12–16 KB) and the current B panel (8–12 KB) stay in L1 and the packed B (KC·N floats) in L2.
 // Measured on the 2-core Zen 4 test machine (bench/results/2026-12-02-relaxed.md, which also lists
 // what was tried and was slower): the micro-kernel alone runs at 94–95 % (relaxed) and 98–100 %
-// (simd) of the multiply–add peak, whole GEMMs at 80–87 % and 76–82 % (edge blocks, per-block setup
+// (simd) of the multiply–add peak, whole GEMMs at 80–87 % and 75–82 % (edge blocks, per-block setup
 // and C updates, packing).
 
 import { microKernel, widePanels } from './gemm-kernels';
