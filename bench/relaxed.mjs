@@ -9,7 +9,7 @@
 // Node 20 needs --experimental-wasm-relaxed-simd:
 //
 //   node --experimental-wasm-relaxed-simd bench/relaxed.mjs [--rounds N]
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTrainer, loadKernels, relaxedSimdSupported } from 'descent-wasm';
 import { loadRoofline, PEAK_MULADD_FLOPS } from 'descent-wasm/bench';
@@ -121,4 +121,8 @@ const lines = [
   }),
 ];
 console.log(lines.join('\n'));
-writeFileSync(new URL(`./results/${new Date().toISOString().slice(0, 10)}-relaxed.md`, import.meta.url), `${lines.join('\n')}\n`);
+// the day's file: this run's tables, and the hand-written "## Notes" of an earlier run kept below them
+const file = new URL(`./results/${new Date().toISOString().slice(0, 10)}-relaxed.md`, import.meta.url);
+const earlier = existsSync(file) ? readFileSync(file, 'utf8') : '';
+const notes = earlier.includes('\n## Notes') ? `\n${earlier.slice(earlier.indexOf('\n## Notes') + 1)}` : '';
+writeFileSync(file, `${lines.join('\n')}\n${notes}`);
