@@ -1,7 +1,9 @@
-// The training loop. Runs in whatever thread it is constructed in: the data set is copied into
-// WASM memory once per fit, batches are gathered there by index, and every step (forward, loss,
-// backward, optimizer update) is a sequence of kernel calls (train/step.ts). The loop yields to the
-// event loop about every 16 ms so that stop(), predict() and callbacks get their turn.
+// The trainer: its network, optimizer, schedule, counters and history, in whatever thread it is
+// constructed in, and the calls that use them (fit, evaluate, predict, save and load, weights).
+// fit stages the data in WASM memory once (train/sources.ts), then runs the epoch loop
+// (train/fit-loop.ts), where every step (forward, loss, backward, optimizer update) is a sequence of
+// kernel calls (train/step.ts) and the loop yields to the event loop about every 16 ms so that
+// stop(), predict() and callbacks get their turn.
 
 import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
 import { Network } from '../model/network.js';
@@ -19,40 +21,23 @@ import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
 import { isDataset } from './fit-options.js';
-import { Inference, metricOf } from './inference.js';
+import { Inference } from './inference.js';
 import { planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
+import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
-import { bindLoss, EVALUATION_CHUNK, evaluateStaged, GradientStep, PassStats } from './step.js';
+import { bindLoss, EVALUATION_CHUNK, GradientStep } from './step.js';
 import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
-import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import type { EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
-/** Epoch logs a trainer (and its checkpoints) keep: the latest 100, about 15 KB of JSON. */
-export const HISTORY_KEPT = 100;
-const YIELD_EVERY_MS = 16;
-
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** Lets queued events run: setImmediate where it exists (Node), else a MessageChannel round trip. */
-function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (f: () => void) => void };
-  if (g.setImmediate) return new Promise((resolve) => g.setImmediate!(resolve));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
+export { HISTORY_KEPT } from './fit-loop.js';
 
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: Build }) => Promise<ShardPool>;
@@ -322,7 +307,7 @@ export class Trainer implements TrainerMethods {
       }
       const stats = this.#inference.normalization;
       const feed = await source.stage(stats, trainRows, owned);
-      const { train, val } = feed;
+      const { train } = feed;
 
       this.#schedule.resolveAuto(Math.max(1, epochs * feed.batchesPerEpoch));
       // the step and the bound loss grow with the largest batch (only a stream's batches vary)
@@ -342,93 +327,14 @@ export class Trainer implements TrainerMethods {
       ensureCapacity(feed.capacity);
       if (this.#pool && train) parallel = await DataParallelStep.begin(this.#pool, this.#network, train, capacity, plan.classWeight, this.#parallelTime);
 
-      const epochStats = new PassStats();
-      const validationStats = new PassStats();
-      const stateSnapshot = this.#network.stateSegments.length > 0 ? new Float32Array(this.#network.states.length) : null;
-      let lastYield = now();
-      let lastBatchCallback = -Infinity;
-      for (let e = 0; e < epochs && !this.#stopRequested; e++) {
-        const started = now();
-        const epochNumber = this.#epoch + 1;
-        epochStats.reset();
-        // Keras: each batch's L1/L2 penalty at the weights that batch used, averaged over the rows
-        let penaltySum = 0;
-        let rowsDone = 0;
-        let lr = this.#schedule.valueAt(this.#step);
-        let nan = false;
-        let batchNumber = 0;
-        for await (const { data, rows, indices } of feed.batches(epochNumber)) {
-          batchNumber++;
+      await runEpochs(this.#fitHost(), {
+        feed, plan, parallel,
+        gradientStep: (rows) => {
           ensureCapacity(rows);
-          const gradientStep = step!;
-          (gradientStep.indices.array as Int32Array).set(indices);
-          // the forward pass moves running statistics (batchnorm): keep them to undo a non-finite step
-          if (stateSnapshot) stateSnapshot.set(this.#network.states.array as Float32Array);
-          const stats = parallel ? await parallel.compute(gradientStep, data, rows, this.#step) : gradientStep.compute(data, rows, this.#step);
-          const batchLoss = stats.total / stats.divisor + stats.penalty;
-          const updated = now();
-          const stepLr = this.#applyGradient(batchLoss);
-          if (parallel) this.#parallelTime.combine += now() - updated;
-          if (stepLr === null) {
-            if (stateSnapshot) (this.#network.states.array as Float32Array).set(stateSnapshot);
-            nan = true;
-            break;
-          }
-          lr = stepLr;
-          epochStats.add(stats);
-          penaltySum += stats.penalty * rows;
-          rowsDone += rows;
-          const t = now();
-          if (plan.onBatchEnd && t - lastBatchCallback >= plan.batchCallbackInterval) {
-            lastBatchCallback = t;
-            await plan.onBatchEnd({ epoch: epochNumber, batch: batchNumber, loss: batchLoss } satisfies BatchLog);
-          }
-          if (this.#stopRequested) break;
-          if (t - lastYield >= YIELD_EVERY_MS) {
-            await yieldToEventLoop();
-            lastYield = now();
-            if (this.#stopRequested || this.#disposed) break;
-          }
-        }
-        if (nan) {
-          history.stopReason = 'nan';
-          break;
-        }
-        if (this.#disposed) break;
-        if (this.#stopRequested && epochStats.divisor === 0) break;
-        this.#epoch = epochNumber;
-        const log: EpochLog = { epoch: epochNumber, loss: epochStats.total / epochStats.divisor + (rowsDone > 0 ? penaltySum / rowsDone : 0), lr, ms: 0 };
-        Object.assign(log, metricOf(this.model, epochStats));
-        if (val) {
-          const evaluation = this.#inference.evaluation(evaluateStaged(this.#network, loss!, val, validationStats));
-          log.valLoss = evaluation.loss;
-          if (evaluation.accuracy !== undefined) log.valAccuracy = evaluation.accuracy;
-          if (evaluation.mae !== undefined) log.valMae = evaluation.mae;
-        }
-        log.ms = now() - started;
-        history.epochs.push(log);
-        this.#history.push(log);
-        if (this.#history.length > HISTORY_KEPT) this.#history.splice(0, this.#history.length - HISTORY_KEPT);
-        this.#schedule.observe(log.valLoss ?? log.loss);
-        if (plan.onEpochEnd) await plan.onEpochEnd(log);
-        this.#checkAlive(); // the callback may have disposed the trainer
-        if (plan.checkpoint?.shouldSave(log)) await plan.checkpoint.onSave(encodeCheckpoint(this.#state()), log);
-        if (this.#stopRequested) {
-          history.stopReason = 'stopped';
-          break;
-        }
-        const params = this.#network.params.array as Float32Array;
-        const states = this.#network.states.array as Float32Array;
-        if (plan.earlyStopping?.shouldStop(log, params, states)) {
-          // Keras restores the best epoch's weights with their moving statistics
-          if (plan.earlyStopping.bestWeights) params.set(plan.earlyStopping.bestWeights);
-          if (plan.earlyStopping.bestStates) states.set(plan.earlyStopping.bestStates);
-          history.stopReason = 'early_stopping';
-          break;
-        }
-      }
-      this.#checkAlive(); // disposed during fit: reject, as the worker trainer does
-      if (this.#stopRequested && history.stopReason === 'completed') history.stopReason = 'stopped';
+          return step!;
+        },
+        loss: () => loss!,
+      }, history);
       return history;
     } finally {
       await parallel?.end();
@@ -437,6 +343,27 @@ export class Trainer implements TrainerMethods {
       this.#running = false;
       this.#stopRequested = false;
     }
+  }
+
+  /** The epoch loop's view of this trainer (train/fit-loop.ts): accessors to its private state. */
+  #fitHost(): FitHost {
+    const trainer = this;
+    return {
+      model: this.model,
+      network: this.#network,
+      inference: this.#inference,
+      parallelTime: this.#parallelTime,
+      get schedule() { return trainer.#schedule; },
+      get step() { return trainer.#step; },
+      get epoch() { return trainer.#epoch; },
+      set epoch(value: number) { trainer.#epoch = value; },
+      get history() { return trainer.#history; },
+      get stopRequested() { return trainer.#stopRequested; },
+      get disposed() { return trainer.#disposed; },
+      applyGradient: (loss) => this.#applyGradient(loss),
+      checkAlive: () => this.#checkAlive(),
+      checkpoint: () => encodeCheckpoint(this.#state()),
+    };
   }
 
   /**
