@@ -42,6 +42,13 @@ function abort(): never {
   throw new Error('descent roofline kernel aborted (an internal invariant failed; please report this)');
 }
 
+/** The iteration count every roofline kernel takes: an integer in [0, 2³¹). */
+function checkIterations(iterations: number): void {
+  if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
+    throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
+  }
+}
+
 /** Arrays copied into a Roofline instance, read by one stream kernel call; free() when done. */
 export interface StreamReader {
   /** Reads every array once as f32x4 streams, in one loop; returns their sum. */
@@ -64,9 +71,7 @@ export class Roofline {
 
   /** `iterations` rounds of PEAK_MULADD_FLOPS f32x4 multiply–add flops in 12 independent chains; returns a value so the work is kept. */
   peakMuladd(iterations: number): number {
-    if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
-      throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
-    }
+    checkIterations(iterations);
     return this.#exports.peak_muladd_f32(iterations);
   }
 
@@ -76,9 +81,7 @@ export class Roofline {
    * multiply and add (the SIMD build's peak).
    */
   peakMadd(iterations: number): number {
-    if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
-      throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
-    }
+    checkIterations(iterations);
     return this.#exports.peak_madd_f32(iterations);
   }
 
@@ -97,9 +100,7 @@ export class Roofline {
    * misses. Returns an entry of the block it accumulates (32 per iteration so far), so the work is kept.
    */
   microKernel(iterations: number): number {
-    if (!Number.isInteger(iterations) || iterations < 0 || iterations > 2 ** 31 - 1) {
-      throw new RangeError(`iterations must be an integer in [0, 2³¹), got ${String(iterations)}`);
-    }
+    checkIterations(iterations);
     const k = this.#exports;
     if (!this.#microKernelData) {
       const rows = k.gemm_microkernel_rows();

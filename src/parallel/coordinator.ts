@@ -33,9 +33,9 @@ export class DataParallelStep {
   /** Rows a chunk needs for this network (minChunkRows). */
   readonly #minRows: number;
 
-  private constructor(readonly pool: ShardPool, readonly network: Network, shared: ShardBuffers, readonly time: ParallelProfile) {
+  private constructor(readonly pool: ShardPool, readonly network: Network, shared: ShardBuffers, minRows: number, readonly time: ParallelProfile) {
     this.#shared = shared;
-    this.#minRows = minChunkRows(network.size, multiplyAddsPerRow(network.model));
+    this.#minRows = minRows;
     this.#incoming = network.heap.alloc(network.size, 'f32', 'gradients');
     try {
       this.#sum = network.heap.alloc(network.size, 'f32', 'gradients');
@@ -52,7 +52,8 @@ export class DataParallelStep {
     pool: ShardPool, network: Network, train: Staged, batchSize: number, classWeight: Float32Array | null, time: ParallelProfile,
   ): Promise<DataParallelStep> {
     const size = network.size;
-    const chunks = chunkCount(batchSize, pool.shards, minChunkRows(size, multiplyAddsPerRow(network.model)));
+    const minRows = minChunkRows(size, multiplyAddsPerRow(network.model));
+    const chunks = chunkCount(batchSize, pool.shards, minRows);
     // a resident set's rows are shared once (and kept by the shard workers); arrays' rows per fit
     const rows = train.share?.() ?? { key: null, x: toShared(train.x.array).buffer as SharedArrayBuffer, y: toShared(train.y.array).buffer as SharedArrayBuffer };
     const shared: ShardBuffers = {
@@ -73,7 +74,7 @@ export class DataParallelStep {
       spin: pool.spin,
     };
     await pool.begin(shared);
-    return new DataParallelStep(pool, network, shared, time);
+    return new DataParallelStep(pool, network, shared, minRows, time);
   }
 
   /**
