@@ -31,6 +31,7 @@ export { maxpool_forward_f32, maxpool_backward_f32, avgpool_forward_f32, avgpool
 export { embedding_forward_f32, embedding_backward_f32 } from './layers/embedding';
 export {
   layernorm_forward_f32, layernorm_backward_f32, batchnorm_stats_f32, batchnorm_running_f32, batchnorm_rstd_f32,
-  batchnorm_apply_f32, batchnorm_backward_f32,
+  batchnorm_apply_f32, batchnorm_backward_f32, channel_scale_f32,
 } from './layers/norm';
 export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';
+export { add_f32, copy_strided_f32 } from './graph';

@@ -66,7 +66,7 @@ async function runLayer(c: LayerCase, build: Build): Promise<Record<string, numb
   const scratch = take(layer.gemmScratchFloats(k.raw, c.rows));
   const args = {
     x: x.ptr, rows: c.rows, out: out.ptr, buffers, params: params.map((p) => p.ptr), states: [], gemmScratch: scratch.ptr, training: null,
-    dOut: dOut.ptr, dx: dx.ptr, grads: grads.map((g) => g.ptr),
+    dOut: dOut.ptr, dx: dx.ptr, grads: grads.map((g) => g.ptr), inputs: [x.ptr], dxs: [dx.ptr], trainable: true,
   };
   layer.forward(k.raw, args);
   const output = Array.from(out.array);

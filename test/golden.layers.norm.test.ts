@@ -83,7 +83,7 @@ async function runLayer(c: LayerCase, build: Build): Promise<LayerResult> {
   const args: BackwardArgs = {
     x: x.ptr, rows: c.rows, out: out.ptr, buffers: Object.fromEntries(Object.entries(buffers).map(([n, b]) => [n, b.ptr])),
     params: params.map((p) => p.ptr), states: states.map((s) => s.ptr), gemmScratch: 0, training: { seed: 0, step: 0, firstRow: 0 },
-    dOut: dOut.ptr, dx: dx?.ptr ?? 0, grads: grads.map((g) => g.ptr),
+    dOut: dOut.ptr, dx: dx?.ptr ?? 0, grads: grads.map((g) => g.ptr), inputs: [x.ptr], dxs: [dx?.ptr ?? 0], trainable: true,
   };
   layer.forward(k.raw, args);
   const result: LayerResult = { forward: Array.from(out.array), grads: {} };

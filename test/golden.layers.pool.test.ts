@@ -75,7 +75,7 @@ async function runLayer(c: LayerGolden, build: Build): Promise<{ out: Float32Arr
   dx.array.fill(NaN); // backward must write every input position
   const args = {
     x: x.ptr, rows: c.rows, out: out.ptr, buffers, params: [], states: [], gemmScratch: 0,
-    training: { seed: 0, step: 0, firstRow: 0 }, dOut: dOut.ptr, dx: dx.ptr, grads: [],
+    training: { seed: 0, step: 0, firstRow: 0 }, dOut: dOut.ptr, dx: dx.ptr, grads: [], inputs: [x.ptr], dxs: [dx.ptr], trainable: true,
   };
   layer.forward(k.raw, args);
   dOut.array.set(c.dy);

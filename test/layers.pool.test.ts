@@ -24,7 +24,7 @@ function run(k: Kernels, spec: Spec, inputShape: number[], x: Float32Array, dy?:
   dx.array.fill(NaN);
   const args = {
     x: xa.ptr, rows, out: out.ptr, buffers, params: [], states: [], gemmScratch: 0, training: null,
-    dOut: dOut.ptr, dx: dx.ptr, grads: [],
+    dOut: dOut.ptr, dx: dx.ptr, grads: [], inputs: [xa.ptr], dxs: [dx.ptr], trainable: true,
   };
   layer.forward(k.raw, args);
   const y = Float32Array.from(out.array);

@@ -146,7 +146,7 @@ export function conv2d_forward_f32(
 }
 
 /**
- * From dZ [rows, Ho, Wo, F] (the gradient w.r.t. the pre-activation): dw [F, C, kh, kw]
+ * From dZ [rows, Ho, Wo, F] (the gradient w.r.t. the pre-activation): dw [F, C, kh, kw] (skipped when dweight = 0)
  * (overwritten) and, when dx ≠ 0, dx [rows, H, W, C] (overwritten). Geometry as conv2d_forward_f32.
  */
 export function conv2d_backward_f32(
@@ -163,13 +163,16 @@ export function conv2d_backward_f32(
     rearrange(w, wk, C, F, S, false);
     memory.fill(dx, 0, <usize>rows * <usize>(H * W * C) << 2);
   }
-  memory.fill(dwk, 0, <usize>(K * F) << 2);
+  // dweight 0: a frozen layer, only dx is wanted
+  if (dweight) memory.fill(dwk, 0, <usize>(K * F) << 2);
   const positions = rows * Ho * Wo;
   for (let p0 = 0; p0 < positions; p0 += TILE) {
     const count = min(TILE, positions - p0);
     const dzTile = dz + (<usize>p0 * <usize>F << 2);
-    unroll(x, H, W, C, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, p0, count, col, false);
-    gemm_tn_f32(col, dzTile, dwk, K, count, F, 0, true, pack);
+    if (dweight) {
+      unroll(x, H, W, C, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, p0, count, col, false);
+      gemm_tn_f32(col, dzTile, dwk, K, count, F, 0, true, pack);
+    }
     if (dx) {
       // col is done with: it becomes dcol, added back into dx window by window
       startTile(col, count, K, 0);
@@ -177,6 +180,6 @@ export function conv2d_backward_f32(
       unroll(dx, H, W, C, Ho, Wo, kh, kw, sh, sw, dh, dw, pt, pl, p0, count, col, true);
     }
   }
-  rearrange(dweight, dwk, C, F, S, true);
+  if (dweight) rearrange(dweight, dwk, C, F, S, true);
 }
 

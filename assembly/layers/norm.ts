@@ -283,3 +283,19 @@ export function batchnorm_backward_f32(
     }
   }
 }
+
+/** out = x·a[c]·b[c] per channel over `count` vectors of C: a frozen batchnorm's dx = dy·rstd·weight. */
+export function channel_scale_f32(x: usize, count: i32, C: i32, a: usize, b: usize, out: usize): void {
+  for (let p = 0; p < count; p++) {
+    const offset = (<usize>p * <usize>C) << 2;
+    const xp = x + offset;
+    const yp = out + offset;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= C; j += 4) {
+        v128.store(at(yp, j), f32x4.mul(v128.load(at(xp, j)), f32x4.mul(v128.load(at(a, j)), v128.load(at(b, j)))));
+      }
+    }
+    for (; j < C; j++) store<f32>(at(yp, j), load<f32>(at(xp, j)) * (load<f32>(at(a, j)) * load<f32>(at(b, j))));
+  }
+}

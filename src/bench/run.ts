@@ -214,7 +214,7 @@ export function convRunners(k: Kernels, c: ConvCase, x: Float32Array, dOut: Floa
   const free = () => [...arrays, scratch!].forEach((a) => a.free());
   const args = {
     x: input!.ptr, rows: c.rows, out: out!.ptr, buffers: {}, params: [weight!.ptr, bias!.ptr], states: [], gemmScratch: scratch!.ptr,
-    training: null, dOut: gradient!.ptr, dx: dx!.ptr, grads: [dWeight!.ptr, dBias!.ptr],
+    training: null, dOut: gradient!.ptr, dx: dx!.ptr, grads: [dWeight!.ptr, dBias!.ptr], inputs: [input!.ptr], dxs: [dx!.ptr], trainable: true,
   };
   const descent = () => {
     layer.forward(k.raw, args);

@@ -8,12 +8,11 @@
 
 import { checkpointSpec, readNormalization } from '../io/checkpoint.js';
 import { decodeSafetensors, tensorToFloat32 } from '../io/safetensors.js';
-import type { Activation } from '../model/activations.js';
-import { BatchNormLayer, ConvLayer, DenseLayer, EmbeddingLayer, LayerNormLayer, PoolLayer } from '../model/layers/index.js';
 import type { Layer } from '../model/layers/layer.js';
 import { type Model, modelFromSpec } from '../model/spec.js';
 import { booleanOption, describe, knownKeys, plainObject } from '../validate.js';
-import { type AttributeValue, DOUBLE, FLOAT, INT32, type Message, model as modelProto, node, tensor, valueInfo } from './onnx-proto.js';
+import { Graph, type Value } from './onnx-graph.js';
+import { DOUBLE, FLOAT, INT32, model as modelProto, valueInfo } from './onnx-proto.js';
 
 export const ONNX_OPSET = 17;
 /** The IR version that opset 17 came with (ONNX 1.12). */
@@ -48,65 +47,6 @@ export async function exportOnnx(source: OnnxSource, options: ExportOnnxOptions 
   return buildGraph(model, weight, readNormalization(file, model), raw);
 }
 
-/** A value of the graph: its name, rank (with the batch axis) and where its channels are. */
-interface Value {
-  name: string;
-  rank: number;
-  layout: 'last' | 'first';
-}
-
-class Graph {
-  readonly nodes: Message[] = [];
-  readonly initializers: Message[] = [];
-  #count = 0;
-
-  constant(name: string, dims: readonly number[], values: Float32Array | Float64Array | { int64: readonly number[] }): string {
-    this.initializers.push(tensor(name, dims, values));
-    return name;
-  }
-
-  op(op: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, output?: string): string {
-    const name = output ?? `${op.toLowerCase()}_${this.#count}`;
-    this.nodes.push(node(op, inputs, [name], `${op}_${this.#count++}`, attributes));
-    return name;
-  }
-
-  /** v with its channels moved to axis 1 (ONNX's Conv, pools, BatchNormalization). */
-  channelsFirst(v: Value): Value {
-    if (v.rank <= 2 || v.layout === 'first') return v;
-    return { ...v, name: this.op('Transpose', [v.name], { perm: v.rank === 3 ? [0, 2, 1] : [0, 3, 1, 2] }), layout: 'first' };
-  }
-
-  /** v with its channels last again (descent's layout: flatten order, last-axis ops). */
-  channelsLast(v: Value): Value {
-    if (v.rank <= 2 || v.layout === 'last') return v;
-    return { ...v, name: this.op('Transpose', [v.name], { perm: v.rank === 3 ? [0, 2, 1] : [0, 2, 3, 1] }), layout: 'last' };
-  }
-
-  activation(v: Value, activation: Activation | 'softmax' | 'sigmoid'): Value {
-    switch (activation) {
-      case 'linear': return v;
-      case 'relu': return { ...v, name: this.op('Relu', [v.name]) };
-      case 'leaky_relu': return { ...v, name: this.op('LeakyRelu', [v.name], { alpha: { float: 0.01 } }) };
-      case 'sigmoid': return { ...v, name: this.op('Sigmoid', [v.name]) };
-      case 'tanh': return { ...v, name: this.op('Tanh', [v.name]) };
-      case 'gelu': {
-        // exact GELU, x · ½(1 + erf(x / √2)) (the Gelu op needs opset 20)
-        const sqrt2 = this.constant(`gelu_sqrt2_${this.#count}`, [], Float32Array.of(Math.SQRT2));
-        const one = this.constant(`gelu_one_${this.#count}`, [], Float32Array.of(1));
-        const half = this.constant(`gelu_half_${this.#count}`, [], Float32Array.of(0.5));
-        const erf = this.op('Erf', [this.op('Div', [v.name, sqrt2])]);
-        return { ...v, name: this.op('Mul', [this.op('Mul', [v.name, this.op('Add', [erf, one])]), half]) };
-      }
-      case 'softmax':
-      case 'log_softmax': {
-        const last = this.channelsLast(v);
-        return { ...last, name: this.op(activation === 'softmax' ? 'Softmax' : 'LogSoftmax', [last.name], { axis: -1 }) };
-      }
-    }
-  }
-}
-
 function buildGraph(
   model: Model, weight: (name: string, length: number) => Float32Array, normalization: { mean: Float64Array; std: Float64Array } | null, raw: boolean,
 ): Uint8Array {
@@ -125,7 +65,12 @@ function buildGraph(
     const shape = g.constant('input_shape', [model.inputShape.length + 1], { int64: [-1, ...model.inputShape] });
     v = { name: g.op('Reshape', [v.name, shape]), rank: model.inputShape.length + 1, layout: 'last' };
   }
-  for (const layer of model.layers) v = addLayer(g, v, layer, weight);
+  // the entries in order, each value kept by index (the model input: -1)
+  const values: Value[] = [];
+  model.layers.forEach((layer, l) => {
+    values.push(layer.onnx(g, model.inputs[l]!.map((j) => (j < 0 ? v : values[j]!)), (name, dims) => param(g, layer, name, weight, dims)));
+  });
+  v = values.at(-1)!;
   v = g.channelsLast(v);
   const activation = raw ? undefined : model.lossRecord.predict;
   if (activation) v = g.activation(v, activation);
@@ -143,66 +88,4 @@ function param(g: Graph, layer: Layer, name: string, weight: (name: string, leng
   const spec = [...layer.tensors, ...(layer.states ?? [])].find((t) => t.name === name)!;
   const shape = dims ?? spec.shape;
   return g.constant(`${layer.index}.${name}`, shape, weight(`${layer.index}.${name}`, shape.reduce((a, b) => a * b, 1)));
-}
-
-function addLayer(g: Graph, v: Value, layer: Layer, weight: (name: string, length: number) => Float32Array): Value {
-  const rank = layer.outputShape.length + 1;
-  if (layer instanceof DenseLayer) {
-    const inputs = [v.name, param(g, layer, 'weight', weight), ...(layer.useBias ? [param(g, layer, 'bias', weight)] : [])];
-    return g.activation({ name: g.op('Gemm', inputs, { transB: 1 }), rank: 2, layout: 'last' }, layer.activation);
-  }
-  if (layer instanceof ConvLayer) {
-    const x = g.channelsFirst(v);
-    const axes = layer.axes;
-    const inputs = [x.name, param(g, layer, 'weight', weight), ...(layer.useBias ? [param(g, layer, 'bias', weight)] : [])];
-    const out = g.op('Conv', inputs, {
-      kernel_shape: axes.map((a) => a.kernel), strides: axes.map((a) => a.stride), dilations: axes.map((a) => a.dilation),
-      pads: [...axes.map((a) => a.before), ...axes.map((a) => a.after)],
-    });
-    return g.activation({ name: out, rank, layout: 'first' }, layer.activation);
-  }
-  if (layer instanceof PoolLayer) {
-    const x = g.channelsFirst(v);
-    const { kh, kw, sh, sw, ph, pw } = layer.geometry;
-    const two = layer.type.endsWith('2d');
-    const attributes: Record<string, AttributeValue> = {
-      kernel_shape: two ? [kh, kw] : [kw], strides: two ? [sh, sw] : [sw], pads: two ? [ph, pw, ph, pw] : [pw, pw],
-    };
-    const max = layer.type.startsWith('max');
-    // torch's average pool divides by the whole window, padding included
-    const out = g.op(max ? 'MaxPool' : 'AveragePool', [x.name], max ? attributes : { ...attributes, count_include_pad: 1 });
-    return { name: out, rank, layout: 'first' };
-  }
-  if (layer instanceof EmbeddingLayer) {
-    return { name: g.op('Gather', [param(g, layer, 'weight', weight), v.name], { axis: 0 }), rank, layout: 'last' };
-  }
-  if (layer instanceof LayerNormLayer) {
-    const x = g.channelsLast(v);
-    const inputs = [x.name, param(g, layer, 'weight', weight), param(g, layer, 'bias', weight)];
-    return { ...x, name: g.op('LayerNormalization', inputs, { axis: -1, epsilon: { float: layer.eps } }) };
-  }
-  if (layer instanceof BatchNormLayer) {
-    const x = g.channelsFirst(v);
-    const inputs = [x.name, ...['weight', 'bias', 'running_mean', 'running_var'].map((name) => param(g, layer, name, weight))];
-    return { ...x, name: g.op('BatchNormalization', inputs, { epsilon: { float: layer.eps } }) };
-  }
-  switch (layer.type) {
-    case 'dropout':
-      return v;
-    case 'activation':
-      return g.activation(v, layer.activation as Activation);
-    case 'flatten': {
-      const x = g.channelsLast(v);
-      return { name: g.op('Flatten', [x.name], { axis: 1 }), rank: 2, layout: 'last' };
-    }
-    case 'globalavgpool': {
-      if (v.layout === 'first') {
-        return { name: g.op('Flatten', [g.op('GlobalAveragePool', [v.name])], { axis: 1 }), rank: 2, layout: 'last' };
-      }
-      const spatial = Array.from({ length: v.rank - 2 }, (_x, i) => i + 1);
-      return { name: g.op('ReduceMean', [v.name], { axes: spatial, keepdims: 0 }), rank: 2, layout: 'last' };
-    }
-    default:
-      throw new RangeError(`layers[${layer.index}] (${layer.type}) has no ONNX export`);
-  }
 }

@@ -21,6 +21,8 @@ export interface CheckpointState {
   /** Tensors the layers keep but do not train (batchnorm's running statistics), F32 or I64 counters. */
   stateSegments: readonly StateSegment[];
   states: Float32Array;
+  /** The trainable tensors, offsets in the optimizer's slots (frozen tensors have no slots). */
+  slotSegments: readonly Segment[];
   slots: Map<string, Float32Array>;
   optimizerScalars: Record<string, number>;
   step: number;
@@ -28,6 +30,8 @@ export interface CheckpointState {
   scheduleState: Record<string, number>;
   normalization: { mean: Float64Array; std: Float64Array } | null;
   history: EpochLog[];
+  /** Per layer: whether its tensors train (the spec's `trainable`, false when frozen). */
+  trainable: boolean[];
 }
 
 const NON_FINITE = new Set(['Infinity', '-Infinity', 'NaN']);
@@ -51,6 +55,17 @@ function canonical(value: unknown): string {
   return toJson(value === null || typeof value !== 'object' ? value : sortKeys(value));
 }
 
+/** A spec without its layers' `trainable` (which a checkpoint may change: load adopts the file's). */
+function withoutTrainable(spec: TrainerSpec): unknown {
+  if (!Array.isArray(spec?.layers)) return spec;
+  return { ...spec, layers: spec.layers.map((layer) => (layer !== null && typeof layer === 'object' ? { ...layer, trainable: undefined } : layer)) };
+}
+
+/** Per layer of `spec`: whether it trains (anything but `trainable: false`). */
+function trainableOf(spec: TrainerSpec, layers: number): boolean[] {
+  return Array.from({ length: layers }, (_x, l) => (spec.layers[l] as { trainable?: unknown } | undefined)?.trainable !== false);
+}
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
@@ -64,7 +79,7 @@ export function encodeCheckpoint(state: CheckpointState): Uint8Array {
   const tensors = new Map<string, TensorEntry>();
   for (const s of state.segments) tensors.set(s.name, f32Tensor(state.params.subarray(s.offset, s.offset + s.length), s.shape));
   for (const [slot, values] of state.slots) {
-    for (const s of state.segments) tensors.set(`optimizer.${slot}.${s.name}`, f32Tensor(values.subarray(s.offset, s.offset + s.length), s.shape));
+    for (const s of state.slotSegments) tensors.set(`optimizer.${slot}.${s.name}`, f32Tensor(values.subarray(s.offset, s.offset + s.length), s.shape));
   }
   for (const s of state.stateSegments) {
     tensors.set(s.name, s.dtype === 'i64' ? i64Scalar(state.states[s.offset]!) : f32Tensor(state.states.subarray(s.offset, s.offset + s.length), s.shape));
@@ -123,7 +138,7 @@ function float32Of(file: SafetensorsFile, name: string, shape: readonly number[]
 /** Reads and checks a whole checkpoint against a trainer's model and optimizer slots; changes nothing. */
 export function decodeCheckpoint(
   bytes: unknown, model: Model, layout: TensorLayout, slotNames: readonly string[],
-): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'> {
+): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments' | 'slotSegments'> {
   return checkpointOf(decodeSafetensors(bytes), model, layout, slotNames);
 }
 
@@ -131,6 +146,8 @@ export function decodeCheckpoint(
 export interface TensorLayout {
   segments: readonly Segment[];
   stateSegments: readonly StateSegment[];
+  /** The segments of the tensors trainable under `trainable` (per layer), offsets in the optimizer's slots. */
+  slotSegments(trainable: readonly boolean[]): readonly Segment[];
 }
 
 /** The state tensors of a file (F32, or an I64 counter), checked against their shapes. */
@@ -144,10 +161,11 @@ function statesOf(file: SafetensorsFile, stateSegments: readonly StateSegment[])
 }
 
 function checkpointOf(
-  file: SafetensorsFile, model: Model, { segments, stateSegments }: TensorLayout, slotNames: readonly string[],
-): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'> {
+  file: SafetensorsFile, model: Model, layout: TensorLayout, slotNames: readonly string[],
+): Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments' | 'slotSegments'> {
+  const { segments, stateSegments } = layout;
   const spec = readSpec(file);
-  if (canonical(spec) !== canonical(model.spec)) {
+  if (canonical(withoutTrainable(spec)) !== canonical(withoutTrainable(model.spec))) {
     throw new RangeError('checkpoint spec differs from this trainer\'s spec; build a trainer from the checkpoint with createTrainer(bytes), or use importWeights');
   }
   const size = segments.reduce((n, s) => n + s.length, 0);
@@ -159,10 +177,12 @@ function checkpointOf(
   }
   for (const s of stateSegments) expected.add(s.name);
   const states = statesOf(file, stateSegments);
+  const trainable = trainableOf(spec, model.layers.length);
+  const slotSegments = layout.slotSegments(trainable);
   const slots = new Map<string, Float32Array>();
   for (const slot of slotNames) {
-    const values = new Float32Array(size);
-    for (const s of segments) {
+    const values = new Float32Array(slotSegments.reduce((n, s) => n + s.length, 0));
+    for (const s of slotSegments) {
       const name = `optimizer.${slot}.${s.name}`;
       expected.add(name);
       values.set(float32Of(file, name, s.shape), s.offset);
@@ -189,7 +209,7 @@ function checkpointOf(
   if (!Array.isArray(history)) throw new RangeError('checkpoint __metadata__.history must be an array');
   return {
     params, states, slots, optimizerScalars: record('optimizer'), step, epoch, scheduleState: record('schedule'), normalization,
-    history: history as EpochLog[],
+    history: history as EpochLog[], trainable,
   };
 }
 
@@ -212,11 +232,14 @@ export function decodeForInference(
   bytes: unknown, model: Model, layout: TensorLayout,
 ): Pick<CheckpointState, 'params' | 'states' | 'normalization'> {
   const file = decodeSafetensors(bytes);
-  const first = `.${layout.segments[0]!.name}`;
-  const slotNames = [...file.tensors.keys()]
-    .filter((name) => name.startsWith('optimizer.') && name.endsWith(first))
-    .map((name) => name.slice('optimizer.'.length, -first.length));
-  const { params, states, normalization } = checkpointOf(file, model, layout, slotNames);
+  // optimizer.{slot}.{tensor}: the slot names are what precedes a tensor's name (a slot may hold dots)
+  const slotNames = new Set<string>();
+  for (const name of file.tensors.keys()) {
+    if (!name.startsWith('optimizer.')) continue;
+    const tensor = layout.segments.find((s) => name.endsWith(`.${s.name}`) && name.length > 'optimizer.'.length + s.name.length + 1);
+    if (tensor) slotNames.add(name.slice('optimizer.'.length, -(tensor.name.length + 1)));
+  }
+  const { params, states, normalization } = checkpointOf(file, model, layout, [...slotNames]);
   return { params, states, normalization };
 }
 

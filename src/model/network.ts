@@ -1,7 +1,8 @@
 // A network over flat buffers: every layer's parameter tensors in one f32 region (in layer order,
 // each `{index}.{name}` in torch's layout), gradients in a second of the same layout. Network only
-// composes: each layer module runs its own forward and backward kernels; activations and the
-// buffers layers keep between the passes are sized for the largest batch seen so far.
+// composes: the spec's entries run in order, each reading the outputs of earlier entries by index
+// (torch.fx style), each layer module running its own forward and backward kernels; activations
+// and the buffers layers keep between the passes are sized for the largest batch seen so far.
 
 import type { Segment } from '../optim/transform.js';
 import type { Heap, WasmArray } from '../wasm/heap.js';
@@ -20,8 +21,15 @@ interface LayerBuffers {
   dOut: WasmArray;
   /** The layer's own buffers, by the names it declared. */
   own: Record<string, WasmArray>;
-  /** The arguments of the layer's passes, made once per capacity: a pass only sets x, rows and training. */
+  /** The arguments of the layer's passes, made once per capacity: a pass only sets the model input, rows and training. */
   args: BackwardArgs;
+}
+
+/** One gradient of a tensor read by several entries: `width` floats per row at `from`, added into `into`. */
+interface FanOutAdd {
+  from: number;
+  into: number;
+  width: number;
 }
 
 /** Keras' truncated normal: std sqrt(scale / fanIn) divided by the truncation's own std. */
@@ -44,6 +52,12 @@ export class Network {
   #capacity = 0;
   #buffers: LayerBuffers[] = [];
   #scratch: WasmArray | null = null;
+  /** Buffers for gradients added into a tensor read by several entries (as many as an entry has inputs). */
+  #fanOut: WasmArray[] = [];
+  /** Per layer: whether its tensors train. */
+  readonly #trainable: boolean[];
+  /** The entries whose backward runs, last first, with the fan-out gradients each adds in. */
+  #backward: { entry: number; adds: FanOutAdd[] }[] = [];
   /** The training step of the current forward pass (reused: the hot path allocates nothing). */
   readonly #training: TrainingStep;
 
@@ -72,6 +86,7 @@ export class Network {
     this.states = heap.alloc(Math.max(stateSize, 1), 'f32', 'state count');
     this.grads.array.fill(0);
     this.#training = { seed: model.seed, step: 0, firstRow: 0 };
+    this.#trainable = [...model.trainable];
     this.initialize();
   }
 
@@ -119,9 +134,14 @@ export class Network {
     this.#freeBuffers();
     const capacity = Math.max(rows, 2 * this.#capacity);
     const k = this.heap.exports;
-    const scratchFloats = Math.max(16, ...this.model.layers.map((layer) => layer.gemmScratchFloats(k, capacity)));
+    const layers = this.model.layers;
+    const scratchFloats = Math.max(16, ...layers.map((layer) => layer.gemmScratchFloats(k, capacity)));
     this.#scratch = this.heap.alloc(scratchFloats, 'f32', 'gemm scratch');
-    this.model.layers.forEach((layer, l) => {
+    // a gradient for a tensor that an earlier-run backward already wrote goes here first, then is added in
+    const fanIn = Math.max(0, ...this.model.inputs.map((reads) => reads.length));
+    const widest = Math.max(1, ...layers.map((layer) => layer.outputSize));
+    for (let i = 0; i < fanIn; i++) this.#fanOut.push(this.heap.alloc(capacity * widest, 'f32', 'batch buffer'));
+    layers.forEach((layer, l) => {
       const own: Record<string, WasmArray> = {};
       const pointers: Record<string, number> = {};
       for (const [name, perRow] of Object.entries(layer.buffers)) {
@@ -130,17 +150,55 @@ export class Network {
       }
       const out = this.heap.alloc(capacity * layer.outputSize, 'f32', 'batch buffer');
       const dOut = this.heap.alloc(capacity * layer.outputSize, 'f32', 'batch buffer');
-      const previous = this.#buffers[l - 1];
+      const inputs = this.model.inputs[l]!.map((j) => (j < 0 ? 0 : this.#buffers[j]!.out.ptr));
       const args: BackwardArgs = {
-        x: previous?.out.ptr ?? 0, rows: 0, out: out.ptr, buffers: pointers, gemmScratch: this.#scratch!.ptr, training: null,
+        x: inputs[0]!, inputs, rows: 0, out: out.ptr, buffers: pointers, gemmScratch: this.#scratch!.ptr, training: null,
         params: this.#offsets[l]!.map((offset) => this.params.ptr + offset * 4),
         grads: this.#offsets[l]!.map((offset) => this.grads.ptr + offset * 4),
         states: this.#stateOffsets[l]!.map((offset) => this.states.ptr + offset * 4),
-        dOut: dOut.ptr, dx: previous?.dOut.ptr ?? 0,
+        trainable: this.#trainable[l]!, dOut: dOut.ptr, dx: 0, dxs: [],
       };
       this.#buffers.push({ out, dOut, own, args });
     });
     this.#capacity = capacity;
+    this.#planBackward();
+  }
+
+  /**
+   * Which entries run backward and where each writes its inputs' gradients. An entry needs its
+   * backward when it or an entry upstream of it has trainable tensors (a frozen prefix needs none);
+   * the first gradient to reach a tensor (walking back from the output) is written into its dOut,
+   * every further one into a fan-out buffer and then added in (add_f32), so a tensor read by
+   * several entries gets the sum of their gradients.
+   */
+  #planBackward(): void {
+    const { layers, inputs } = this.model;
+    const needs = layers.map(() => false);
+    layers.forEach((layer, l) => {
+      needs[l] = (this.#trainable[l]! && layer.tensors.length > 0) || inputs[l]!.some((j) => j >= 0 && needs[j]!);
+    });
+    this.#backward = [];
+    if (this.#buffers.length === 0) return;
+    const written = new Set<number>();
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const args = this.#buffers[l]!.args;
+      args.trainable = this.#trainable[l]!;
+      if (!needs[l]) continue;
+      const adds: FanOutAdd[] = [];
+      args.dxs = inputs[l]!.map((j) => {
+        if (j < 0 || !needs[j]) return 0;
+        const dOut = this.#buffers[j]!.dOut.ptr;
+        if (!written.has(j)) {
+          written.add(j);
+          return dOut;
+        }
+        const temporary = this.#fanOut[adds.length]!.ptr;
+        adds.push({ from: temporary, into: dOut, width: layers[j]!.outputSize });
+        return temporary;
+      });
+      args.dx = args.dxs[0]!;
+      this.#backward.push({ entry: l, adds });
+    }
   }
 
   #freeBuffers(): void {
@@ -149,10 +207,57 @@ export class Network {
       b.dOut.free();
       for (const array of Object.values(b.own)) array.free();
     }
+    for (const array of this.#fanOut) array.free();
+    this.#fanOut = [];
     this.#buffers = [];
+    this.#backward = [];
     this.#scratch?.free();
     this.#scratch = null;
     this.#capacity = 0;
+  }
+
+  /** Whether layer `index`'s tensors train (the spec's `trainable`, or as setTrainable left it). */
+  isTrainable(index: number): boolean {
+    return this.#trainable[index]!;
+  }
+
+  /** Freezes (false) or unfreezes layer `index`'s tensors; the next backward follows. */
+  setTrainable(index: number, trainable: boolean): void {
+    this.#trainable[index] = trainable;
+    this.#planBackward();
+  }
+
+  /** The flat ranges (offset, length in floats) of the trainable tensors, adjacent ones merged: what the optimizer updates. */
+  trainableRanges(): { offset: number; length: number }[] {
+    const ranges: { offset: number; length: number }[] = [];
+    this.model.layers.forEach((_layer, l) => {
+      if (!this.#trainable[l]) return;
+      this.#offsets[l]!.forEach((offset, t) => {
+        const length = this.#lengths[l]![t]!;
+        const last = ranges.at(-1);
+        if (last && last.offset + last.length === offset) last.length += length;
+        else ranges.push({ offset, length });
+      });
+    });
+    return ranges;
+  }
+
+  /**
+   * The segments of the tensors trainable under `trainable` (per layer; default the current flags),
+   * with offsets in the optimizer's layout: those tensors back to back, in layer order.
+   */
+  slotSegments(trainable: readonly boolean[] = this.#trainable): Segment[] {
+    const segments: Segment[] = [];
+    let at = 0;
+    this.model.layers.forEach((layer, l) => {
+      if (!trainable[l]) return;
+      layer.tensors.forEach((tensor, t) => {
+        const length = this.#lengths[l]![t]!;
+        segments.push({ name: `${layer.index}.${tensor.name}`, offset: at, length, shape: [...tensor.shape] });
+        at += length;
+      });
+    });
+    return segments;
   }
 
   /** The output buffer of the last layer (rows × outputs) after `forward`. */
@@ -166,7 +271,7 @@ export class Network {
   }
 
   /**
-   * Runs the layers on `rows` rows at `input` (a pointer to rows × inputSize floats). With
+   * Runs the entries in order on `rows` rows at `input` (a pointer to rows × inputSize floats). With
    * `dropoutStep` ≥ 0 (training) dropout is active, its masks keyed by (seed, step, layer) and by the
    * row's position in the whole batch (`firstRow`: where these rows start, for a shard of a batch).
    */
@@ -181,35 +286,42 @@ export class Network {
     const layers = this.model.layers;
     for (let l = 0; l < layers.length; l++) {
       const args = this.#buffers[l]!.args;
-      if (l === 0) args.x = input;
+      this.#setInput(l, args, input);
       args.rows = rows;
       args.training = training;
       layers[l]!.forward(k, args);
     }
   }
 
+  /** Points the entry's reads of the model input at `input` (it moves from call to call). */
+  #setInput(l: number, args: BackwardArgs, input: number): void {
+    const reads = this.model.inputs[l]!;
+    for (let i = 0; i < reads.length; i++) if (reads[i]! < 0) (args.inputs as number[])[i] = input;
+    args.x = args.inputs[0]!;
+  }
+
   /**
-   * Gradients of the loss w.r.t. every parameter into `grads` (overwritten), from the output
-   * gradient already in `outputGradient`; `input` and `rows` as given to the last (training) `forward`.
-   * Adds the tensors' L1/L2 penalties to the gradient and returns their value.
+   * Gradients of the loss w.r.t. every trainable parameter into `grads` (overwritten), from the
+   * output gradient already in `outputGradient`; `input` and `rows` as given to the last (training)
+   * `forward`. Adds the tensors' L1/L2 penalties to the gradient and returns their value.
    */
   backward(input: number, rows: number): number {
     const k = this.heap.exports;
     const layers = this.model.layers;
-    let penalty = 0;
-    for (let l = layers.length - 1; l >= 0; l--) {
-      const layer = layers[l]!;
-      const args = this.#buffers[l]!.args;
-      if (l === 0) args.x = input;
+    for (const { entry, adds } of this.#backward) {
+      const args = this.#buffers[entry]!.args;
+      this.#setInput(entry, args, input);
       args.rows = rows;
-      layer.backward(k, args);
-      const tensors = layer.tensors;
-      for (let t = 0; t < tensors.length; t++) {
-        const tensor = tensors[t]!;
-        if (tensor.l1 === 0 && tensor.l2 === 0) continue;
-        penalty += k.weight_penalty_f32(args.params[t]!, args.grads[t]!, this.#lengths[l]![t]!, tensor.l1, tensor.l2);
-      }
+      layers[entry]!.backward(k, args);
+      for (const { from, into, width } of adds) k.add_f32(into, from, into, rows * width);
     }
+    let penalty = 0;
+    layers.forEach((layer, l) => layer.tensors.forEach((tensor, t) => {
+      if (tensor.l1 === 0 && tensor.l2 === 0) return;
+      const args = this.#buffers[l]!.args;
+      // a frozen tensor's slot in grads is written too, and never read
+      penalty += k.weight_penalty_f32(args.params[t]!, args.grads[t]!, this.#lengths[l]![t]!, tensor.l1, tensor.l2);
+    }));
     return penalty;
   }
 

@@ -43,6 +43,12 @@ export interface Model {
   inputKind: 'float' | 'index';
   outputs: number;
   layers: Layer[];
+  /** Per entry, the entries it reads by index (-1: the model input), in its `inputs` order. */
+  inputs: number[][];
+  /** Per entry, its `name` (undefined when it has none). */
+  names: (string | undefined)[];
+  /** Per entry, `trainable` as the spec gives it (Network keeps the current flags). */
+  trainable: boolean[];
   lossName: LossName;
   /** What the library knows about the loss: targets, metric, predict's output. */
   lossRecord: LossRecord;
@@ -63,15 +69,8 @@ export function modelFromSpec(spec: unknown): Model {
   if (!Array.isArray(s.layers) || s.layers.length === 0) {
     throw new RangeError(`layers must be a non-empty array of layer specs, got ${describe(s.layers)}`);
   }
-  const layers: Layer[] = [];
-  let shape: readonly number[] = inputShape;
-  s.layers.forEach((raw, index) => {
-    const path = `layers[${index}]`;
-    const layer = layerFromSpec(plainObject(path, raw), path, index, shape);
-    if (layer.inputKind === 'index' && index > 0) throw new RangeError(`${path} (${layer.type}) reads token ids: it must be the first layer`);
-    layers.push(layer);
-    shape = layer.outputShape;
-  });
+  const { layers, inputs, names, trainable } = graphFromSpec(s.layers, inputShape);
+  const shape = layers.at(-1)!.outputShape;
   if (shape.length !== 1) {
     throw new RangeError(`the last layer must give a flat output for the loss: add { type: 'flatten' } or { type: 'globalavgpool' }, got shape ${shapeText(shape)}`);
   }
@@ -93,9 +92,65 @@ export function modelFromSpec(spec: unknown): Model {
   const inputKind = layers[0]!.inputKind === 'index' ? 'index' : 'float';
   if (normalize && inputKind === 'index') throw new TypeError(`normalize applies to float features, not to the token ids of layers[0] (${layers[0]!.type})`);
   return {
-    spec: s as unknown as TrainerSpec, inputShape, inputSize: sizeOf(inputShape), inputKind, outputs: width, layers, lossName, lossRecord: LOSSES[lossName], lossOptions,
+    spec: s as unknown as TrainerSpec, inputShape, inputSize: sizeOf(inputShape), inputKind, outputs: width, layers, inputs, names, trainable, lossName, lossRecord: LOSSES[lossName], lossOptions,
     optimizer, learningRate, seed, normalize,
   };
+}
+
+/**
+ * The spec's entries as a graph (DESIGN.md, "Graph models"): each entry's layer over the shapes of
+ * the entries it reads (`inputs`: names of earlier entries or 'input'; default the entry before),
+ * with its `name` and `trainable` taken out of the layer's own keys. Every entry but the last must
+ * be read by a later one.
+ */
+function graphFromSpec(entries: unknown[], inputShape: readonly number[]): Pick<Model, 'layers' | 'inputs' | 'names' | 'trainable'> {
+  const layers: Layer[] = [];
+  const inputs: number[][] = [];
+  const names: (string | undefined)[] = [];
+  const trainable: boolean[] = [];
+  const byName = new Map<string, number>();
+  const entryName = (j: number) => (j < 0 ? 'input' : names[j] ?? `layers[${j}]`);
+  entries.forEach((raw, index) => {
+    const path = `layers[${index}]`;
+    const { name, inputs: read, trainable: flag, ...layerSpec } = plainObject(path, raw);
+    if (name !== undefined && (typeof name !== 'string' || name === '' || name === 'input')) {
+      throw new TypeError(`${path}.name must be a non-empty string other than 'input' (the model input), got ${describe(name)}`);
+    }
+    if (name !== undefined && byName.has(name)) throw new RangeError(`${path}.name must be unique: ${JSON.stringify(name)} is also layers[${byName.get(name)}].name`);
+    let reads = [index - 1];
+    if (read !== undefined) {
+      if (!Array.isArray(read) || read.length === 0 || !read.every((n) => typeof n === 'string')) {
+        throw new TypeError(`${path}.inputs must be a non-empty array of names of earlier entries or 'input', got ${describe(read)}`);
+      }
+      reads = read.map((n: string) => {
+        if (n === 'input') return -1;
+        const j = byName.get(n);
+        if (j === undefined) {
+          const known = [...byName.keys()].map((k) => JSON.stringify(k)).join(', ') || 'none';
+          throw new RangeError(`${path}.inputs reads ${JSON.stringify(n)}, which is not the name of an earlier entry (names before it: ${known}; 'input' is the model input)`);
+        }
+        return j;
+      });
+    }
+    const layer = layerFromSpec(layerSpec, path, index, reads.map((j) => (j < 0 ? inputShape : layers[j]!.outputShape)), reads.map(entryName));
+    if (layer.inputKind === 'index' && reads.some((j) => j >= 0)) throw new RangeError(`${path} (${layer.type}) reads token ids: its input must be the model input`);
+    layers.push(layer);
+    inputs.push(reads);
+    names.push(name as string | undefined);
+    trainable.push(booleanOption(`${path}.trainable`, flag, true));
+    if (name !== undefined) byName.set(name as string, index);
+  });
+  const ids = layers.findIndex((layer) => layer.inputKind === 'index');
+  const floatReader = inputs.findIndex((reads, i) => i !== ids && reads.includes(-1));
+  if (ids >= 0 && floatReader >= 0) {
+    throw new RangeError(`layers[${floatReader}] (${layers[floatReader]!.type}) reads the model input, which is token ids for layers[${ids}] (${layers[ids]!.type})`);
+  }
+  const read = new Set(inputs.flat());
+  const unread = layers.findIndex((_layer, i) => i < layers.length - 1 && !read.has(i));
+  if (unread >= 0) {
+    throw new RangeError(`layers[${unread}] (${layers[unread]!.type}) is not read by any later entry: only the last entry is the model's output`);
+  }
+  return { layers, inputs, names, trainable };
 }
 
 /** The spec's input row shape: `inputShape` (positive integers), or `inputSize` as [inputSize]; exactly one of them. */
@@ -140,6 +195,35 @@ function optimizerOf(spec: unknown): { optimizer: Transform; learningRate: Learn
   const learningRate = (o.learningRate ?? DEFAULT_LEARNING_RATE[o.name as OptimizerName]) as LearningRateSpec;
   scheduleFromSpec(learningRate, 'optimizer.learningRate');
   return { optimizer, learningRate };
+}
+
+/**
+ * setTrainable's arguments checked against `model` (in the caller's thread, before any worker is
+ * asked): `layer` an index into spec.layers or a layer's name, `trainable` a boolean; returns the index.
+ */
+export function trainableTarget(model: Model, layer: unknown, trainable: unknown): number {
+  const count = model.layers.length;
+  let index: number;
+  if (typeof layer === 'string') {
+    index = model.names.indexOf(layer);
+    if (index < 0) {
+      const names = model.names.filter((n) => n !== undefined).map((n) => JSON.stringify(n));
+      throw new RangeError(`layer must be a layer index in [0, ${count}) or a layer name (${names.join(', ') || 'no layer has a name'}), got ${JSON.stringify(layer)}`);
+    }
+  } else {
+    index = numberOption('layer', layer, NaN, { min: 0, max: count, maxExclusive: true, integer: true });
+  }
+  if (typeof trainable !== 'boolean') throw new TypeError(`trainable must be a boolean, got ${describe(trainable)}`);
+  return index;
+}
+
+/** `spec` with each layer's `trainable` as `flags` says (true: the key left out, so an all-trainable spec is as written). */
+export function specWithTrainable(spec: TrainerSpec, flags: readonly boolean[]): TrainerSpec {
+  const layers = spec.layers.map((layer, l) => {
+    const { trainable: _given, ...rest } = layer;
+    return (flags[l] ? rest : { ...rest, trainable: false }) as LayerSpec;
+  });
+  return { ...spec, layers };
 }
 
 /** A fresh schedule for the model's learning rate. */

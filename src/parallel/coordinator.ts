@@ -50,6 +50,7 @@ export class DataParallelStep {
   /** Shares this fit's staged (normalised) training set with the shard workers and makes the step buffers. */
   static async begin(
     pool: ShardPool, network: Network, train: Staged, batchSize: number, classWeight: Float32Array | null, time: ParallelProfile,
+    trainable: boolean[],
   ): Promise<DataParallelStep> {
     const size = network.size;
     const minRows = minChunkRows(size, multiplyAddsPerRow(network.model));
@@ -71,6 +72,7 @@ export class DataParallelStep {
       rows: train.rows,
       batchSize,
       classWeight,
+      trainable,
       spin: pool.spin,
     };
     await pool.begin(shared);

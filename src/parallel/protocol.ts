@@ -119,6 +119,8 @@ export interface ShardBuffers {
   rows: number;
   batchSize: number;
   classWeight: Float32Array | null;
+  /** Per layer: whether it trains now (the shard's network skips the frozen ones' weight gradients). */
+  trainable: boolean[];
   /** Spin before sleeping (every thread of the fit has a core of its own): see SPIN_MS. */
   spin: boolean;
 }

@@ -49,6 +49,7 @@ export function shardApi() {
     begin(buffers: ShardBuffers, shard: number): void {
       if (!network) throw new Error('shard worker is not initialised');
       endFit();
+      buffers.trainable.forEach((trainable, l) => network!.setTrainable(l, trainable));
       const heap = network.heap;
       let train: Staged;
       if (buffers.dataKey !== null && kept?.key === buffers.dataKey) {

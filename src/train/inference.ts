@@ -95,14 +95,27 @@ export class Inference {
 
   /** Layers, output widths and parameter counts, as a printable table. */
   summary(): string {
-    const lines = ['layer  type          output     activation   params'];
-    for (const layer of this.model.layers) {
+    const { layers, inputs, names } = this.model;
+    const graph = inputs.some((reads, l) => reads.length !== 1 || reads[0] !== l - 1) || names.some((n) => n !== undefined);
+    // a graph model also shows what each entry reads (its name, or its index)
+    const entry = (l: number) => (l < 0 ? 'input' : names[l] ?? String(l));
+    const lines = [`layer  type          output     activation   params${graph ? '        inputs' : ''}`];
+    let trainable = 0;
+    let frozen = 0;
+    layers.forEach((layer, l) => {
       const params = layer.tensors.reduce((n, tensor) => n + tensor.shape.reduce((a, b) => a * b, 1), 0);
+      const train = this.network.isTrainable(l);
+      if (train) trainable += params;
+      else frozen += params;
       // the output shape, channels-last: 14×14×16 for an image, 64 for a flat row
       const shape = layer.outputShape.join('×');
-      lines.push(`${String(layer.index).padEnd(6)} ${layer.label.padEnd(13)} ${shape.padEnd(10)} ${layer.activation.padEnd(12)} ${params}`);
-    }
+      const count = `${params}${!train && params > 0 ? ' (frozen)' : ''}`;
+      const reads = graph ? ` ${inputs[l]!.map(entry).join(', ')}` : '';
+      const label = names[l] === undefined ? layer.label : `${layer.label} ${names[l]}`;
+      lines.push(`${String(layer.index).padEnd(6)} ${label.padEnd(13)} ${shape.padEnd(10)} ${layer.activation.padEnd(12)} ${graph ? count.padEnd(13) : count}${reads}`.trimEnd());
+    });
     lines.push(`total parameters: ${this.network.size}`);
+    if (frozen > 0) lines.push(`trainable parameters: ${trainable}, frozen: ${frozen}`);
     return lines.join('\n');
   }
 

@@ -38,8 +38,10 @@ export function noiseScaleSettings(options: unknown): NoiseScaleSettings {
 export interface NoiseScaleHost {
   step: GradientStep;
   data: Staged;
-  /** Scratch of the network's parameter count, for the big batch's gradient. */
+  /** Scratch of the trainable parameter count, for the big batch's gradient. */
   big: WasmArray;
+  /** The last computed gradient of the trainable tensors (frozen ones have none). */
+  gradient(): { ptr: number; length: number };
   seed: number;
   /** Optimizer steps so far: keys the dropout masks, as the next fit's first step would. */
   stepNumber: number;
@@ -58,7 +60,6 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
   const { step, data, big } = host;
   const network = step.network;
   const k = network.heap.exports;
-  const size = network.size;
   const { small, large } = settings;
   let smallSum = 0;
   let smallCount = 0;
@@ -72,14 +73,15 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
       const count = Math.min(small, large - start);
       (step.indices.array as Int32Array).set(rows.subarray(start, start + count));
       step.compute(data, count, host.stepNumber, start);
+      const grads = host.gradient();
       if (count === small) {
-        smallSum += k.sum_squares_f32(network.grads.ptr, size);
+        smallSum += k.sum_squares_f32(grads.ptr, grads.length);
         smallCount++;
       }
       // big −= (−count / large) · grads: the row-weighted mean of the chunks' mean gradients
-      k.axpy_f32(big.ptr, network.grads.ptr, size, -count / large);
+      k.axpy_f32(big.ptr, grads.ptr, grads.length, -count / large);
     }
-    bigSum += k.sum_squares_f32(big.ptr, size);
+    bigSum += k.sum_squares_f32(big.ptr, big.length);
     done++;
     if (await host.pause()) break;
   }

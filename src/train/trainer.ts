@@ -5,39 +5,34 @@
 // kernel calls (train/step.ts) and the loop yields to the event loop about every 16 ms so that
 // stop(), predict() and callbacks get their turn.
 
-import { type CheckpointState, decodeCheckpoint, encodeCheckpoint, readWeights } from '../io/checkpoint.js';
-import { Network } from '../model/network.js';
-import { type Model, modelFromSpec, scheduleOf, type TrainerSpec } from '../model/spec.js';
-import type { TransformState } from '../optim/transform.js';
+import { type CheckpointState, decodeCheckpoint, readWeights } from '../io/checkpoint.js';
+import { modelFromSpec, type Model, type TrainerSpec, trainableTarget } from '../model/spec.js';
 import { DataParallelStep } from '../parallel/coordinator.js';
 import type { ShardPool } from '../parallel/pool.js';
 import { runtimeName } from '../runtime.js';
-import type { Schedule } from '../schedules.js';
 import { describe, numberOption, plainObject } from '../validate.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
-import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
+import { checkData, checkFeatures, checkRoom, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { isDataset } from './fit-options.js';
-import { Inference } from './inference.js';
-import { planFit } from './fit-options.js';
+import { isDataset, planFit } from './fit-options.js';
+import { FitSession } from './fit-session.js';
 import { fitStream, type FitStream } from './fit-stream.js';
-import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
-import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
-import { bindLoss, EVALUATION_CHUNK, GradientStep } from './step.js';
+import { type RunFlags, runEpochs, yieldToEventLoop } from './fit-loop.js';
+import { arraySource, type FitSource, residentSource, type SourceContext, streamSource } from './sources.js';
 import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
-import type { BoundLoss } from '../losses/index.js';
-import type { EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import { TrainingState } from './training-state.js';
+import type { EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
-export { HISTORY_KEPT } from './fit-loop.js';
+export { HISTORY_KEPT } from './training-state.js';
 
 /** Starts the shard workers of a data-parallel trainer (ShardPool.start). */
 export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: Build }) => Promise<ShardPool>;
@@ -47,18 +42,11 @@ export { Dataset } from './dataset.js';
 export class Trainer implements TrainerMethods {
   readonly model: Model;
   readonly #heap: Heap;
-  readonly #network: Network;
-  /** predict, evaluate, summary and weights; it holds the normalisation statistics. */
-  readonly #inference: Inference;
-  #optimizer: TransformState;
-  #schedule: Schedule;
-  #step = 0;
-  #epoch = 0;
+  /** Network, optimizer, schedule, counters, history: what fit trains and save() writes. */
+  readonly #state: TrainingState;
   #running = false;
-  #stopRequested = false;
-  #disposed = false;
-  /** The last HISTORY_KEPT epoch logs (carried by checkpoints, so a file does not grow with training time). */
-  #history: EpochLog[] = [];
+  /** stop() and dispose() set these; a running fit reads them between batches. */
+  readonly #flags: RunFlags = { stopRequested: false, disposed: false };
   readonly #build: Build;
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
@@ -71,12 +59,7 @@ export class Trainer implements TrainerMethods {
     this.model = model;
     this.#heap = heap;
     this.#build = build;
-    this.#network = new Network(heap, model);
-    this.#optimizer = model.optimizer.init({
-      heap, params: this.#network.params, grads: this.#network.grads, segments: this.#network.segments,
-    });
-    this.#inference = new Inference(model, this.#network, 4 * this.#network.size * (2 + this.#optimizer.slots.size));
-    this.#schedule = scheduleOf(model);
+    this.#state = new TrainingState(model, heap);
   }
 
   /**
@@ -110,54 +93,54 @@ export class Trainer implements TrainerMethods {
   /** Runtime facts: build, thread, parameter count. */
   get info(): TrainerInfo {
     return {
-      runtime: runtimeName(), build: this.#build, worker: 'none', parameters: this.#network.size,
+      runtime: runtimeName(), build: this.#build, worker: 'none', parameters: this.#state.network.size,
       workers: this.#pool?.shards ?? 1, ...(this.#parallelNote ? { parallel: this.#parallelNote } : {}),
-      memory: { wasm: this.#disposed ? 0 : this.#heap.exports.memory.buffer.byteLength, datasets: this.#datasetBytes() },
+      memory: { wasm: this.#flags.disposed ? 0 : this.#heap.exports.memory.buffer.byteLength, datasets: this.#datasetBytes() },
     };
   }
 
   /** Optimizer steps taken so far (across fit calls). */
   get step(): number {
-    return this.#step;
+    return this.#state.step;
   }
 
   /** Epochs completed so far (across fit calls). */
   get epoch(): number {
-    return this.#epoch;
+    return this.#state.epoch;
   }
 
   /** Ends a running fit after the current batch; a no-op when idle or disposed. Never throws. */
   stop(): void {
-    if (this.#running) this.#stopRequested = true;
+    if (this.#running) this.#flags.stopRequested = true;
   }
 
   /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */
   async save(): Promise<Uint8Array> {
     this.#checkAlive();
-    return encodeCheckpoint(this.#state());
+    return this.#state.checkpoint();
   }
 
   /**
-   * Restores a checkpoint made by save() for the same spec: weights, optimizer state, counters,
-   * schedule, normalisation and history. Everything is checked before anything is changed.
+   * Restores a checkpoint made by save() for the same spec (layers frozen or not, as the file has
+   * them): weights, optimizer state, counters, schedule, normalisation and history. Everything is
+   * checked before anything is changed.
    */
   async load(bytes: unknown): Promise<void> {
     this.#checkAlive();
     if (this.#running) throw new Error('load is not allowed while fit is running');
-    this.#restore(decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]));
+    this.#state.restore(decodeCheckpoint(bytes, this.model, this.#state.network, this.#state.slotNames));
   }
 
-  /** Puts back a whole training state (from #state() or a checkpoint). */
-  #restore(state: Omit<CheckpointState, 'spec' | 'segments' | 'stateSegments'>): void {
-    (this.#network.params.array as Float32Array).set(state.params);
-    (this.#network.states.array as Float32Array).set(state.states);
-    for (const [name, values] of state.slots) this.#optimizer.slots.get(name)!.array.set(values);
-    this.#optimizer.scalars = state.optimizerScalars;
-    this.#step = state.step;
-    this.#epoch = state.epoch;
-    this.#schedule.state = state.scheduleState;
-    this.#inference.normalization = state.normalization;
-    this.#history = state.history;
+  /**
+   * Freezes (`false`) or unfreezes (`true`) a layer's tensors between fits, by its index in
+   * spec.layers or its `name`: a frozen layer's tensors get no optimizer slots, no update and no
+   * weight gradients (batchnorm then runs on its running statistics); gradients still flow through
+   * it to the layers before. Optimizer state of tensors that stay trainable is kept.
+   */
+  setTrainable(layer: number | string, trainable: boolean): void {
+    this.#checkAlive();
+    if (this.#running) throw new Error('setTrainable is not allowed while fit is running');
+    this.#state.setTrainable(trainableTarget(this.model, layer, trainable), trainable);
   }
 
   /**
@@ -166,44 +149,28 @@ export class Trainer implements TrainerMethods {
    */
   async importWeights(bytes: unknown): Promise<void> {
     this.#checkAlive();
-    const { params, states } = readWeights(bytes, this.#network);
-    (this.#network.params.array as Float32Array).set(params);
-    (this.#network.states.array as Float32Array).set(states);
+    const network = this.#state.network;
+    const { params, states } = readWeights(bytes, network);
+    (network.params.array as Float32Array).set(params);
+    (network.states.array as Float32Array).set(states);
   }
 
-  #state(): CheckpointState {
-    return {
-      spec: this.model.spec,
-      segments: this.#network.segments,
-      params: (this.#network.params.array as Float32Array).slice(),
-      stateSegments: this.#network.stateSegments,
-      states: (this.#network.states.array as Float32Array).slice(),
-      slots: new Map([...this.#optimizer.slots].map(([name, slot]) => [name, (slot.array as Float32Array).slice()])),
-      optimizerScalars: { ...this.#optimizer.scalars },
-      step: this.#step,
-      epoch: this.#epoch,
-      scheduleState: { ...this.#schedule.state },
-      normalization: this.#inference.normalization,
-      history: this.#history.map((log) => ({ ...log })),
-    };
-  }
-
-  /** Layers, output widths and parameter counts, as a printable table. */
+  /** Layers, their inputs, output shapes and parameter counts (trainable and frozen), as a printable table. */
   summary(): string {
-    return this.#inference.summary();
+    return this.#state.inference.summary();
   }
 
   /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
     this.#checkAlive();
-    return this.#inference.weights();
+    return this.#state.inference.weights();
   }
 
   /** Replaces parameters (and states) by checkpoint name; every tensor is checked before any is written. */
   setWeights(weights: Record<string, Float32Array | readonly number[]>): void {
     this.#checkAlive();
     const w = plainObject('weights', weights);
-    const network = this.#network;
+    const network = this.#state.network;
     const places = new Map([
       ...network.segments.map((s) => [s.name, { segment: s, buffer: network.params }] as const),
       ...network.stateSegments.map((s) => [s.name, { segment: s, buffer: network.states }] as const),
@@ -226,14 +193,13 @@ export class Trainer implements TrainerMethods {
 
   /** Frees the trainer's memory; later calls reject with `trainer is disposed`. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#stopRequested = true;
-    this.#disposed = true;
+    if (this.#flags.disposed) return;
+    this.#flags.stopRequested = true;
+    this.#flags.disposed = true;
     await this.#pool?.dispose();
     for (const dataset of this.#datasets) dataset.dispose();
     this.#datasets.clear();
-    this.#optimizer.free();
-    this.#network.free();
+    this.#state.free();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -241,7 +207,7 @@ export class Trainer implements TrainerMethods {
   }
 
   #checkAlive(): void {
-    if (this.#disposed) throw new Error('trainer is disposed');
+    if (this.#flags.disposed) throw new Error('trainer is disposed');
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
@@ -249,14 +215,13 @@ export class Trainer implements TrainerMethods {
     return fitStream(this, x, y, options);
   }
 
-  /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
   /**
    * Checks `x` and `y` once and copies them into this trainer's WASM memory, where fit, evaluate and
    * predict use them in place on every call (`y` may be left out for a predict-only set).
    */
   dataset(x: Features, y?: Targets): Dataset {
     this.#checkAlive();
-    checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
+    checkRoom(this.#state.inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
       : checkData(this.model, x, y, 'x', 'y');
     const dataset = new Dataset(this, this.#heap, this.model, data);
@@ -282,9 +247,7 @@ export class Trainer implements TrainerMethods {
     const plan = planFit(this.model, resident || streamed ? (y ?? {}) : options);
     const { epochs, validationSplit } = plan;
     if (!streamed && plan.stepsPerEpoch !== null) throw new TypeError('stepsPerEpoch applies to a stream of batches, not to arrays or a data set');
-    const context = this.#sourceContext();
-    const source = streamed ? streamSource(context, x as BatchSource, plan)
-      : resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
+    const source = this.#source(x, y, plan);
     const trainRows = validationSplit > 0 ? source.rows - Math.floor(source.rows * validationSplit) : source.rows;
     if (trainRows < 1) throw new RangeError(`validationSplit ${validationSplit} leaves no training rows of ${source.rows}`);
     if (validationSplit > 0 && trainRows === source.rows) {
@@ -293,91 +256,52 @@ export class Trainer implements TrainerMethods {
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
-    this.#running = true;
-    this.#stopRequested = false;
     const onAbort = () => this.stop();
     plan.signal?.addEventListener('abort', onAbort);
-    if (plan.signal?.aborted) this.#stopRequested = true;
-    const owned: Owned = [];
-    let parallel: DataParallelStep | null = null;
     const history: History = { epochs: [], stopReason: 'completed' };
     try {
-      if (this.model.normalize && this.#inference.normalization === null) {
-        this.#inference.normalization = featureStats(source.features(), trainRows, this.model.inputSize);
-      }
-      const stats = this.#inference.normalization;
-      const feed = await source.stage(stats, trainRows, owned);
-      const { train } = feed;
-
-      this.#schedule.resolveAuto(Math.max(1, epochs * feed.batchesPerEpoch));
-      // the step and the bound loss grow with the largest batch (only a stream's batches vary)
-      let capacity = 0;
-      let loss: BoundLoss | null = null;
-      let step: GradientStep | null = null;
-      owned.push({ free: () => { step?.free(); loss?.free(); } });
-      const ensureCapacity = (rows: number) => {
-        if (rows <= capacity) return;
-        step?.free();
-        loss?.free();
-        step = null;
-        loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(rows, EVALUATION_CHUNK), plan.classWeight);
-        step = new GradientStep(this.#network, loss, rows);
-        capacity = rows;
-      };
-      ensureCapacity(feed.capacity);
-      if (this.#pool && train) parallel = await DataParallelStep.begin(this.#pool, this.#network, train, capacity, plan.classWeight, this.#parallelTime);
-
-      await runEpochs(this.#fitHost(), {
-        feed, plan, parallel,
-        gradientStep: (rows) => {
-          ensureCapacity(rows);
-          return step!;
-        },
-        loss: () => loss!,
-      }, history);
+      await this.#exclusive(async () => {
+        if (plan.signal?.aborted) this.#flags.stopRequested = true;
+        const session = await FitSession.open(this.#state, source, trainRows, plan.classWeight);
+        let parallel: DataParallelStep | null = null;
+        try {
+          const { train } = session.feed;
+          this.#state.schedule.resolveAuto(Math.max(1, epochs * session.feed.batchesPerEpoch));
+          if (this.#pool && train) {
+            parallel = await DataParallelStep.begin(
+              this.#pool, this.#state.network, train, session.feed.capacity, plan.classWeight, this.#parallelTime, this.#state.trainableFlags(),
+            );
+          }
+          await runEpochs(this.#state, this.#flags, { session, plan, parallel, parallelTime: this.#parallelTime }, history);
+        } finally {
+          await parallel?.end();
+          await session.close();
+        }
+      });
       return history;
     } finally {
-      await parallel?.end();
-      for (const item of owned) await item.free();
       plan.signal?.removeEventListener('abort', onAbort);
-      this.#running = false;
-      this.#stopRequested = false;
     }
   }
 
-  /** The epoch loop's view of this trainer (train/fit-loop.ts): accessors to its private state. */
-  #fitHost(): FitHost {
-    const trainer = this;
-    return {
-      model: this.model,
-      network: this.#network,
-      inference: this.#inference,
-      parallelTime: this.#parallelTime,
-      get schedule() { return trainer.#schedule; },
-      get step() { return trainer.#step; },
-      get epoch() { return trainer.#epoch; },
-      set epoch(value: number) { trainer.#epoch = value; },
-      get history() { return trainer.#history; },
-      get stopRequested() { return trainer.#stopRequested; },
-      get disposed() { return trainer.#disposed; },
-      applyGradient: (loss) => this.#applyGradient(loss),
-      checkAlive: () => this.#checkAlive(),
-      checkpoint: () => encodeCheckpoint(this.#state()),
-    };
+  /** Runs `body` as the one running call: stop() applies to it; the flags are reset after. */
+  async #exclusive<T>(body: () => Promise<T>): Promise<T> {
+    this.#running = true;
+    this.#flags.stopRequested = false;
+    try {
+      return await body();
+    } finally {
+      this.#running = false;
+      this.#flags.stopRequested = false;
+    }
   }
 
-  /**
-   * The optimizer step with the gradient in the network's grads; returns its learning rate, or null
-   * (nothing applied) when `loss` or the gradient is not finite.
-   */
-  #applyGradient(loss: number): number | null {
-    const gradNormSquared = this.#heap.exports.sum_squares_f32(this.#network.grads.ptr, this.#network.size);
-    // NaN guard: nothing is applied, so weights and optimizer state stay those of the last finite step.
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNormSquared)) return null;
-    const lr = this.#schedule.valueAt(this.#step);
-    this.#step++;
-    this.#optimizer.update(this.#step, lr);
-    return lr;
+  /** Where a fit's rows come from: a resident set, a stream, or arrays (checked now, in the caller's thread). */
+  #source(x: unknown, y: unknown, plan: ReturnType<typeof planFit>): FitSource {
+    const context = this.#sourceContext();
+    if (isDataset(x)) return residentSource(context, this.#ownDataset(x, 'x', true), plan);
+    if (isBatchSource(x)) return streamSource(context, x as BatchSource, plan);
+    return arraySource(context, x as Features, y as Targets, plan);
   }
 
   /**
@@ -393,10 +317,10 @@ export class Trainer implements TrainerMethods {
     const alone = isDataset(x) || isBatchSource(x);
     const settings = lrFinderSettings(alone ? y : options, !isDataset(x) && isBatchSource(x));
     return findLearningRate({
-      step: this.#step,
+      step: this.#state.step,
       stop: () => this.stop(),
       fitLeavingNoTrace: (args, schedule) => this.#leavingNoTrace(() => {
-        this.#schedule = schedule;
+        this.#state.schedule = schedule;
         return (this.fit as (...a: unknown[]) => Promise<History>)(...args);
       }),
     }, x, alone ? undefined : y as Targets, settings);
@@ -413,46 +337,36 @@ export class Trainer implements TrainerMethods {
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const settings = noiseScaleSettings(resident ? y : options);
-    const context = this.#sourceContext();
     const plan = planFit(this.model, { batchSize: settings.large });
-    const source = resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
-    this.#running = true;
-    this.#stopRequested = false;
-    const owned: Owned = [];
-    try {
-      return await this.#leavingNoTrace(async () => {
-        if (this.model.normalize && this.#inference.normalization === null) {
-          this.#inference.normalization = featureStats(source.features(), source.rows, this.model.inputSize);
-        }
-        const feed = await source.stage(this.#inference.normalization, source.rows, owned);
-        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.large, EVALUATION_CHUNK));
-        owned.push(loss);
-        const step = new GradientStep(this.#network, loss, settings.large);
-        owned.push(step);
-        const big = this.#heap.alloc(this.#network.size, 'f32', 'parameters');
-        owned.push(big);
+    const source = this.#source(x, y, plan);
+    return this.#exclusive(() => this.#leavingNoTrace(async () => {
+      const session = await FitSession.open(this.#state, source, source.rows);
+      const big = this.#heap.alloc(this.#state.trainableSize, 'f32', 'parameters');
+      try {
         const pause = async () => {
           await yieldToEventLoop();
-          return this.#stopRequested || this.#disposed;
+          return this.#flags.stopRequested || this.#flags.disposed;
         };
-        return measureNoiseScale({ step, data: feed.train!, big, seed: this.model.seed, stepNumber: this.#step, pause }, settings);
-      });
-    } finally {
-      for (const item of owned.reverse()) await item.free();
-      this.#running = false;
-      this.#stopRequested = false;
-    }
+        return await measureNoiseScale({
+          step: session.gradientStep(settings.large), data: session.feed.train!, big, gradient: () => this.#state.gatherGradient(),
+          seed: this.model.seed, stepNumber: this.#state.step, pause,
+        }, settings);
+      } finally {
+        big.free();
+        await session.close();
+      }
+    }));
   }
 
   /** Runs `body`, then puts the whole training state back as it was (bit for bit), the schedule object included. */
   async #leavingNoTrace<T>(body: () => Promise<T>): Promise<T> {
-    const saved = this.#state();
-    const schedule = this.#schedule;
+    const saved: CheckpointState = this.#state.snapshot();
+    const schedule = this.#state.schedule;
     try {
       return await body();
     } finally {
-      this.#schedule = schedule;
-      if (!this.#disposed) this.#restore(saved);
+      this.#state.schedule = schedule;
+      if (!this.#flags.disposed) this.#state.restore(saved);
     }
   }
 
@@ -464,8 +378,8 @@ export class Trainer implements TrainerMethods {
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
     this.#checkAlive();
-    if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
-    return this.#inference.evaluate(x, y);
+    if (isDataset(x)) return this.#state.inference.evaluateDataset(this.#ownDataset(x, 'x', true));
+    return this.#state.inference.evaluate(x, y);
   }
 
   /**
@@ -474,15 +388,16 @@ export class Trainer implements TrainerMethods {
    */
   async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
     this.#checkAlive();
-    return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
+    return this.#state.inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }
 
   /** What fit's data sources need of this trainer. */
   #sourceContext(): SourceContext {
+    const inference = this.#state.inference;
     return {
-      heap: this.#heap, model: this.model, epoch: this.#epoch, parallel: this.#pool !== null,
-      stateBytes: () => this.#inference.stateBytes + this.#datasetBytes(),
-      normalization: () => this.#inference.normalization,
+      heap: this.#heap, model: this.model, epoch: this.#state.epoch, parallel: this.#pool !== null,
+      stateBytes: () => inference.stateBytes + this.#datasetBytes(),
+      normalization: () => inference.normalization,
       ownDataset: (value, what, needTargets) => this.#ownDataset(value, what, needTargets),
     };
   }

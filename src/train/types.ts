@@ -142,6 +142,8 @@ export interface TrainerMethods {
   save(): Promise<Uint8Array>;
   load(bytes: Uint8Array): Promise<void>;
   importWeights(bytes: Uint8Array): Promise<void>;
+  /** Freezes (false) or unfreezes (true) a layer, by index or name, between fits. */
+  setTrainable(layer: number | string, trainable: boolean): void | Promise<void>;
   dispose(): Promise<void>;
   /** The learning-rate range test; the trainer is left exactly as it was. */
   findLearningRate(x: Features, y: Targets, options?: LrFinderOptions): Promise<LrFinderResult>;

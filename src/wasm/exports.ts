@@ -134,5 +134,11 @@ export interface KernelExports {
     x: Ptr, rows: number, H: number, W: number, C: number, Ho: number, Wo: number, F: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, w: Ptr, dz: Ptr, dweight: Ptr, dx: Ptr, scratch: Ptr,
   ): void;
+  /** out = x·a[c]·b[c] per channel over count vectors of C (a frozen batchnorm's backward). */
+  channel_scale_f32(x: Ptr, count: number, C: number, a: Ptr, b: Ptr, out: Ptr): void;
+  /** out = a + b over n floats; out may be a. */
+  add_f32(a: Ptr, b: Ptr, out: Ptr, n: number): void;
+  /** count slices of width floats from src + r·srcStride to dst + r·dstStride (strides in floats). */
+  copy_strided_f32(src: Ptr, srcStride: number, dst: Ptr, dstStride: number, count: number, width: number): void;
 }
 

@@ -84,6 +84,7 @@ export function workerApi(): TrainerApi {
     },
     load: (bytes) => live().load(bytes),
     importWeights: (bytes) => live().importWeights(bytes),
+    setTrainable: (layer, trainable) => live().setTrainable(layer, trainable),
     info: () => live().info,
     async dispose() {
       await trainer?.dispose();

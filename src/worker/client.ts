@@ -4,7 +4,7 @@
 
 import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
 import * as Comlink from 'comlink';
-import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
+import { type Model, modelFromSpec, type TrainerSpec, trainableTarget } from '../model/spec.js';
 import { DATASET, isDataset, planFit } from '../train/fit-options.js';
 import { type BatchSource, isBatchSource } from '../train/stream.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
@@ -195,6 +195,12 @@ export class WorkerTrainer implements TrainerMethods {
 
   setWeights(weights: Record<string, Float32Array>): Promise<void> {
     return this.#call(() => this.#remote.setWeights(weights));
+  }
+
+  /** Freezes (false) or unfreezes (true) a layer, by index or name, between fits (arguments checked here first). */
+  async setTrainable(layer: number | string, trainable: boolean): Promise<void> {
+    trainableTarget(this.model, layer, trainable);
+    return this.#call(() => this.#remote.setTrainable(layer, trainable));
   }
 
   /** Data-parallel time split (ms): own chunks, waiting for the shard workers, combining + update; chunks and the trainer thread's share. */

@@ -55,6 +55,7 @@ export interface TrainerApi {
   save(): Promise<Uint8Array>;
   load(bytes: Uint8Array): Promise<void>;
   importWeights(bytes: Uint8Array): Promise<void>;
+  setTrainable(layer: number | string, trainable: boolean): void;
   info(): TrainerInfo;
   dispose(): Promise<void>;
 }

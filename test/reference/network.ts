@@ -227,18 +227,45 @@ export function inputShapeOf(spec: TrainerSpec): number[] {
   return spec.inputShape ? [...spec.inputShape] : [spec.inputSize!];
 }
 
-/** Outputs (rows × outputs) of the spec's network with parameters `w` (by checkpoint name), in float64. */
+/** Per entry, the entries it reads by index (-1: the model input): `inputs` by name, else the entry before. */
+export function graphReads(spec: TrainerSpec): number[][] {
+  const byName = new Map<string, number>();
+  return spec.layers.map((layer, i) => {
+    const { name, inputs } = layer as { name?: string; inputs?: string[] };
+    const reads = inputs ? inputs.map((n) => (n === 'input' ? -1 : byName.get(n)!)) : [i - 1];
+    if (name !== undefined) byName.set(name, i);
+    return reads;
+  });
+}
+
+/**
+ * One entry of a graph on one row: `add` (the element-wise sum of its inputs), `concat` (per
+ * position, the inputs' channels one after another), or a single-input layer's reference.
+ */
+function entryForward(layer: LayerSpec, ins: [number[], number[]][], w: Record<string, number[]>, i: number): [number[], number[]] {
+  const type = ('type' in layer && layer.type) || 'dense';
+  if (type === 'add') return [ins[0]![0].map((_, j) => ins.reduce((sum, [h]) => sum + h[j]!, 0)), ins[0]![1]];
+  if (type === 'concat') {
+    const widths = ins.map(([, shape]) => shape.at(-1)!);
+    const positions = ins[0]![0].length / widths[0]!;
+    const out: number[] = [];
+    for (let p = 0; p < positions; p++) ins.forEach(([h], k) => out.push(...h.slice(p * widths[k]!, (p + 1) * widths[k]!)));
+    return [out, [...ins[0]![1].slice(0, -1), widths.reduce((a, b) => a + b, 0)]];
+  }
+  return LAYER_REFERENCES[type]!(layer, ins[0]![0], w, i, ins[0]![1]);
+}
+
+/** Outputs (rows × outputs) of the spec's network with parameters `w` (by checkpoint name), in float64: entries in order, outputs kept by index. */
 export function referenceForward(spec: TrainerSpec, w: Record<string, number[]>, x: ArrayLike<number>): number[][] {
   const inputShape = inputShapeOf(spec);
   const size = inputShape.reduce((a, b) => a * b, 1);
   const rows = x.length / size;
+  const reads = graphReads(spec);
   return Array.from({ length: rows }, (_, r) => {
-    let h = Array.from({ length: size }, (_, j) => x[r * size + j]!);
-    let shape = inputShape;
-    spec.layers.forEach((layer, i) => {
-      [h, shape] = LAYER_REFERENCES[('type' in layer && layer.type) || 'dense']!(layer, h, w, i, shape);
-    });
-    return h;
+    const input: [number[], number[]] = [Array.from({ length: size }, (_, j) => x[r * size + j]!), inputShape];
+    const values: [number[], number[]][] = [];
+    spec.layers.forEach((layer, i) => values.push(entryForward(layer, reads[i]!.map((j) => (j < 0 ? input : values[j]!)), w, i)));
+    return values.at(-1)![0];
   });
 }
 

@@ -1,6 +1,7 @@
 // An activation as a layer of its own ({ type: 'activation', activation }), as torch's nn.ReLU,
 // nn.Tanh, … in an nn.Sequential: no parameters, y = f(x), dx = dy · f′.
 
+import type { Graph, Value } from '../../interop/onnx-graph.js';
 import { choiceOption, knownKeys } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
@@ -51,5 +52,9 @@ export class ActivationLayer implements Layer {
   backward(k: KernelExports, { x, rows, out, dOut, dx }: BackwardArgs): void {
     const rowsOfChannels = (rows * this.inputSize) / this.#channels;
     if (dx) activationBackward(k, this.activation, dOut, x, out, dx, rowsOfChannels, this.#channels);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[]): Value {
+    return g.activation(v!, this.activation);
   }
 }

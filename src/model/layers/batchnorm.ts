@@ -11,6 +11,7 @@
 // too). Data-parallel chunks would each normalise with their own chunk's statistics: the trainer
 // refuses batchnorm with workers > 1.
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, type ForwardArgs, type Layer, shapeText, sizeOf, type StateSpec, type TensorSpec } from './layer.js';
@@ -76,12 +77,13 @@ export class BatchNormLayer implements Layer {
     return 0;
   }
 
-  forward(k: KernelExports, { x, rows, out, buffers, params, states, training }: ForwardArgs): void {
+  forward(k: KernelExports, { x, rows, out, buffers, params, states, training, trainable }: ForwardArgs): void {
     const C = this.channels;
     const count = rows * this.positions;
     const mean = buffers.statistics!;
     const rstd = mean + 4 * C;
-    if (!training) {
+    // frozen: the running statistics, as at inference, and they do not move (Keras)
+    if (!training || !trainable) {
       k.batchnorm_rstd_f32(states[1]!, C, this.eps, rstd);
       k.batchnorm_apply_f32(x, count, C, states[0]!, rstd, params[0]!, params[1]!, out);
       return;
@@ -97,10 +99,20 @@ export class BatchNormLayer implements Layer {
     k.batchnorm_apply_f32(x, count, C, mean, rstd, params[0]!, params[1]!, out);
   }
 
-  /** The backward of a training pass (batch statistics); backward never follows an inference pass. */
-  backward(k: KernelExports, { x, rows, buffers, params, dOut, dx, grads }: BackwardArgs): void {
+  /**
+   * The backward of a training pass (batch statistics); backward never follows an inference pass.
+   * Frozen, the layer is a per-channel affine map of the running statistics: dx = dy·rstd·weight.
+   */
+  backward(k: KernelExports, { x, rows, buffers, params, dOut, dx, grads, trainable }: BackwardArgs): void {
     const C = this.channels;
     const mean = buffers.statistics!;
-    k.batchnorm_backward_f32(x, dOut, rows * this.positions, C, mean, mean + 4 * C, params[0]!, grads[0]!, grads[1]!, dx);
+    if (trainable) k.batchnorm_backward_f32(x, dOut, rows * this.positions, C, mean, mean + 4 * C, params[0]!, grads[0]!, grads[1]!, dx);
+    else if (dx) k.channel_scale_f32(dOut, rows * this.positions, C, mean + 4 * C, params[0]!, dx);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const x = g.channelsFirst(v!);
+    const inputs = [x.name, ...['weight', 'bias', 'running_mean', 'running_var'].map((name) => param(name))];
+    return { ...x, name: g.op('BatchNormalization', inputs, { epsilon: { float: this.eps } }) };
   }
 }

@@ -3,6 +3,7 @@
 // torch's [filters, C, kh, kw] ([filters, C, k] for conv1d); y = f(conv(x, W) + b). Forward and
 // backward are one kernel call each (im2col + GEMM, assembly/layers/conv.ts) plus the activation's kernels.
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { booleanOption, choiceOption, describe, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
@@ -150,15 +151,33 @@ export class ConvLayer implements Layer {
     if (z !== out) activationForward(k, this.activation, z, out, rows * h.output * w.output, this.#filters);
   }
 
-  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads }: BackwardArgs): void {
+  /** One multiply-add per weight per output position. */
+  get multiplyAdds(): number {
+    const [h, w] = this.#axes;
+    return this.#filters * this.#channels * h.kernel * w.kernel * h.output * w.output;
+  }
+
+  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads, trainable }: BackwardArgs): void {
     const [h, w] = this.#axes;
     const positions = rows * h.output * w.output;
     const z = buffers.z ?? out;
     activationBackward(k, this.activation, dOut, z, out, dOut, positions, this.#filters); // dOut becomes dZ
-    if (this.useBias) k.column_sums_f32(dOut, positions, this.#filters, grads[1]!, false);
+    if (trainable && this.useBias) k.column_sums_f32(dOut, positions, this.#filters, grads[1]!, false);
+    if (!trainable && !dx) return;
     k.conv2d_backward_f32(
       x, rows, h.input, w.input, this.#channels, h.output, w.output, this.#filters, h.kernel, w.kernel,
-      h.stride, w.stride, h.dilation, w.dilation, h.before, w.before, params[0]!, dOut, grads[0]!, dx, gemmScratch,
+      h.stride, w.stride, h.dilation, w.dilation, h.before, w.before, params[0]!, dOut, trainable ? grads[0]! : 0, dx, gemmScratch,
     );
+  }
+
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const x = g.channelsFirst(v!);
+    const axes = this.axes;
+    const inputs = [x.name, param('weight'), ...(this.useBias ? [param('bias')] : [])];
+    const out = g.op('Conv', inputs, {
+      kernel_shape: axes.map((a) => a.kernel), strides: axes.map((a) => a.stride), dilations: axes.map((a) => a.dilation),
+      pads: [...axes.map((a) => a.before), ...axes.map((a) => a.after)],
+    });
+    return g.activation({ name: out, rank: this.outputShape.length + 1, layout: 'first' }, this.activation);
   }
 }

@@ -1,6 +1,7 @@
 // Dense (fully connected) layer, as torch.nn.Linear: y = f(x·Wᵀ + b) with W [out, in].
 // Forward and backward are GEMM kernel calls plus the activation's kernels.
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { booleanOption, choiceOption, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
@@ -68,13 +69,24 @@ export class DenseLayer implements Layer {
     if (z !== out) activationForward(k, this.activation, z, out, rows, this.outputSize);
   }
 
-  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads }: BackwardArgs): void {
+  get multiplyAdds(): number {
+    return this.inputSize * this.outputSize;
+  }
+
+  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads, trainable }: BackwardArgs): void {
     const [units, inputs] = [this.outputSize, this.inputSize];
     const z = buffers.z ?? out;
     activationBackward(k, this.activation, dOut, z, out, dOut, rows, units); // dOut becomes dZ
     // dW[out, in] = dZᵀ · X ; db = Σ_rows dZ ; dX = dZ · W
-    k.gemm_tn_f32(dOut, x, grads[0]!, units, rows, inputs, 0, false, gemmScratch);
-    if (this.useBias) k.column_sums_f32(dOut, rows, units, grads[1]!, false);
+    if (trainable) {
+      k.gemm_tn_f32(dOut, x, grads[0]!, units, rows, inputs, 0, false, gemmScratch);
+      if (this.useBias) k.column_sums_f32(dOut, rows, units, grads[1]!, false);
+    }
     if (dx) k.gemm_nn_f32(dOut, params[0]!, dx, rows, units, inputs, 0, false, gemmScratch);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const inputs = [v!.name, param('weight'), ...(this.useBias ? [param('bias')] : [])];
+    return g.activation({ name: g.op('Gemm', inputs, { transB: 1 }), rank: 2, layout: 'last' }, this.activation);
   }
 }

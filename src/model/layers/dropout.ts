@@ -1,6 +1,7 @@
 // Dropout (inverted, as torch.nn.Dropout): in training each value is kept with probability 1 − rate
 // and scaled by 1 / (1 − rate); at inference, and at rate 0, the layer is the identity both ways.
 
+import type { Graph, Value } from '../../interop/onnx-graph.js';
 import { knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, copyFloats, type ForwardArgs, type Layer, sizeOf } from './layer.js';
@@ -57,5 +58,10 @@ export class DropoutLayer implements Layer {
     const n = rows * this.inputSize;
     if (this.rate === 0) copyFloats(k, dOut, dx, n);
     else k.multiply_f32(dOut, buffers.mask!, dx, n);
+  }
+
+  /** The identity at inference. */
+  onnx(_g: Graph, [v]: readonly Value[]): Value {
+    return v!;
   }
 }

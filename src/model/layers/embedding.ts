@@ -4,6 +4,7 @@
 // Init: torch's N(0, 1) (not Keras' uniform(−0.05, 0.05)), drawn from the network's seeded stream
 // for this layer; the paddingIdx row starts at zero and never gets a gradient (torch).
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, type ForwardArgs, type Layer, shapeText, type TensorSpec } from './layer.js';
@@ -76,5 +77,9 @@ export class EmbeddingLayer implements Layer {
   /** The weight's gradient only: the input is ids (dx is never asked of a first layer). */
   backward(k: KernelExports, { x, rows, dOut, grads }: BackwardArgs): void {
     k.embedding_backward_f32(x, rows * this.positions, dOut, this.units, grads[0]!, this.vocabSize, this.paddingIdx ?? -1);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    return { name: g.op('Gather', [param('weight'), v!.name], { axis: 0 }), rank: 3, layout: 'last' };
   }
 }

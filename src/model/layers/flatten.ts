@@ -1,6 +1,7 @@
 // Flatten: a row of any shape as one flat vector, in channels-last order ([H, W, C] → H·W·C), so a
 // dense layer can follow. The values do not move; forward and backward copy them through.
 
+import type { Graph, Value } from '../../interop/onnx-graph.js';
 import { knownKeys } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, copyFloats, type ForwardArgs, type Layer, sizeOf } from './layer.js';
@@ -42,5 +43,11 @@ export class FlattenLayer implements Layer {
 
   backward(k: KernelExports, { rows, dOut, dx }: BackwardArgs): void {
     if (dx) copyFloats(k, dOut, dx, rows * this.inputSize);
+  }
+
+  /** descent's flatten is channels-last: the values go back to that layout first. */
+  onnx(g: Graph, [v]: readonly Value[]): Value {
+    const x = g.channelsLast(v!);
+    return { name: g.op('Flatten', [x.name], { axis: 1 }), rank: 2, layout: 'last' };
   }
 }

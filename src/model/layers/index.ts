@@ -10,6 +10,7 @@ import { EmbeddingLayer, type EmbeddingLayerSpec } from './embedding.js';
 import { FlattenLayer, type FlattenLayerSpec } from './flatten.js';
 import type { Layer } from './layer.js';
 import { LayerNormLayer, type LayerNormLayerSpec } from './layernorm.js';
+import { AddLayer, type AddLayerSpec, ConcatLayer, type ConcatLayerSpec } from './merge.js';
 import { GlobalAvgPoolLayer, type GlobalAvgPoolLayerSpec, PoolLayer, type PoolLayerSpec } from './pool.js';
 
 export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
@@ -22,14 +23,28 @@ export { EmbeddingLayer, LayerNormLayer, BatchNormLayer };
 export { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec, type ConvSize } from './conv.js';
 export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
-export type LayerSpec = DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
+export type { AddLayerSpec, ConcatLayerSpec };
+export { AddLayer, ConcatLayer };
+
+/** Every entry may also carry these (spec.ts reads them): its name, the entries it reads, whether its tensors train. */
+export interface GraphOptions {
+  /** Unique; other entries read this one by it. */
+  name?: string;
+  /** Names of earlier entries or 'input' (the model input); default: the entry before. */
+  inputs?: string[];
+  /** false: the layer's tensors are frozen (default true). */
+  trainable?: boolean;
+}
+
+export type LayerSpec = (DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
   | PoolLayerSpec | GlobalAvgPoolLayerSpec
   | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec
-  | Conv2dLayerSpec | Conv1dLayerSpec;
+  | Conv2dLayerSpec | Conv1dLayerSpec | AddLayerSpec | ConcatLayerSpec) & GraphOptions;
 
-type LayerFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
+type SingleInputFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
+type MergeFactory = (spec: Record<string, unknown>, path: string, index: number, inputShapes: readonly (readonly number[])[], inputNames: readonly string[]) => Layer;
 
-const LAYER_TYPES: Record<string, LayerFactory> = {
+const LAYER_TYPES: Record<string, SingleInputFactory> = {
   dense: DenseLayer.fromSpec,
   dropout: DropoutLayer.fromSpec,
   activation: ActivationLayer.fromSpec,
@@ -46,12 +61,29 @@ const LAYER_TYPES: Record<string, LayerFactory> = {
   conv1d: ConvLayer.fromSpec,
 };
 
-export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);
+/** The layers that read several inputs. */
+const MERGE_TYPES: Record<string, MergeFactory> = {
+  add: AddLayer.fromSpec,
+  concat: ConcatLayer.fromSpec,
+};
 
-/** Builds layer `index` of a spec (at `path`) over rows of `inputShape`; errors name the path. */
-export function layerFromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): Layer {
+export const LAYER_TYPE_NAMES = [...Object.keys(LAYER_TYPES), ...Object.keys(MERGE_TYPES)];
+
+/**
+ * Builds layer `index` of a spec (at `path`, its graph keys already taken out) over rows of
+ * `inputShapes` (one per input, read from the entries `inputNames`); errors name the path.
+ */
+export function layerFromSpec(
+  spec: Record<string, unknown>, path: string, index: number, inputShapes: readonly number[] | readonly (readonly number[])[],
+  inputNames: readonly string[] = ['input'],
+): Layer {
+  const shapes = (typeof inputShapes[0] === 'number' ? [inputShapes] : inputShapes) as readonly (readonly number[])[];
   const type = spec.type ?? 'dense';
-  const factory = typeof type === 'string' && Object.hasOwn(LAYER_TYPES, type) ? LAYER_TYPES[type] : undefined;
-  if (!factory) throw new RangeError(`${path}.type must be one of ${LAYER_TYPE_NAMES.map((name) => `'${name}'`).join(', ')}; got ${describe(type)}`);
-  return factory(spec, path, index, inputShape);
+  const known = (table: object) => typeof type === 'string' && Object.hasOwn(table, type);
+  if (known(MERGE_TYPES)) return MERGE_TYPES[type as string]!(spec, path, index, shapes, inputNames);
+  if (!known(LAYER_TYPES)) throw new RangeError(`${path}.type must be one of ${LAYER_TYPE_NAMES.map((name) => `'${name}'`).join(', ')}; got ${describe(type)}`);
+  if (shapes.length !== 1) {
+    throw new RangeError(`${path} (${type}) reads one input, got inputs ${JSON.stringify(inputNames)}: join them first with { type: 'add' } or { type: 'concat' }`);
+  }
+  return LAYER_TYPES[type as string]!(spec, path, index, shapes[0]!);
 }

@@ -1,7 +1,9 @@
 // What every layer type provides. A layer declares its parameter tensors (checkpoint names and
 // torch layouts), its output width from its input width, the buffers it keeps between forward
-// and backward, and its forward and backward as kernel calls; Network only composes layers.
+// and backward, its forward and backward as kernel calls, its cost and its ONNX nodes; Network
+// only composes layers.
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import type { KernelExports } from '../../wasm/exports.js';
 
 export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal'] as const;
@@ -43,7 +45,10 @@ export interface TrainingStep {
 
 /** Pointers a layer's forward pass works with (rows × width floats each, row-major). */
 export interface ForwardArgs {
+  /** The (first) input: rows × inputSize floats. */
   x: number;
+  /** Every input, in the entry's `inputs` order (x is the first): merge layers read them all. */
+  inputs: readonly number[];
   rows: number;
   out: number;
   /** The layer's own buffers, by the names it declared in `buffers`. */
@@ -55,12 +60,18 @@ export interface ForwardArgs {
   gemmScratch: number;
   /** null at inference (predict, evaluate). */
   training: TrainingStep | null;
+  /** false: the layer's tensors are frozen (no weight gradients; batchnorm runs on its running statistics, as Keras). */
+  trainable: boolean;
 }
 
-/** Forward's pointers plus the gradients: dOut (may be overwritten), dx (0: not needed), grads per tensor. */
+/**
+ * Forward's pointers plus the gradients: dOut (may be overwritten), dx (0: not needed), one dx per
+ * input (dxs, dx the first), grads per tensor (not to be written when the layer is not trainable).
+ */
 export interface BackwardArgs extends ForwardArgs {
   dOut: number;
   dx: number;
+  dxs: readonly number[];
   grads: readonly number[];
 }
 
@@ -86,11 +97,17 @@ export interface Layer {
   /** For summary(): the layer's kind with its main option, and its activation ('' for none). */
   readonly label: string;
   readonly activation: string;
+  /** Shapes of every input (merge layers read several; the others one, inputShape). */
+  readonly inputShapes?: readonly (readonly number[])[];
+  /** Multiply-adds per row of the forward pass (dense, conv); the others cost about one per output value. */
+  readonly multiplyAdds?: number;
   /** Scratch floats the layer's GEMM calls need for `rows` rows. */
   gemmScratchFloats(k: KernelExports, rows: number): number;
   forward(k: KernelExports, args: ForwardArgs): void;
-  /** Writes the tensors' gradients (overwritten, not accumulated) and dx when asked. */
+  /** Writes the tensors' gradients (overwritten, not accumulated; none when not trainable) and each dx asked for (overwritten). */
   backward(k: KernelExports, args: BackwardArgs): void;
+  /** The layer's ONNX nodes over its inputs' values; `param` makes its tensors graph constants. */
+  onnx(g: Graph, inputs: readonly Value[], param: ParamConstant): Value;
 }
 
 /** The number of elements of a shape. */

@@ -2,6 +2,7 @@
 // (the last axis) are normalised with their own mean and biased variance, then scaled by weight
 // (ones) and shifted by bias (zeros), both [C]. The same in training and at inference.
 
+import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, type ForwardArgs, type Layer, sizeOf, type TensorSpec } from './layer.js';
@@ -58,6 +59,12 @@ export class LayerNormLayer implements Layer {
   }
 
   backward(k: KernelExports, { x, rows, buffers, params, dOut, dx, grads }: BackwardArgs): void {
+    // frozen, it still writes its (cheap, same-pass) weight gradients into its own slots, which no optimizer reads
     k.layernorm_backward_f32(x, dOut, rows * this.positions, this.channels, params[0]!, buffers.mean!, buffers.rstd!, dx, grads[0]!, grads[1]!);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const x = g.channelsLast(v!);
+    return { ...x, name: g.op('LayerNormalization', [x.name, param('weight'), param('bias')], { axis: -1, epsilon: { float: this.eps } }) };
   }
 }

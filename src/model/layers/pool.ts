@@ -5,6 +5,7 @@
 // pool (count_include_pad=True, so the divisor is always the window's size). Max pooling keeps the
 // argmax of each output (an input offset per output float) for its backward pass.
 
+import type { Graph, Value } from '../../interop/onnx-graph.js';
 import { describe, knownKeys } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type BackwardArgs, type ForwardArgs, type Layer, shapeText, sizeOf } from './layer.js';
@@ -131,6 +132,18 @@ export class PoolLayer implements Layer {
     if (this.#max) k.maxpool_backward_f32(dOut, buffers.argmax!, dx, rows, this.inputSize, this.outputSize);
     else k.avgpool_backward_f32(dOut, dx, rows, H, W, C, kh, kw, sh, sw, ph, pw, OH, OW, kh * kw);
   }
+
+  onnx(g: Graph, [v]: readonly Value[]): Value {
+    const x = g.channelsFirst(v!);
+    const { kh, kw, sh, sw, ph, pw } = this.#g;
+    const two = this.type.endsWith('2d');
+    const attributes = {
+      kernel_shape: two ? [kh, kw] : [kw], strides: two ? [sh, sw] : [sw], pads: two ? [ph, pw, ph, pw] : [pw, pw],
+    };
+    // torch's average pool divides by the whole window, padding included
+    const out = this.#max ? g.op('MaxPool', [x.name], attributes) : g.op('AveragePool', [x.name], { ...attributes, count_include_pad: 1 });
+    return { name: out, rank: this.outputShape.length + 1, layout: 'first' };
+  }
 }
 
 export class GlobalAvgPoolLayer implements Layer {
@@ -172,5 +185,13 @@ export class GlobalAvgPoolLayer implements Layer {
 
   backward(k: KernelExports, { rows, dOut, dx }: BackwardArgs): void {
     if (dx) k.globalavgpool_backward_f32(dOut, dx, rows, this.#positions, this.#channels);
+  }
+
+  onnx(g: Graph, [v]: readonly Value[]): Value {
+    if (v!.layout === 'first') {
+      return { name: g.op('Flatten', [g.op('GlobalAveragePool', [v!.name])], { axis: 1 }), rank: 2, layout: 'last' };
+    }
+    const spatial = Array.from({ length: v!.rank - 2 }, (_x, i) => i + 1);
+    return { name: g.op('ReduceMean', [v!.name], { axes: spatial, keepdims: 0 }), rank: 2, layout: 'last' };
   }
 }
