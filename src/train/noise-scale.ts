@@ -10,7 +10,7 @@
 // biased; the paper averages them separately for the same reason).
 
 import { Random } from '../model/random.js';
-import { describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import type { WasmArray } from '../wasm/heap.js';
 import type { GradientStep, Staged } from './step.js';
 import type { NoiseScaleResult } from './types.js';
@@ -21,7 +21,7 @@ export interface NoiseScaleSettings {
   batches: number;
 }
 
-const KEYS = ['small', 'large', 'batches'];
+const KEYS = ['small', 'large', 'batches', 'transfer'];
 
 /** Checks gradientNoiseScale's options (every error names the option, the rule and the value). */
 export function noiseScaleSettings(options: unknown): NoiseScaleSettings {
@@ -31,6 +31,7 @@ export function noiseScaleSettings(options: unknown): NoiseScaleSettings {
   const large = numberOption('large', o.large, 8 * small, { min: 1, integer: true });
   if (small >= large) throw new RangeError(`small must be less than large, got small ${describe(small)} and large ${describe(large)}`);
   const batches = numberOption('batches', o.batches, 20, { min: 1, integer: true });
+  booleanOption('transfer', o.transfer, false);
   return { small, large, batches };
 }
 
