@@ -261,7 +261,7 @@ function lamb(beta1: number, beta2: number, epsilon: number, weightDecay: number
           const paramNorm = Math.sqrt(k.sum_squares_f32(p, segment.length));
           const updateNorm = Math.sqrt(k.sum_squares_f32(u, segment.length));
           const ratio = paramNorm > 0 && updateNorm > 0 ? paramNorm / updateNorm : 1;
-          k.axpy_f32(p, u, segment.length, lr * ratio);
+          k.subtract_scaled_f32(p, u, segment.length, lr * ratio);
         }
       });
     },

@@ -77,7 +77,7 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
         smallCount++;
       }
       // big −= (−count / large) · grads: the row-weighted mean of the chunks' mean gradients
-      k.axpy_f32(big.ptr, network.grads.ptr, size, -count / large);
+      k.subtract_scaled_f32(big.ptr, network.grads.ptr, size, -count / large);
     }
     bigSum += k.sum_squares_f32(big.ptr, size);
     done++;
