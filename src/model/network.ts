@@ -215,20 +215,13 @@ export class Network {
 
   /** The L1/L2 penalty of the current weights, without touching gradients (for evaluation). */
   penalty(): number {
+    const k = this.heap.exports;
     let total = 0;
-    const p = this.params.array;
     this.model.layers.forEach((layer, l) => {
       layer.tensors.forEach((tensor, t) => {
         if (tensor.l1 === 0 && tensor.l2 === 0) return;
-        const offset = this.#offsets[l]![t]!;
-        const length = this.#lengths[l]![t]!;
-        let abs = 0;
-        let sq = 0;
-        for (let i = offset; i < offset + length; i++) {
-          abs += Math.abs(p[i]!);
-          sq += p[i]! * p[i]!;
-        }
-        total += tensor.l1 * abs + tensor.l2 * sq;
+        // g = 0: the kernel sums the penalty and leaves every gradient alone
+        total += k.weight_penalty_f32(this.params.ptr + this.#offsets[l]![t]! * 4, 0, this.#lengths[l]![t]!, tensor.l1, tensor.l2);
       });
     });
     return total;
