@@ -326,6 +326,12 @@ describe('bad specs and data', () => {
     ['nesterov without momentum', { ...good, optimizer: { name: 'sgd', nesterov: true } }, /optimizer\.nesterov needs momentum > 0 and dampening = 0 .*got momentum 0/],
     ['negative learning rate', { ...good, optimizer: { name: 'sgd', learningRate: -1 } }, /optimizer\.learningRate must be a finite number ≥ 0, got -1/],
     ['dropout rate 1', { ...good, layers: [{ type: 'dropout', rate: 1 }, { units: 3 }] }, /layers\[0\]\.rate must be a finite number in \[0, 1\), got 1/],
+    // a required number that is missing says so (it is not NaN)
+    ['missing inputSize', { ...good, inputSize: undefined }, /inputSize must be a positive integer, got undefined/],
+    ['missing units', { ...good, layers: [{ activation: 'relu' }, { units: 3 }] }, /layers\[0\]\.units must be a positive integer, got undefined/],
+    ['missing dropout rate', { ...good, layers: [{ type: 'dropout' }, { units: 3 }] }, /layers\[0\]\.rate must be a finite number in \[0, 1\), got undefined/],
+    ['missing schedule stepSize', { ...good, optimizer: { name: 'sgd', learningRate: { name: 'step', initial: 0.1, gamma: 0.5 } } },
+      /optimizer\.learningRate\.stepSize must be a positive integer, got undefined/],
   ];
   it.each(bad)('%s → a clear error before anything starts', async (_name, spec, message) => {
     await expect(createTrainer(spec as TrainerSpec, { worker: false })).rejects.toThrow(message);

@@ -40,7 +40,7 @@ export function optimizerFromSpec(spec: unknown, path = 'optimizer'): Transform 
   const s = plainObject(path, spec);
   const opt = choiceOption(`${path}.name`, s.name, OPTIMIZER_NAMES);
   knownKeys(path, s, [...COMMON, ...OPTIONS[opt]]);
-  const num = (key: string, fallback: number, rule: Parameters<typeof numberOption>[3]) =>
+  const num = (key: string, fallback: number | undefined, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(`${path}.${key}`, s[key], fallback, rule);
 
   const transforms: Transform[] = [];

@@ -77,7 +77,7 @@ export function planFit(model: Model, options: unknown): FitPlan {
   return {
     ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
-    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, NaN, { min: 1, integer: true }),
+    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, undefined, { min: 1, integer: true }),
     shuffleBeforeSplit: booleanOption('shuffleBeforeSplit', o.shuffleBeforeSplit, false),
   };
 }
@@ -95,7 +95,7 @@ function classWeights(model: Model, value: unknown): Float32Array | null {
     if (!Number.isInteger(c) || c < 0 || c >= model.outputs) {
       throw new RangeError(`classWeight keys must be class indices in [0, ${model.outputs}), got ${JSON.stringify(key)}`);
     }
-    weights[c] = numberOption(`classWeight[${c}]`, w, NaN, { min: 0 });
+    weights[c] = numberOption(`classWeight[${c}]`, w, undefined, { min: 0 });
   }
   return weights;
 }

@@ -100,7 +100,7 @@ export class ConvLayer implements Layer {
       const want = axes === 2 ? '[H, W, C] (channels-last)' : '[T, C] (channels-last)';
       throw new RangeError(`${path} (${type}) needs rows of shape ${want}, got shape ${shapeText(inputShape)}`);
     }
-    const filters = numberOption(`${path}.filters`, spec.filters, NaN, { min: 1, integer: true });
+    const filters = numberOption(`${path}.filters`, spec.filters, undefined, { min: 1, integer: true });
     const kernel = perAxis(`${path}.kernelSize`, spec.kernelSize, undefined, axes, 1);
     const stride = perAxis(`${path}.stride`, spec.stride, 1, axes, 1);
     const dilation = perAxis(`${path}.dilation`, spec.dilation, 1, axes, 1);

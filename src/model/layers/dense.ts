@@ -47,7 +47,7 @@ export class DenseLayer implements Layer {
       throw new RangeError(`${path} (dense) needs a flat input: add { type: 'flatten' } or { type: 'globalavgpool' } before it, got shape ${shapeText(inputShape)}`);
     }
     const inputSize = inputShape[0]!;
-    const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
+    const units = numberOption(`${path}.units`, spec.units, undefined, { min: 1, integer: true });
     const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
     const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new DenseLayer(
