@@ -414,7 +414,7 @@ export class Trainer implements TrainerMethods {
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const settings = noiseScaleSettings(resident ? y : options);
     const context = this.#sourceContext();
-    const plan = planFit(this.model, { batchSize: settings.large });
+    const plan = planFit(this.model, { batchSize: settings.largeBatchSize });
     const source = resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
     this.#running = true;
     this.#stopRequested = false;
@@ -425,9 +425,9 @@ export class Trainer implements TrainerMethods {
           this.#inference.normalization = featureStats(source.features(), source.rows, this.model.inputSize);
         }
         const feed = await source.stage(this.#inference.normalization, source.rows, owned);
-        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.large, EVALUATION_CHUNK));
+        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.largeBatchSize, EVALUATION_CHUNK));
         owned.push(loss);
-        const step = new GradientStep(this.#network, loss, settings.large);
+        const step = new GradientStep(this.#network, loss, settings.largeBatchSize);
         owned.push(step);
         const big = this.#heap.alloc(this.#network.size, 'f32', 'parameters');
         owned.push(big);
