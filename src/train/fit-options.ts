@@ -82,6 +82,25 @@ export function planFit(model: Model, options: unknown): FitPlan {
   };
 }
 
+/**
+ * Refuses, before the first step, batches of `batchSize` over `trainRows` rows that end with one row
+ * when a batchnorm layer sees one value per channel per row: that batch has no variance, and the step
+ * would throw mid-epoch after the earlier steps were applied (torch's BatchNorm raises there too).
+ */
+export function checkLastBatch(model: Model, trainRows: number, batchSize: number): void {
+  const last = trainRows % batchSize || Math.min(batchSize, trainRows);
+  if (last !== 1) return;
+  const layer = model.layers.find((l) => l.type === 'batchnorm' && l.inputSize === l.inputShape.at(-1));
+  if (!layer) return;
+  let other = batchSize + 1;
+  while (other < trainRows && trainRows % other === 1) other++;
+  const fix = trainRows > 1 ? `a batchSize that does not leave 1 row (such as ${other}) or ` : '';
+  throw new RangeError(
+    `batchSize ${batchSize} over ${trainRows} training rows ends each epoch with a batch of 1 row, and layers[${layer.index}] (batchnorm) ` +
+      `needs more than one value per channel in training: choose ${fix}more rows`,
+  );
+}
+
 /** fit's `classWeight` ({ class: weight } or [weight, …]) as one weight per class, 1 for classes not named. */
 function classWeights(model: Model, value: unknown): Float32Array | null {
   if (value === undefined) return null;

@@ -20,9 +20,8 @@ import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { isDataset } from './fit-options.js';
 import { Inference } from './inference.js';
-import { planFit } from './fit-options.js';
+import { checkLastBatch, isDataset, planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
@@ -290,6 +289,7 @@ export class Trainer implements TrainerMethods {
     if (validationSplit > 0 && trainRows === source.rows) {
       throw new RangeError(`validationSplit ${validationSplit} of ${source.rows} rows selects no validation rows`);
     }
+    if (!streamed) checkLastBatch(this.model, trainRows, plan.batchSize);
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
