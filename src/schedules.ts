@@ -133,6 +133,13 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
   }
 }
 
+/** Whether a checked learning-rate spec has an `'auto'` length (cosine's tMax, oneCycle's totalSteps, also under linearWarmup's then). */
+export function hasAutoLength(spec: LearningRateSpec): boolean {
+  if (typeof spec !== 'object' || spec === null) return false;
+  if (spec.name === 'linearWarmup') return hasAutoLength(spec.then as LearningRateSpec);
+  return (spec.name === 'cosine' && spec.tMax === 'auto') || (spec.name === 'oneCycle' && spec.totalSteps === 'auto');
+}
+
 function stateless(valueAt: (step: number) => number): Schedule {
   return { valueAt, resolveAuto: () => {}, observe: () => {}, state: {} };
 }
