@@ -85,7 +85,7 @@ export class ConvLayer implements Layer {
     // Keras' fans for a convolution kernel: receptive field × channels in, receptive field × filters out
     const [fanIn, fanOut] = [taps * channels, taps * filters];
     this.tensors = [{ name: 'weight', shape: [filters, channels, ...kernel], init, fanIn, fanOut, l1: 0, l2: 0 }];
-    if (useBias) this.tensors.push({ name: 'bias', shape: [filters], init: 'zeros', fanIn, fanOut, l1: 0, l2: 0 });
+    if (useBias) this.tensors.push({ name: 'bias', shape: [filters], init: init === 'torchDefault' ? init : 'zeros', fanIn, fanOut, l1: 0, l2: 0 });
     // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
     this.buffers = activation === 'linear' ? {} : { z: this.outputSize };
     this.label = `${type}(${kernel.join('×')})`;

@@ -35,7 +35,7 @@ export class DenseLayer implements Layer {
     this.outputShape = [outputSize];
     const [units, inputs] = [outputSize, inputSize];
     this.tensors = [{ name: 'weight', shape: [units, inputs], init, fanIn: inputs, fanOut: units, l1, l2 }];
-    if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
+    if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: init === 'torchDefault' ? init : 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
     // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
     this.buffers = activation === 'linear' ? {} : { z: units };
   }
