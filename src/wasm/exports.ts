@@ -74,7 +74,7 @@ export interface KernelExports {
     p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     eps: number, invBc1: number, invBc2: number, wd: number,
   ): void;
-  axpy_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
+  subtract_scaled_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
   sum_squares_f32(x: Ptr, n: number): number;
   clip_value_f32(x: Ptr, n: number, c: number): void;
   scale_f32(x: Ptr, n: number, s: number): void;
