@@ -32,3 +32,4 @@ export {
   batchnorm_apply_f32, batchnorm_backward_f32,
 } from './layers/norm';
 export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';
+export { transpose_rows_f32 } from './layers/flatten';
