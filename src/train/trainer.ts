@@ -17,7 +17,7 @@ import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { isDataset, planFit } from './fit-options.js';
+import { checkLastBatch, dataOptions, isDataset, planFit } from './fit-options.js';
 import { FitSession } from './fit-session.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { type RunFlags, runEpochs, yieldToEventLoop } from './fit-loop.js';
@@ -26,10 +26,10 @@ import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import { TrainingState } from './training-state.js';
-import type { EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import type { DataOptions, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
-export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
+export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export { HISTORY_KEPT } from './training-state.js';
@@ -39,7 +39,7 @@ export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: 
 
 export { Dataset } from './dataset.js';
 
-export class Trainer implements TrainerMethods {
+export class Trainer implements TrainerMethods<Dataset> {
   readonly model: Model;
   readonly #heap: Heap;
   /** Network, optimizer, schedule, counters, history: what fit trains and save() writes. */
@@ -217,10 +217,12 @@ export class Trainer implements TrainerMethods {
 
   /**
    * Checks `x` and `y` once and copies them into this trainer's WASM memory, where fit, evaluate and
-   * predict use them in place on every call (`y` may be left out for a predict-only set).
+   * predict use them in place on every call (`y` may be left out for a predict-only set). The copy
+   * is made before the promise is returned; `transfer` (DataOptions) changes nothing in this thread.
    */
-  dataset(x: Features, y?: Targets): Dataset {
+  async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<Dataset> {
     this.#checkAlive();
+    dataOptions('dataset options', options);
     checkRoom(this.#state.inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
       : checkData(this.model, x, y, 'x', 'y');
@@ -253,6 +255,7 @@ export class Trainer implements TrainerMethods {
     if (validationSplit > 0 && trainRows === source.rows) {
       throw new RangeError(`validationSplit ${validationSplit} of ${source.rows} rows selects no validation rows`);
     }
+    if (!streamed) checkLastBatch(this.model, trainRows, plan.batchSize);
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
@@ -337,7 +340,7 @@ export class Trainer implements TrainerMethods {
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const settings = noiseScaleSettings(resident ? y : options);
-    const plan = planFit(this.model, { batchSize: settings.large });
+    const plan = planFit(this.model, { batchSize: settings.largeBatchSize });
     const source = this.#source(x, y, plan);
     return this.#exclusive(() => this.#leavingNoTrace(async () => {
       const session = await FitSession.open(this.#state, source, source.rows);
@@ -348,7 +351,7 @@ export class Trainer implements TrainerMethods {
           return this.#flags.stopRequested || this.#flags.disposed;
         };
         return await measureNoiseScale({
-          step: session.gradientStep(settings.large), data: session.feed.train!, big, gradient: () => this.#state.gatherGradient(),
+          step: session.gradientStep(settings.largeBatchSize), data: session.feed.train!, big, gradient: () => this.#state.gatherGradient(),
           seed: this.model.seed, stepNumber: this.#state.step, pause,
         }, settings);
       } finally {
@@ -376,9 +379,10 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
-  async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
+  async evaluate(x: Features | Dataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
     this.#checkAlive();
     if (isDataset(x)) return this.#state.inference.evaluateDataset(this.#ownDataset(x, 'x', true));
+    dataOptions('evaluate options', options);
     return this.#state.inference.evaluate(x, y);
   }
 
@@ -386,7 +390,7 @@ export class Trainer implements TrainerMethods {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
-  async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
+  async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
     this.#checkAlive();
     return this.#state.inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }

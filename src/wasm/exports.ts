@@ -74,7 +74,7 @@ export interface KernelExports {
     p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     eps: number, invBc1: number, invBc2: number, wd: number,
   ): void;
-  axpy_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
+  subtract_scaled_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
   sum_squares_f32(x: Ptr, n: number): number;
   clip_value_f32(x: Ptr, n: number, c: number): void;
   scale_f32(x: Ptr, n: number, s: number): void;
@@ -109,6 +109,7 @@ export interface KernelExports {
   ): void;
   globalavgpool_forward_f32(x: Ptr, y: Ptr, rows: number, positions: number, C: number): void;
   globalavgpool_backward_f32(dy: Ptr, dx: Ptr, rows: number, positions: number, C: number): void;
+  transpose_rows_f32(x: Ptr, out: Ptr, rows: number, a: number, b: number): void;
   embedding_forward_f32(ids: Ptr, count: number, weight: Ptr, units: number, out: Ptr): void;
   embedding_backward_f32(ids: Ptr, count: number, dOut: Ptr, units: number, grad: Ptr, vocab: number, paddingIdx: number): void;
   layernorm_forward_f32(x: Ptr, positions: number, C: number, weight: Ptr, bias: Ptr, eps: number, out: Ptr, mean: Ptr, rstd: Ptr): void;
