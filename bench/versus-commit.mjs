@@ -1,8 +1,9 @@
-// MLP training speed of this checkout against another commit's build, in one process, alternating
-// rounds so that both see the same machine: 784-128-10 ReLU, softmax cross-entropy, Adam, batch 128,
-// one epoch of 10 000 MNIST rows per sample, in this thread and in a worker.
+// Training speed of this checkout against another commit's build, in one process, alternating
+// rounds so that both see the same machine: the MLP 784-128-10 ReLU (softmax cross-entropy, Adam,
+// batch 128, one epoch of 10 000 MNIST rows per sample, in this thread and in a worker), or with
+// --model cnn the MNIST CNN of bench/cnn-spec.mjs (one epoch of 2 000 rows, in this thread).
 //
-//   node bench/versus-commit.mjs <commit> [--rounds N]
+//   node bench/versus-commit.mjs <commit> [--rounds N] [--model mlp|cnn]
 //
 // The other commit is checked out into a temporary folder (git worktree), shares this checkout's
 // node_modules, and is built there with its own scripts; its dist/ is imported by path.
@@ -12,6 +13,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createTrainer } from 'descent-wasm';
+import { CNN_SPEC } from './cnn-spec.mjs';
 import { MLP, mnistRows, SPEC } from './mlp.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +22,11 @@ if (!commit) throw new Error('usage: node bench/versus-commit.mjs <commit> [--ro
 const roundsAt = rest.indexOf('--rounds');
 const rounds = roundsAt >= 0 ? Number(rest[roundsAt + 1]) : 7;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rest[roundsAt + 1]}`);
+const modelAt = rest.indexOf('--model');
+const model = modelAt >= 0 ? rest[modelAt + 1] : 'mlp';
+if (model !== 'mlp' && model !== 'cnn') throw new Error(`--model must be mlp or cnn, got ${model}`);
+const spec = model === 'cnn' ? CNN_SPEC : SPEC;
+const rowCount = model === 'cnn' ? 2_000 : 10_000;
 
 const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
 const sha = git('rev-parse', commit);
@@ -29,15 +36,17 @@ try {
   symlinkSync(join(root, 'node_modules'), join(folder, 'node_modules'));
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: folder, stdio: 'ignore' });
   const other = await import(pathToFileURL(join(folder, 'dist', 'index.js')).href);
-  const data = mnistRows(10_000);
+  const data = mnistRows(rowCount);
   const epoch = { epochs: 1, batchSize: MLP.batchSize, shuffle: true };
 
   /** Milliseconds of one epoch, per round, for `make` (a createTrainer) with `options`. */
   const runners = {
-    [`this checkout, in-thread`]: () => createTrainer(SPEC, { worker: false }),
-    [`${sha.slice(0, 7)}, in-thread`]: () => other.createTrainer(SPEC, { worker: false }),
-    [`this checkout, worker`]: () => createTrainer(SPEC),
-    [`${sha.slice(0, 7)}, worker`]: () => other.createTrainer(SPEC),
+    [`this checkout, in-thread`]: () => createTrainer(spec, { worker: false }),
+    [`${sha.slice(0, 7)}, in-thread`]: () => other.createTrainer(spec, { worker: false }),
+    ...(model === 'mlp' ? {
+      [`this checkout, worker`]: () => createTrainer(spec),
+      [`${sha.slice(0, 7)}, worker`]: () => other.createTrainer(spec),
+    } : {}),
   };
   const trainers = Object.fromEntries(await Promise.all(Object.entries(runners).map(async ([name, make]) => [name, await make()])));
   const samples = Object.fromEntries(Object.keys(trainers).map((name) => [name, []]));
@@ -55,21 +64,21 @@ try {
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const names = Object.keys(samples);
   const lines = [
-    `# MLP training: this checkout vs ${sha.slice(0, 7)}`,
+    `# ${model.toUpperCase()} training: this checkout vs ${sha.slice(0, 7)}`,
     '',
-    `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · Node ${process.version} · ${rounds} rounds of one epoch (10 000 MNIST rows, batch ${MLP.batchSize}, Adam) per variant, interleaved`,
+    `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · Node ${process.version} · load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (at the end) · ${rounds} rounds of one epoch (${rowCount} MNIST rows, batch ${epoch.batchSize}, Adam) per variant, interleaved`,
     '',
     '| variant | median ms | min ms | samples |',
     '|---|---|---|---|',
     ...names.map((name) => `| ${name} | ${median(samples[name]).toFixed(1)} | ${Math.min(...samples[name]).toFixed(1)} | ${samples[name].map((v) => v.toFixed(0)).join(' ')} |`),
     '',
     `new / old, in-thread: ${(median(samples[names[0]]) / median(samples[names[1]])).toFixed(3)} (medians), ${(Math.min(...samples[names[0]]) / Math.min(...samples[names[1]])).toFixed(3)} (minima)`,
-    `new / old, worker: ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`,
+    ...(names.length > 2 ? [`new / old, worker: ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`] : []),
     // same seed, same data, same order: both versions must have trained the same network
     `weights identical after ${rounds + 1} epochs (in-thread new vs old): ${Object.keys(weights[names[0]]).every((k) => weights[names[0]][k].every((v, i) => v === weights[names[1]][k][i]))}`,
   ];
   console.log(lines.join('\n'));
-  const out = join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-versus-${sha.slice(0, 7)}.md`);
+  const out = join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-versus-${sha.slice(0, 7)}${model === 'cnn' ? '-cnn' : ''}.md`);
   if (existsSync(join(root, 'bench', 'results'))) writeFileSync(out, `${lines.join('\n')}\n`);
 } finally {
   git('worktree', 'remove', '--force', folder);

@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, importTfjsModel } from '../src/index.js';
-import { CASES, dataFor, maxDifference, modelJsonOf, savedArtifacts, tensorOf, tf, trainedModel } from './interop/tfjs-models.js';
+import { CASES, dataFor, maxDifference, modelJsonOf, savedArtifacts, tensorOf, tf, tfl, trainedModel } from './interop/tfjs-models.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -118,5 +118,32 @@ describe('what the import maps', () => {
     // printed for the record (bench-style facts in the test log); the assertions are above
     console.log('tfjs → descent predict, max |Δ| / (1 + |y|):', differences);
     expect(Object.keys(differences).length).toBe(CASES.length);
+  });
+});
+
+describe('functional models', () => {
+  it('become named entries that read their inputs by name; a layer saved frozen imports frozen', async () => {
+    const c = CASES.find((k) => k.name.startsWith('functional: residual CNN'))!;
+    const { spec, weights } = await importTfjsModel(await savedArtifacts(await trainedModel(c), false));
+    const entries = spec.layers as { type?: string; name?: string; inputs?: string[]; trainable?: boolean }[];
+    expect(entries.map((e) => e.type ?? 'dense')).toEqual(['conv2d', 'conv2d', 'add', 'concat', 'globalavgpool', 'dense']);
+    expect(entries[0]).toMatchObject({ inputs: ['input'], trainable: false });
+    expect(entries[2]!.inputs).toEqual([entries[0]!.name, entries[1]!.name]);
+    expect(entries[3]!.inputs).toEqual([entries[2]!.name, 'input']);
+    const trainer = await createTrainer(spec, { worker: false });
+    trainer.setWeights(weights);
+    const { x, y } = dataFor(c, 16, 5);
+    await trainer.fit(x, y, { epochs: 2, batchSize: 4 });
+    expect(trainer.getWeights()['0.weight']).toEqual(weights['0.weight']);
+    await trainer.dispose();
+  });
+
+  it('refuses a model with two outputs, naming them', async () => {
+    const input = tfl.input({ shape: [3] });
+    const a = tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor;
+    const b = tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: [a, b] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await expect(importTfjsModel(await savedArtifacts(model, false))).rejects.toThrow(/only models with one output import, got output_layers/);
   });
 });

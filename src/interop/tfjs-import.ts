@@ -1,7 +1,9 @@
 // importTfjsModel: a tfjs LayersModel (model.json + weight bytes, what tf.io handlers save, or a
 // browser storage URL) as a descent spec and weights by checkpoint name, for
-// `createTrainer(spec)` + `setWeights(weights)`. Only Sequential models of the layers descent has
-// (tfjs-layers.ts); every other layer is an error naming it. Everything is checked before a weight
+// `createTrainer(spec)` + `setWeights(weights)`. Sequential models of the layers descent has
+// (tfjs-layers.ts), and functional ones (inbound_nodes) of those plus Add and Concatenate: each
+// layer becomes an entry named as in tfjs, reading its inputs by name; every other layer is an
+// error naming it. A layer saved with trainable: false imports frozen. Everything is checked before a weight
 // value is read: the spec as createTrainer would check it, each weight's shape against the spec's
 // tensors, and the weight bytes against the specs (tfjs-weights.ts).
 
@@ -91,8 +93,9 @@ function importArtifacts(artifacts: Artifacts): TfjsImport {
   const topology = plainObject('modelTopology', artifacts.modelTopology);
   // Keras' converter nests the model under model_config, beside its training_config
   const model = plainObject('modelTopology', topology.model_config ?? topology);
-  if (model.class_name !== 'Sequential') {
-    throw new RangeError(`only Sequential models import (a chain of layers), got class_name ${describe(model.class_name)}`);
+  const functional = model.class_name === 'Model' || model.class_name === 'Functional';
+  if (!functional && model.class_name !== 'Sequential') {
+    throw new RangeError(`only Sequential and functional (Model) models import, got class_name ${describe(model.class_name)}`);
   }
   const config = plainObject('modelTopology.config', model.config);
   // tfjs and Keras 2 write { layers: [...] }; Keras 1 the array itself
@@ -102,28 +105,52 @@ function importArtifacts(artifacts: Artifacts): TfjsImport {
   const specs: LayerSpec[] = [];
   const sources: Source[] = [];
   const notes: string[] = [];
+  const shapes: (readonly number[])[] = [];
   let inputShape: number[] | null = null;
-  let shape: readonly number[] = [];
+  /** Per tfjs layer name: the descent entry that gives its output (its index, -1: the model input). */
+  const entryOf = new Map<string, number>();
+  const entryName = (j: number) => (j < 0 ? 'input' : (specs[j] as { name?: string }).name ?? `layers[${j}]`);
   layerConfigs.forEach((raw, i) => {
     const layer = plainObject(`model.json layers[${i}]`, raw);
     const className = typeof layer.class_name === 'string' ? layer.class_name : describe(layer.class_name);
     const layerConfig = plainObject(`model.json layers[${i}].config`, layer.config);
-    const layerName = typeof layerConfig.name === 'string' ? layerConfig.name : '';
+    const layerName = typeof layerConfig.name === 'string' ? layerConfig.name : typeof layer.name === 'string' ? layer.name : '';
     const where = `model.json layers[${i}] (${className}${layerName ? ` ${JSON.stringify(layerName)}` : ''})`;
-    if (!inputShape) shape = inputShape = inputShapeOf(where, layerConfig);
-    const mapped = mapLayer(where, className, layerConfig, shape);
+    if (!inputShape && (!functional || className === 'InputLayer')) inputShape = inputShapeOf(where, layerConfig);
+    // a Sequential model is a chain; a functional one names each layer's inputs (inbound_nodes)
+    const reads = functional ? inboundOf(where, layer).map((name) => {
+      const j = entryOf.get(name);
+      if (j === undefined) throw new RangeError(`${where} reads ${JSON.stringify(name)}, which is not a layer before it in model.json`);
+      return j;
+    }) : [specs.length - 1];
+    if (className === 'InputLayer') {
+      if (functional && entryOf.size > 0) throw new RangeError(`${where}: only models with one input import`);
+      entryOf.set(layerName, -1);
+      return;
+    }
+    if (!inputShape) throw new RangeError(`${where} comes before the model's InputLayer`);
+    const inShapes = reads.map((j) => (j < 0 ? inputShape! : shapes[j]!));
+    const mapped = className === 'Add' || className === 'Concatenate' ? mergeLayer(where, className, layerConfig, inShapes) : mapLayer(where, className, layerConfig, inShapes[0]!);
     notes.push(...mapped.notes);
-    if (!mapped.spec) return;
+    if (!mapped.spec) {
+      entryOf.set(layerName, reads[0]!);
+      return;
+    }
+    const spec = { ...mapped.spec } as LayerSpec;
+    if (functional) Object.assign(spec, { name: layerName, inputs: reads.map(entryName) });
+    if (layerConfig.trainable === false) Object.assign(spec, { trainable: false });
     // each layer checked as createTrainer will, with the tfjs layer named (its output shape feeds the next)
     try {
-      shape = layerFromSpec(mapped.spec as unknown as Record<string, unknown>, `layers[${specs.length}]`, specs.length, shape).outputShape;
+      shapes.push(layerFromSpec(mapped.spec as unknown as Record<string, unknown>, `layers[${specs.length}]`, specs.length, inShapes, reads.map(entryName)).outputShape);
     } catch (error) {
       const Kind = error instanceof TypeError ? TypeError : RangeError;
       throw new Kind(`${where} maps to a descent layer it cannot be: ${(error as Error).message}`);
     }
-    specs.push(mapped.spec);
+    entryOf.set(layerName, specs.length);
+    specs.push(spec);
     sources.push({ where, layerName, tensors: mapped.tensors });
   });
+  if (functional) checkOutput(config, entryOf, specs.length);
 
   if (specs.length === 0) throw new RangeError('model.json has no layers but InputLayer');
   const lastSpec = specs.at(-1)! as { activation?: unknown; type?: string };
@@ -139,6 +166,58 @@ function importArtifacts(artifacts: Artifacts): TfjsImport {
   const spec: TrainerSpec = { ...input, layers: specs, loss: training.loss, optimizer: training.optimizer };
   const checked = modelFromSpec(spec);
   return { spec, weights: readWeights(checked.layers, sources, places, data), notes };
+}
+
+/** An Add or Concatenate layer (last axis only) over inputs of `shapes`. */
+function mergeLayer(where: string, className: string, config: Record<string, unknown>, shapes: readonly (readonly number[])[]): ReturnType<typeof mapLayer> {
+  // the inputs are the entry's, written by the caller
+  if (className === 'Add') return { spec: { type: 'add' } as LayerSpec, tensors: {}, notes: [] };
+  const axis = config.axis ?? -1;
+  // Keras counts the batch axis: the last axis of a row of rank r is -1 or r
+  if (axis !== -1 && axis !== shapes[0]!.length) throw new RangeError(`${where} axis must be the last axis (-1) to import, got ${describe(axis)}`);
+  return { spec: { type: 'concat' } as LayerSpec, tensors: {}, notes: [] };
+}
+
+/**
+ * The names of the layers a functional model's layer reads, from its inbound_nodes: tfjs and Keras 2
+ * write [[[name, node, tensor, kwargs], …]], Keras 3 [{ args: [keras tensors with keras_history] }].
+ * A layer used more than once (shared weights) does not import.
+ */
+function inboundOf(where: string, layer: Record<string, unknown>): string[] {
+  const nodes = layer.inbound_nodes;
+  if (!Array.isArray(nodes)) throw new RangeError(`${where} must have inbound_nodes (a functional model's wiring), got ${describe(nodes)}`);
+  if (nodes.length === 0) return [];
+  if (nodes.length > 1) throw new RangeError(`${where} is applied ${nodes.length} times (shared weights); only layers used once import`);
+  const names: string[] = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      if (typeof value[0] === 'string' && typeof value[1] === 'number') names.push(value[0]);
+      else value.forEach(collect);
+    } else if (value !== null && typeof value === 'object') {
+      const history = (value as { config?: { keras_history?: unknown } }).config?.keras_history;
+      if (Array.isArray(history) && typeof history[0] === 'string') names.push(history[0]);
+      else collect((value as { args?: unknown }).args);
+    }
+  };
+  collect(nodes[0]);
+  if (names.length === 0) throw new RangeError(`${where} has inbound_nodes that name no layer: ${JSON.stringify(nodes[0])}`);
+  return names;
+}
+
+/** A functional model's one output must be its last imported layer (descent's output is its last entry). */
+function checkOutput(config: Record<string, unknown>, entryOf: Map<string, number>, count: number): void {
+  const outputs = config.output_layers;
+  const names: string[] = [];
+  const collect = (value: unknown): void => {
+    if (!Array.isArray(value)) return;
+    if (typeof value[0] === 'string') names.push(value[0]);
+    else value.forEach(collect);
+  };
+  collect(outputs);
+  if (names.length !== 1) throw new RangeError(`only models with one output import, got output_layers ${JSON.stringify(outputs)}`);
+  if (entryOf.get(names[0]!) !== count - 1) {
+    throw new RangeError(`the output layer ${JSON.stringify(names[0])} must be the last layer of model.json (descent's output is its last entry)`);
+  }
 }
 
 /** The input shape (without the batch axis) from the first layer's batch_input_shape (Keras 3: batch_shape). */

@@ -91,6 +91,37 @@ export const ONNX_CASES: OnnxCase[] = [
     },
     outputs: 2,
   },
+  {
+    name: 'residual cnn (add of channels-first and channels-last values, concat with the input, frozen batchnorm)',
+    spec: {
+      inputShape: [6, 6, 2], seed: 8, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' },
+        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', name: 'b' },
+        { type: 'layernorm', inputs: ['a'], name: 'n' },
+        { type: 'add', inputs: ['b', 'n', 'a'] },
+        { type: 'batchnorm', trainable: false, name: 'bn' },
+        { type: 'concat', inputs: ['bn', 'input'] },
+        { type: 'maxpool2d', poolSize: 2 },
+        { type: 'flatten' },
+        { units: 3 },
+      ],
+    },
+    classes: 3, outputs: 3,
+  },
+  {
+    name: 'concat of dense branches (a tensor read by three entries)',
+    spec: {
+      inputSize: 5, seed: 9, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { units: 4, activation: 'tanh', name: 'h' },
+        { units: 3, activation: 'sigmoid', name: 'g' },
+        { type: 'concat', inputs: ['h', 'g', 'input', 'h'] },
+        { units: 2 },
+      ],
+    },
+    outputs: 2,
+  },
 ];
 
 /** Seeded rows for a case: x as predict takes it and targets for fit. */

@@ -10,7 +10,7 @@ import { random } from './numbers.js';
 
 export interface Case {
   name: string;
-  build(): tfl.Sequential;
+  build(): tfl.LayersModel;
   /** A function: tfjs optimizers need a backend when made. */
   compile: () => tfl.ModelCompileArgs;
   /** Row shape of x (without the batch axis) and how to make the targets. */
@@ -89,6 +89,32 @@ export const CASES: Case[] = [
     compile: () => ({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' }),
     inputShape: [6, 6, 1], target: 'classes', outputs: 3, includeOptimizer: true,
   },
+  {
+    name: 'functional: residual dense (Add), Concatenate with the input, a dropout between (sparse CE)',
+    build: () => {
+      const input = tfl.input({ shape: [5] });
+      const a = L.dense({ units: 4, activation: 'tanh' }).apply(input) as tfl.SymbolicTensor;
+      const b = L.dense({ units: 4 }).apply(L.dropout({ rate: 0.1 }).apply(a)) as tfl.SymbolicTensor;
+      const joined = L.concatenate().apply([L.add().apply([a, b]) as tfl.SymbolicTensor, input]) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: input, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(joined) as tfl.SymbolicTensor });
+    },
+    compile: () => ({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' }),
+    inputShape: [5], target: 'classes', outputs: 3, includeOptimizer: true,
+  },
+  {
+    name: 'functional: residual CNN with a frozen conv base (trainable: false), channels joined (mse)',
+    build: () => {
+      const input = tfl.input({ shape: [6, 6, 2] });
+      const base = L.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', trainable: false }).apply(input) as tfl.SymbolicTensor;
+      const branch = L.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }).apply(base) as tfl.SymbolicTensor;
+      const sum = L.add().apply([base, branch]) as tfl.SymbolicTensor;
+      const joined = L.concatenate({ axis: 3 }).apply([sum, input]) as tfl.SymbolicTensor;
+      const pooled = L.globalAveragePooling2d({}).apply(joined) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: input, outputs: L.dense({ units: 2 }).apply(pooled) as tfl.SymbolicTensor });
+    },
+    compile: () => ({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' }),
+    inputShape: [6, 6, 2], target: 'regression', outputs: 2, includeOptimizer: false,
+  },
 ];
 
 /** Seeded data for a case: x as descent takes it (Float32Array or Int32Array ids) and y. */
@@ -124,7 +150,7 @@ export function tensorOf(c: Case, x: Float32Array | Int32Array): tf.Tensor {
 }
 
 /** Builds, compiles and trains the case's model with tfjs for a few epochs (seeded data), in tfjs's own loop. */
-export async function trainedModel(c: Case, rows = 48): Promise<tfl.Sequential> {
+export async function trainedModel(c: Case, rows = 48): Promise<tfl.LayersModel> {
   const model = c.build();
   model.compile(c.compile());
   const { x, y } = dataFor(c, rows, 7);
@@ -137,7 +163,7 @@ export async function trainedModel(c: Case, rows = 48): Promise<tfl.Sequential> 
 }
 
 /** What tfjs's IO handlers receive on model.save (model.json contents + weight bytes). */
-export async function savedArtifacts(model: tfl.Sequential, includeOptimizer: boolean): Promise<tf.io.ModelArtifacts> {
+export async function savedArtifacts(model: tfl.LayersModel, includeOptimizer: boolean): Promise<tf.io.ModelArtifacts> {
   let saved: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     saved = artifacts;

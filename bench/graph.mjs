@@ -1,0 +1,84 @@
+// What graph models and frozen layers cost, in one process, rounds interleaved so that every variant
+// sees the same machine (in this thread, one epoch per sample, MNIST-shaped rows):
+//   frozen base   the MNIST CNN's conv base (two conv + pool) frozen under a dense head, against the
+//                 same network unfrozen: the frozen prefix runs forward only (no backward, no
+//                 weight gradients, no optimizer slots), so the head trains at a multiple of the speed
+//   add           a residual block (conv → conv, + skip: add) against the same block without the add:
+//                 the add's forward, its backward and the fan-out gradient sum, as a share of the step
+//
+//   node bench/graph.mjs [--rounds N]      (writes bench/results/<date>-graph.md)
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTrainer } from 'descent-wasm';
+import { mnistRows } from './mlp.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const roundsAt = args.indexOf('--rounds');
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${args[roundsAt + 1]}`);
+
+const base = (trainable) => [
+  { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', trainable },
+  { type: 'maxpool2d', poolSize: 2 },
+  { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', trainable },
+  { type: 'maxpool2d', poolSize: 2 },
+  { type: 'flatten' },
+];
+const common = { inputShape: [28, 28, 1], loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 1 };
+const head = [{ units: 64, activation: 'relu' }, { units: 10 }];
+const block = (withAdd) => [
+  { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' },
+  { type: 'maxpool2d', poolSize: 2, name: 'p' },
+  { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
+  { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', name: 'f' },
+  ...(withAdd ? [{ type: 'add', inputs: ['p', 'f'] }] : []),
+  { type: 'activation', activation: 'relu' },
+  { type: 'globalavgpool' },
+  { units: 10 },
+];
+const variants = {
+  'CNN base + dense head, unfrozen': { ...common, layers: [...base(true), ...head] },
+  'CNN base frozen, head trained': { ...common, layers: [...base(false), ...head] },
+  'residual block (add)': { ...common, layers: block(true) },
+  'same block, no add': { ...common, layers: block(false) },
+};
+
+const rows = 2_000;
+const data = mnistRows(rows);
+const epoch = { epochs: 1, batchSize: 64, shuffle: true };
+const trainers = Object.fromEntries(await Promise.all(Object.entries(variants).map(async ([name, spec]) => [name, await createTrainer(spec, { worker: false })])));
+const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+for (const t of Object.values(trainers)) await t.fit(data.x, data.y, epoch);
+for (let round = 0; round < rounds; round++) {
+  for (const [name, t] of Object.entries(trainers)) {
+    const started = performance.now();
+    await t.fit(data.x, data.y, epoch);
+    samples[name].push(performance.now() - started);
+  }
+}
+const build = trainers['CNN base frozen, head trained'].info.build;
+for (const t of Object.values(trainers)) await t.dispose();
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const rate = (name) => rows / (median(samples[name]) / 1000);
+const names = Object.keys(samples);
+const frozenSpeedup = rate('CNN base frozen, head trained') / rate('CNN base + dense head, unfrozen');
+const addShare = (median(samples['residual block (add)']) - median(samples['same block, no add'])) / median(samples['residual block (add)']);
+const lines = [
+  '# Graph models: frozen base and add',
+  '',
+  `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · Node ${process.version} · ${build} build · load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (at the end) · ${rounds} rounds of one epoch (${rows} MNIST rows, batch ${epoch.batchSize}, Adam) per variant, interleaved, in this thread`,
+  '',
+  '| variant | median ms | min ms | samples/s (median) | samples |',
+  '|---|---|---|---|---|',
+  ...names.map((name) => `| ${name} | ${median(samples[name]).toFixed(1)} | ${Math.min(...samples[name]).toFixed(1)} | ${rate(name).toFixed(0)} | ${samples[name].map((v) => v.toFixed(0)).join(' ')} |`),
+  '',
+  `frozen base: ${frozenSpeedup.toFixed(2)}× the samples/s of the same network unfrozen (medians)`,
+  `add: ${(100 * addShare).toFixed(1)} % of the residual block's step (median difference over the median step)`,
+];
+console.log(lines.join('\n'));
+const out = join(root, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}-graph.md`);
+if (existsSync(join(root, 'bench', 'results'))) writeFileSync(out, `${lines.join('\n')}\n`);
