@@ -314,6 +314,32 @@ const cases: Case[] = [
     offset: new Array(27).fill(0),
     target: (r) => [Math.sin(r[0]! + r[13]!), r[26]! - r[4]!],
   },
+  {
+    // a graph: a residual block (add of channels-first conv outputs), a concat with the model input,
+    // a frozen batchnorm, a flatten channelsFirst, and a dense layer read by two entries
+    name: 'softmax_cross_entropy: residual conv2d block (add), concat with the input, frozen batchnorm, flatten channelsFirst',
+    spec: {
+      inputShape: [5, 4, 2],
+      layers: [
+        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a' },
+        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', name: 'b' },
+        { type: 'add', inputs: ['a', 'b'] },
+        { type: 'batchnorm', trainable: false, name: 'n' },
+        { type: 'concat', inputs: ['n', 'input'] },
+        { type: 'flatten', dataFormat: 'channelsFirst' },
+        { units: 6, activation: 'tanh', name: 'h' },
+        { type: 'layernorm', inputs: ['h'], name: 'g' },
+        { type: 'concat', inputs: ['h', 'g'] },
+        { units: 3 },
+      ],
+      loss: 'softmax_cross_entropy',
+      optimizer: { name: 'adam', learningRate: 0.01 },
+      seed: 59,
+    },
+    scale: new Array(40).fill(1),
+    offset: new Array(40).fill(0),
+    target: (r) => argmax([r[0]! + r[1]!, r[20]! - r[39]!, r[10]!]),
+  },
 ];
 
 /** rows × d features of a case, and its targets. */
