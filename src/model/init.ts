@@ -6,6 +6,8 @@
 //                  kaiming_uniform_(a = √5) gives the weight bound gain·√(3 / fanIn) with gain = √(2 / (1 + 5)),
 //                  which is 1 / √fanIn, and the bias is drawn from U(±1 / √fanIn)
 //   normal         N(0, 1)                                    torch.nn.Embedding
+//   torchRecurrent U(±1 / √hidden), hidden = fanOut           torch.nn.RNNBase.reset_parameters: every
+//                  weight and bias of nn.LSTM / nn.GRU from U(±1 / √hidden_size)
 //   zeros, ones
 
 import type { TensorSpec } from './layers/layer.js';
@@ -35,6 +37,11 @@ export function fillInitial(values: Float32Array, tensor: TensorSpec, random: Ra
     }
     case 'torchDefault': {
       const limit = 1 / Math.sqrt(fanIn);
+      for (let i = 0; i < count; i++) values[i] = (2 * random.next() - 1) * limit;
+      break;
+    }
+    case 'torchRecurrent': {
+      const limit = 1 / Math.sqrt(fanOut);
       for (let i = 0; i < count; i++) values[i] = (2 * random.next() - 1) * limit;
       break;
     }

@@ -12,6 +12,7 @@ import type { Layer } from './layer.js';
 import { LayerNormLayer, type LayerNormLayerSpec } from './layernorm.js';
 import { AddLayer, type AddLayerSpec, ConcatLayer, type ConcatLayerSpec } from './merge.js';
 import { GlobalAvgPoolLayer, type GlobalAvgPoolLayerSpec, PoolLayer, type PoolLayerSpec } from './pool.js';
+import { type GruLayerSpec, type LstmLayerSpec, RecurrentLayer } from './recurrent.js';
 
 export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
 export type { Layer } from './layer.js';
@@ -24,6 +25,8 @@ export { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec, type ConvSize } 
 export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 
 export type { AddLayerSpec, ConcatLayerSpec };
+export type { GruLayerSpec, LstmLayerSpec };
+export { RecurrentLayer };
 export { AddLayer, ConcatLayer };
 
 /** Every entry may also carry these (spec.ts reads them): its name, the entries it reads, whether its tensors train. */
@@ -39,7 +42,8 @@ export interface GraphOptions {
 export type LayerSpec = (DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec | FlattenLayerSpec
   | PoolLayerSpec | GlobalAvgPoolLayerSpec
   | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec
-  | Conv2dLayerSpec | Conv1dLayerSpec | AddLayerSpec | ConcatLayerSpec) & GraphOptions;
+  | Conv2dLayerSpec | Conv1dLayerSpec | AddLayerSpec | ConcatLayerSpec
+  | LstmLayerSpec | GruLayerSpec) & GraphOptions;
 
 type SingleInputFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 type MergeFactory = (spec: Record<string, unknown>, path: string, index: number, inputShapes: readonly (readonly number[])[], inputNames: readonly string[]) => Layer;
@@ -59,6 +63,8 @@ const LAYER_TYPES: Record<string, SingleInputFactory> = {
   batchnorm: BatchNormLayer.fromSpec,
   conv2d: ConvLayer.fromSpec,
   conv1d: ConvLayer.fromSpec,
+  lstm: RecurrentLayer.fromSpec,
+  gru: RecurrentLayer.fromSpec,
 };
 
 /** The layers that read several inputs. */

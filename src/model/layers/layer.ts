@@ -15,8 +15,11 @@ export interface TensorSpec {
   name: string;
   /** torch's layout, e.g. [out, in] for a dense weight. */
   shape: readonly number[];
-  /** A seeded initialiser (fan-in and fan-out as given; src/model/init.ts), zeros, ones, or seeded N(0, 1) (torch's nn.Embedding). */
-  init: Initializer | 'zeros' | 'ones' | 'normal';
+  /**
+   * A seeded initialiser (fan-in and fan-out as given; src/model/init.ts), zeros, ones, seeded N(0, 1)
+   * (torch's nn.Embedding), or U(±1/√fanOut) with fanOut the hidden size (torch's LSTM and GRU).
+   */
+  init: Initializer | 'zeros' | 'ones' | 'normal' | 'torchRecurrent';
   /** A row (index on the first axis) set to zero after the init: embedding's paddingIdx. */
   zeroRow?: number;
   fanIn: number;
