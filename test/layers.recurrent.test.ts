@@ -5,11 +5,10 @@
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
 // exportOnnx refuses them naming the layer type.
 import { describe, expect, it } from 'vitest';
-import { createTrainer, exportOnnx, type LayerSpec, loadKernels, type TrainerSpec } from '../src/index.js';
-import { layerFromSpec } from '../src/model/layers/index.js';
-import type { WasmArray } from '../src/wasm/heap.js';
+import { createTrainer, exportOnnx, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
+import { runLayer } from './reference/layer-run.js';
 import { recurrentReference, type RecurrentShape } from './reference/recurrent.js';
 
 /** Deterministic values in (−amplitude, amplitude). */
@@ -48,43 +47,14 @@ function problem(s: RecurrentShape, seed: number): Problem {
   };
 }
 
-/** The layer's output and gradients of Σ g·output, its own forward and backward on WASM memory. */
-async function runLayer(s: RecurrentShape, p: Problem, build: Build, trainable = true): Promise<Record<string, number[]>> {
-  const k = await loadKernels({ build });
-  const layer = layerFromSpec({ type: s.type, units: s.units, returnSequences: s.returnSequences }, 'layers[0]', 0, [s.steps, s.channels]);
-  const arrays: WasmArray[] = [];
-  const take = (data: number[] | number) => {
-    const array = k.alloc(Math.max(1, typeof data === 'number' ? data : data.length));
-    arrays.push(array);
-    array.array.fill(Number.NaN); // a buffer read before it is written shows up
-    if (typeof data !== 'number') array.array.set(data);
-    return array;
-  };
-  const x = take(p.x);
-  const params = layer.tensors.map((t) => take(p.weights[t.name]!));
-  const grads = layer.tensors.map((t) => take(t.shape.reduce((a, b) => a * b, 1)));
-  const out = take(s.rows * layer.outputSize);
-  const dOut = take(p.g);
-  const dx = take(s.rows * layer.inputSize);
-  const buffers = Object.fromEntries(Object.entries(layer.buffers).map(([buffer, perRow]) => [buffer, take(s.rows * perRow).ptr]));
-  const scratch = take(layer.gemmScratchFloats(k.raw, s.rows));
-  const args = {
-    x: x.ptr, rows: s.rows, out: out.ptr, buffers, params: params.map((q) => q.ptr), states: [], gemmScratch: scratch.ptr, training: null,
-    dOut: dOut.ptr, dx: dx.ptr, grads: grads.map((q) => q.ptr), inputs: [x.ptr], dxs: [dx.ptr], trainable,
-  };
-  layer.forward(k.raw, args);
-  const result: Record<string, number[]> = { output: Array.from(out.array) };
-  layer.backward(k.raw, args);
-  result.x = Array.from(dx.array);
-  layer.tensors.forEach((t, i) => { result[t.name] = Array.from(grads[i]!.array); });
-  for (const array of arrays) array.free();
-  return result;
-}
+/** The layer's own forward and backward (test/reference/layer-run.ts). */
+const run = (s: RecurrentShape, p: Problem, build: Build, trainable = true) =>
+  runLayer({ layer: { type: s.type, units: s.units, returnSequences: s.returnSequences }, inputShape: [s.steps, s.channels], rows: s.rows, ...p, trainable }, build);
 
 describe.each(BUILDS)('lstm and gru layers against float64 torch formulas (%s build)', (build) => {
   it.each(CASES.map((s, n) => [name(s), s, n] as const))('%s: forward, and every gradient against central differences', async (_name, s, n) => {
     const p = problem(s, 11 * n + 1);
-    const got = await runLayer(s, p, build);
+    const got = await run(s, p, build);
     const want = recurrentReference(s, p.weights, p.x);
     expect(got.output).toHaveLength(want.length);
     want.forEach((v, i) => expect(Math.abs(got.output![i]! - v), `output[${i}]`).toBeLessThan(2e-6 + 1e-5 * Math.abs(v)));
@@ -95,7 +65,7 @@ describe.each(BUILDS)('lstm and gru layers against float64 torch formulas (%s bu
       return recurrentReference(s, weights, x!).reduce((sum, v, i) => sum + p.g[i]! * v, 0);
     };
     for (const tensor of Object.keys(w64)) {
-      const { worst, scale } = centralDifferences(w64, (_, i) => got[tensor]![i]!, objective, 1e-6, (other) => other !== tensor);
+      const { worst, scale } = centralDifferences(w64, (_, i) => got[`d${tensor}`]![i]!, objective, 1e-6, (other) => other !== tensor);
       expect(worst, `${tensor}: worst |analytic − central difference| against scale ${scale}`).toBeLessThan(1e-4 * scale + 2e-6);
       // one step reads the zero state only: W_hh gets no gradient (and the check above saw zeros)
       if (tensor === 'weight_hh_l0' && s.steps === 1) expect(scale).toBe(0);
@@ -105,10 +75,10 @@ describe.each(BUILDS)('lstm and gru layers against float64 torch formulas (%s bu
 
   it.each(CASES.filter((s) => s.steps > 1).map((s, n) => [name(s), s, n] as const))('%s frozen: no weight gradients written, dx still right', async (_name, s, n) => {
     const p = problem(s, 5 * n + 3);
-    const frozen = await runLayer(s, p, build, false);
-    const trained = await runLayer(s, p, build, true);
-    expect(frozen.weight_ih_l0!.every(Number.isNaN), 'the weight gradient buffer is untouched').toBe(true);
-    expect(frozen.x).toEqual(trained.x);
+    const frozen = await run(s, p, build, false);
+    const trained = await run(s, p, build, true);
+    expect(frozen.dweight_ih_l0!.every(Number.isNaN), 'the weight gradient buffer is untouched').toBe(true);
+    expect(frozen.dx).toEqual(trained.dx);
   });
 });
 
