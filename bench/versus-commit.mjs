@@ -72,8 +72,9 @@ try {
     '|---|---|---|---|',
     ...names.map((name) => `| ${name} | ${median(samples[name]).toFixed(1)} | ${Math.min(...samples[name]).toFixed(1)} | ${samples[name].map((v) => v.toFixed(0)).join(' ')} |`),
     '',
-    `new / old, in-thread: ${(median(samples[names[0]]) / median(samples[names[1]])).toFixed(3)} (medians), ${(Math.min(...samples[names[0]]) / Math.min(...samples[names[1]])).toFixed(3)} (minima)`,
-    ...(names.length > 2 ? [`new / old, worker: ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`] : []),
+    // each round ran new and old one after the other: the median of their paired ratios cancels slower drifts of the machine
+    `new / old, in-thread: ${median(samples[names[0]].map((v, r) => v / samples[names[1]][r])).toFixed(3)} (median of paired rounds), ${(median(samples[names[0]]) / median(samples[names[1]])).toFixed(3)} (medians), ${(Math.min(...samples[names[0]]) / Math.min(...samples[names[1]])).toFixed(3)} (minima)`,
+    ...(names.length > 2 ? [`new / old, worker: ${median(samples[names[2]].map((v, r) => v / samples[names[3]][r])).toFixed(3)} (median of paired rounds), ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`] : []),
     // same seed, same data, same order: both versions must have trained the same network
     `weights identical after ${rounds + 1} epochs (in-thread new vs old): ${Object.keys(weights[names[0]]).every((k) => weights[names[0]][k].every((v, i) => v === weights[names[1]][k][i]))}`,
   ];
