@@ -20,7 +20,7 @@ export {
   sgd_f32, adam_f32, rmsprop_f32, adagrad_f32, adadelta_f32, adamax_f32, nadam_f32, lion_f32,
   lamb_direction_f32, sum_squares_f32, clip_value_f32,
 } from './optim';
-export { subtract_scaled_f32, scale_f32, multiply_f32, weighted_sum_f32, weight_penalty_f32 } from './vec';
+export { subtract_scaled_f32, scale_f32, add_f32, multiply_f32, weighted_sum_f32, weight_penalty_f32 } from './vec';
 export { gather_rows_f32, gather_i32, standardize_f32 } from './batch';
 export { column_sums_f32 } from './dense';
 export { dropout_forward_f32, dropout_key } from './dropout';
@@ -33,6 +33,6 @@ export {
 } from './layers/norm';
 export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';
 export { transpose_rows_f32 } from './layers/flatten';
-export { add_f32, copy_strided_f32 } from './graph';
+export { copy_strided_f32 } from './layers/merge';
 export { lstm_cell_forward_f32, lstm_cell_backward_f32, gru_cell_forward_f32, gru_cell_backward_f32 } from './layers/recurrent';
 export { attention_softmax_f32, attention_softmax_backward_f32 } from './layers/attention';

@@ -35,6 +35,21 @@ export function scale_f32(x: usize, n: i32, s: f32): void {
   }
 }
 
+/** out = a + b over n floats; `out` may be `a` (b added into a: the fan-out gradient sum). */
+export function add_f32(a: usize, b: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
 /** out = a ⊙ b over n values (dropout's backward: dx = dy ⊙ mask); `out` may be `a` or `b`. */
 export function multiply_f32(a: usize, b: usize, out: usize, n: i32): void {
   let i = 0;

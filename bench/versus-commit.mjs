@@ -3,7 +3,7 @@
 // batch 128, one epoch of 10 000 MNIST rows per sample, in this thread and in a worker), or with
 // --model cnn the MNIST CNN of bench/cnn-spec.mjs (one epoch of 2 000 rows, in this thread).
 //
-//   node bench/versus-commit.mjs <commit> [--rounds N] [--model mlp|cnn]
+//   node bench/versus-commit.mjs <commit> [--rounds N] [--model mlp|cnn] [--in-thread]
 //
 // The other commit is checked out into a temporary folder (git worktree), shares this checkout's
 // node_modules, and is built there with its own scripts; its dist/ is imported by path.
@@ -43,20 +43,28 @@ try {
   const runners = {
     [`this checkout, in-thread`]: () => createTrainer(spec, { worker: false }),
     [`${sha.slice(0, 7)}, in-thread`]: () => other.createTrainer(spec, { worker: false }),
-    ...(model === 'mlp' ? {
+    ...(model === 'mlp' && !rest.includes('--in-thread') ? {
       [`this checkout, worker`]: () => createTrainer(spec),
       [`${sha.slice(0, 7)}, worker`]: () => other.createTrainer(spec),
     } : {}),
   };
   const trainers = Object.fromEntries(await Promise.all(Object.entries(runners).map(async ([name, make]) => [name, await make()])));
+    // CPU time of this process (all its threads) beside wall time: on a shared machine it leaves out the
+  // time other processes held the cores, which wall time counts
+  const cpuSamples = Object.fromEntries(Object.keys(trainers).map((name) => [name, []]));
   const samples = Object.fromEntries(Object.keys(trainers).map((name) => [name, []]));
   // one warm-up epoch each, then the rounds, each timing every variant once in turn
   for (const t of Object.values(trainers)) await t.fit(data.x, data.y, epoch);
   for (let round = 0; round < rounds; round++) {
-    for (const [name, t] of Object.entries(trainers)) {
+    // every other round in the reverse order, so that no variant always runs right after another
+    const order = round % 2 === 0 ? Object.entries(trainers) : Object.entries(trainers).reverse();
+    for (const [name, t] of order) {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       await t.fit(data.x, data.y, epoch);
       samples[name].push(performance.now() - started);
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuSamples[name].push((cpu.user + cpu.system) / 1000);
     }
   }
   const weights = Object.fromEntries(await Promise.all(Object.entries(trainers).map(async ([name, t]) => [name, await t.getWeights()])));
@@ -68,12 +76,14 @@ try {
     '',
     `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · Node ${process.version} · load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (at the end) · ${rounds} rounds of one epoch (${rowCount} MNIST rows, batch ${epoch.batchSize}, Adam) per variant, interleaved`,
     '',
-    '| variant | median ms | min ms | samples |',
-    '|---|---|---|---|',
-    ...names.map((name) => `| ${name} | ${median(samples[name]).toFixed(1)} | ${Math.min(...samples[name]).toFixed(1)} | ${samples[name].map((v) => v.toFixed(0)).join(' ')} |`),
+    '| variant | median ms | min ms | median CPU ms | samples (wall ms) |',
+    '|---|---|---|---|---|',
+    ...names.map((name) => `| ${name} | ${median(samples[name]).toFixed(1)} | ${Math.min(...samples[name]).toFixed(1)} | ${median(cpuSamples[name]).toFixed(1)} | ${samples[name].map((v) => v.toFixed(0)).join(' ')} |`),
     '',
-    `new / old, in-thread: ${(median(samples[names[0]]) / median(samples[names[1]])).toFixed(3)} (medians), ${(Math.min(...samples[names[0]]) / Math.min(...samples[names[1]])).toFixed(3)} (minima)`,
-    ...(names.length > 2 ? [`new / old, worker: ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`] : []),
+    // each round ran new and old one after the other: the median of their paired ratios cancels slower drifts of the machine
+    `new / old, in-thread: ${median(samples[names[0]].map((v, r) => v / samples[names[1]][r])).toFixed(3)} (median of paired rounds), ${(median(samples[names[0]]) / median(samples[names[1]])).toFixed(3)} (medians), ${(Math.min(...samples[names[0]]) / Math.min(...samples[names[1]])).toFixed(3)} (minima)`,
+    `new / old, in-thread CPU time: ${median(cpuSamples[names[0]].map((v, r) => v / cpuSamples[names[1]][r])).toFixed(3)} (median of paired rounds)`,
+    ...(names.length > 2 ? [`new / old, worker: ${median(samples[names[2]].map((v, r) => v / samples[names[3]][r])).toFixed(3)} (median of paired rounds), ${(median(samples[names[2]]) / median(samples[names[3]])).toFixed(3)} (medians), ${(Math.min(...samples[names[2]]) / Math.min(...samples[names[3]])).toFixed(3)} (minima)`] : []),
     // same seed, same data, same order: both versions must have trained the same network
     `weights identical after ${rounds + 1} epochs (in-thread new vs old): ${Object.keys(weights[names[0]]).every((k) => weights[names[0]][k].every((v, i) => v === weights[names[1]][k][i]))}`,
   ];

@@ -28,6 +28,7 @@ export type { PoolLayerSpec, GlobalAvgPoolLayerSpec } from './model/layers/index
 export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec } from './model/layers/index.js';
 export type { Conv2dLayerSpec, Conv1dLayerSpec, ConvSize } from './model/layers/index.js';
 export type { LstmLayerSpec, GruLayerSpec } from './model/layers/index.js';
+export type { AddLayerSpec, ConcatLayerSpec, GraphOptions } from './model/layers/index.js';
 export { SCHEDULE_NAMES, type LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';
 export { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorEntry, type DType } from './io/safetensors.js';

@@ -109,6 +109,33 @@ describe('data-parallel training (workers: n)', () => {
     expectSameTraining(one, await trainWith(cnn, 2, digits.x, digits.y, fit, false));
   });
 
+  it('trains a residual CNN with a frozen layer as one worker does; the shard workers follow setTrainable between fits', async () => {
+    const residual: TrainerSpec = {
+      ...cnn,
+      layers: [
+        { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'a', trainable: false },
+        { type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', name: 'b' },
+        { type: 'add', inputs: ['a', 'b'] },
+        { type: 'maxpool2d', poolSize: 2 }, { type: 'flatten' }, { units: 10 },
+      ],
+    };
+    const run = async (workers: number) => {
+      const t = await createTrainer(residual, { workers, worker: false });
+      try {
+        const before = t.getWeights()['0.weight']!;
+        const first = await t.fit(digits.x, digits.y, { epochs: 1, batchSize: 64 });
+        expect(t.getWeights()['0.weight']).toEqual(before);
+        t.setTrainable('a', true);
+        const second = await t.fit(digits.x, digits.y, { epochs: 1, batchSize: 64 });
+        expect(maxRelativeDifference(t.getWeights()['0.weight']!, before)).toBeGreaterThan(1e-3);
+        return { history: { epochs: [...first.epochs, ...second.epochs], stopReason: second.stopReason }, weights: t.getWeights(), profile: t.parallelProfile() };
+      } finally {
+        await t.dispose();
+      }
+    };
+    expectSameTraining(await run(1), await run(2));
+  });
+
   it('matches one worker for n = 2 and 3, with uneven shards, dropout, L2, label smoothing and class weights', async () => {
     // 1797 rows, batch 50: shards of 25/25 and 16/17/17, and a last batch of 47
     const fit = { epochs: 2, batchSize: 50, classWeight: [1, 1, 2, 1, 1, 1, 1, 1, 0.5, 1] };

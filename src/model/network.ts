@@ -52,6 +52,8 @@ export class Network {
   #scratch: WasmArray | null = null;
   /** Buffers for gradients added into a tensor read by several entries (as many as an entry has inputs). */
   #fanOut: WasmArray[] = [];
+  /** The tensors with an L1/L2 penalty: where they and their gradients are, their length, λ1 and λ2. */
+  readonly #penalties: { param: number; grad: number; length: number; l1: number; l2: number }[];
   /** Per layer: whether its tensors train. */
   readonly #trainable: boolean[];
   /** The entries whose backward runs, last first, with the fan-out gradients each adds in. */
@@ -83,6 +85,10 @@ export class Network {
     this.grads = heap.alloc(size, 'f32', 'parameter count');
     this.states = heap.alloc(Math.max(stateSize, 1), 'f32', 'state count');
     this.grads.array.fill(0);
+    this.#penalties = model.layers.flatMap((layer, l) => layer.tensors.flatMap((tensor, t) => (tensor.l1 === 0 && tensor.l2 === 0 ? [] : [{
+      param: this.params.ptr + 4 * this.#offsets[l]![t]!, grad: this.grads.ptr + 4 * this.#offsets[l]![t]!,
+      length: this.#lengths[l]![t]!, l1: tensor.l1, l2: tensor.l2,
+    }])));
     this.#training = { seed: model.seed, step: 0, firstRow: 0 };
     this.#trainable = [...model.trainable];
     this.initialize();
@@ -298,12 +304,8 @@ export class Network {
       for (const { from, into, width } of adds) k.add_f32(into, from, into, rows * width);
     }
     let penalty = 0;
-    layers.forEach((layer, l) => layer.tensors.forEach((tensor, t) => {
-      if (tensor.l1 === 0 && tensor.l2 === 0) return;
-      const args = this.#buffers[l]!.args;
-      // a frozen tensor's slot in grads is written too, and never read
-      penalty += k.weight_penalty_f32(args.params[t]!, args.grads[t]!, this.#lengths[l]![t]!, tensor.l1, tensor.l2);
-    }));
+    // a frozen tensor's slot in grads is written too, and never read
+    for (const p of this.#penalties) penalty += k.weight_penalty_f32(p.param, p.grad, p.length, p.l1, p.l2);
     return penalty;
   }
 
