@@ -3,7 +3,7 @@
 // dx) against central differences of that reference's Σ g·output in float64, with and without
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
-// exportOnnx refuses them naming the layer type.
+// data-parallel shards train as one thread; exportOnnx refuses them naming the layer type.
 import { describe, expect, it } from 'vitest';
 import { createTrainer, exportOnnx, type LayerSpec, type TrainerSpec } from '../src/index.js';
 import { BUILDS, type Build } from './reference/builds.js';
@@ -136,6 +136,28 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
     expect(restored.getWeights()['1.weight_hh_l0']).toEqual(t.getWeights()['1.weight_hh_l0']);
     await restored.dispose();
     await t.dispose();
+  });
+});
+
+describe('lstm and gru across workers', () => {
+  it('data-parallel (2 shard workers) trains as one thread does, and a worker predicts the same', async () => {
+    const spec: TrainerSpec = { ...base, inputShape: [6, 3], layers: [{ type: 'lstm', units: 8, returnSequences: true }, { type: 'gru', units: 5 }, { units: 2 }] };
+    const rows = 64;
+    const x = Float32Array.from(values(rows * 18, 4, 1));
+    const y = Float32Array.from(values(rows * 2, 5, 0.8));
+    const single = await createTrainer(spec, { worker: false });
+    const parallel = await createTrainer(spec, { workers: 2 });
+    try {
+      const fit = { epochs: 2, batchSize: 32, shuffle: false };
+      const [a, b] = [await single.fit(x, y, fit), await parallel.fit(x, y, fit)];
+      // the shards sum the same rows' gradients in another order: float32 rounding apart
+      b.epochs.forEach((e, i) => expect(Math.abs(e.loss - a.epochs[i]!.loss), `epoch ${i}`).toBeLessThan(1e-6 * a.epochs[i]!.loss + 1e-7));
+      const [pa, pb] = [await single.predict(x), await parallel.predict(x)];
+      pa.forEach((v, i) => expect(Math.abs(v - pb[i]!), `predict[${i}]`).toBeLessThan(1e-5));
+    } finally {
+      await single.dispose();
+      await parallel.dispose();
+    }
   });
 });
 
