@@ -94,7 +94,7 @@ export class RecurrentLayer implements Layer {
 
   gemmScratchFloats(k: KernelExports, rows: number): number {
     const [C, U, W] = [this.channels, this.units, this.#width];
-    return Math.max(k.gemm_scratch_floats(C, W), k.gemm_scratch_floats(U, W), k.gemm_scratch_floats(rows, C), k.gemm_scratch_floats(rows, U),
+    return Math.max(k.gemm_scratch_floats(C, W), k.gemm_scratch_floats(U, W), k.gemm_scratch_floats(rows, C), k.gemm_scratch_floats(Math.max(1, this.steps - 1) * rows, U),
       k.gemm_scratch_floats(W, C), k.gemm_scratch_floats(W, U));
   }
 
@@ -221,10 +221,12 @@ export class RecurrentLayer implements Layer {
       new Float32Array(k.memory.buffer, dWhh, W * U).fill(0);
       // dW_ih = Σ_t dI_tᵀ·x_t and dW_hh = Σ_{t ≥ 1} dH_tᵀ·h_{t−1}: batches over t adding into one C
       k.gemm_strided_f32(dI, 1, W, block, x, T * C, 1, C, dWih, C, 0, T, W, rows, C, 0, true, gemmScratch);
-      if (T > 1) {
-        const h = this.#h(0, rows, out, buffers);
-        const hBatch = this.returnSequences ? U : rows * U;
-        k.gemm_strided_f32(dH + 4 * block, 1, W, block, h.ptr, h.stride, 1, hBatch, dWhh, U, 0, T - 1, W, rows, U, 0, true, gemmScratch);
+      if (T > 1 && this.returnSequences) {
+        // h_t is a column slice of the output rows (row stride T·U, step t at column t·U)
+        k.gemm_strided_f32(dH + 4 * block, 1, W, block, out, T * U, 1, U, dWhh, U, 0, T - 1, W, rows, U, 0, true, gemmScratch);
+      } else if (T > 1) {
+        // the layer's own h is time-major like dH: steps and rows are one summation axis of (T − 1)·rows
+        k.gemm_strided_f32(dH + 4 * block, 1, W, 0, buffers.h!, U, 1, 0, dWhh, U, 0, 1, W, (T - 1) * rows, U, 0, true, gemmScratch);
       }
       k.column_sums_f32(dI, T * rows, W, dbih, false);
       k.column_sums_f32(dH, T * rows, W, dbhh, false);
