@@ -3,6 +3,7 @@
 // dx) against central differences of that reference's Σ g·output in float64, with and without
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
+// an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
 // data-parallel shards train as one thread; exportOnnx refuses them naming the layer type.
 import { describe, expect, it } from 'vitest';
 import { createTrainer, exportOnnx, type LayerSpec, type TrainerSpec } from '../src/index.js';
@@ -135,6 +136,29 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
     expect(Array.from(await restored.predict(x))).toEqual(Array.from(before));
     expect(restored.getWeights()['1.weight_hh_l0']).toEqual(t.getWeights()['1.weight_hh_l0']);
     await restored.dispose();
+    await t.dispose();
+  });
+});
+
+describe.each(BUILDS)('token ids through an embedding into a recurrent layer (%s build)', (build) => {
+  // the label is the parity of a row's first token; the other tokens are hashed noise, so a model
+  // right on held-out rows carried the first step through T − 1 steps of recurrence
+  const T = 9;
+  const token = (i: number) => (Math.imul(i + 1, 2654435761) >>> 7) % 5;
+  const data = (first: number, rows: number) => {
+    const ids = Int32Array.from({ length: rows * T }, (_, i) => token(first * T + i));
+    return { ids, labels: Int32Array.from({ length: rows }, (_, r) => ids[r * T]! % 2) };
+  };
+  const [train, heldOut] = [data(0, 256), data(256, 128)];
+
+  it.each(['lstm', 'gru'] as const)('%s learns the first token\'s parity, held-out rows included', async (type) => {
+    const t = await createTrainer({
+      inputShape: [T], layers: [{ type: 'embedding', vocabSize: 5, units: 4 }, { type, units: 12 }, { units: 2 }],
+      loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.03 }, seed: 5,
+    }, { worker: false, build });
+    await t.fit(train.ids, train.labels, { epochs: 30, batchSize: 32 });
+    const { accuracy } = await t.evaluate(heldOut.ids, heldOut.labels);
+    expect(accuracy).toBeGreaterThan(0.95);
     await t.dispose();
   });
 });
