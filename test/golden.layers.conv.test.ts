@@ -14,97 +14,22 @@
 // moves results by 1e-2 or more. FLOOR = 1e-6: a few float32 roundings where torch's float32 run
 // happens to land almost exactly on float64.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { createTrainer, type LayerSpec, loadKernels, type TrainerSpec } from '../src/index.js';
-import { layerFromSpec } from '../src/model/layers/index.js';
-import type { WasmArray } from '../src/wasm/heap.js';
-import { FLOOR, K, relArray, relEach, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
-import { BUILDS, type Build } from './reference/builds.js';
-
-
-interface LayerCase {
-  name: string;
-  layer: LayerSpec;
-  inputShape: number[];
-  rows: number;
-  weights: Record<string, number[]>;
-  x: number[];
-  g: number[];
-  float64: Record<string, number[]>;
-  float32: Record<string, number[]>;
-}
+import { describe, it } from 'vitest';
+import { BUILDS } from './reference/builds.js';
+import { trainingErrors, type TrainingCase } from './reference/golden.js';
+import { expectWithin, type LayerCase, layerErrors, runLayerCase, runTrainingCase } from './reference/golden-run.js';
 
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_conv.json', import.meta.url), 'utf8')) as {
   layers: LayerCase[];
   training: TrainingCase[];
 };
 
-function expectWithin(errors: Record<string, number>, d32: Record<string, number>, what: string): void {
-  const tol = Math.max(K * Math.max(...Object.values(d32)), FLOOR);
-  const over = Object.entries(errors).filter(([, e]) => !(e <= tol));
-  expect(over.map(([name, e]) => `${name}: ${e.toExponential(2)}`), `${what}: tolerance ${tol.toExponential(2)}`).toEqual([]);
-}
-
-/** One layer's output and gradients in descent: its forward and backward kernels on WASM memory. */
-async function runLayer(c: LayerCase, build: Build): Promise<Record<string, number[]>> {
-  const k = await loadKernels({ build });
-  const layer = layerFromSpec(c.layer as unknown as Record<string, unknown>, 'layers[0]', 0, c.inputShape);
-  const arrays: WasmArray[] = [];
-  const take = (values: number[] | number) => {
-    const array = k.alloc(Math.max(1, typeof values === 'number' ? values : values.length));
-    arrays.push(array);
-    if (typeof values !== 'number') array.array.set(values);
-    return array;
-  };
-  const x = take(c.x);
-  const params = layer.tensors.map((t) => take(c.weights[`0.${t.name}`]!));
-  const grads = layer.tensors.map((t) => take(t.shape.reduce((a, b) => a * b, 1)));
-  const out = take(c.rows * layer.outputSize);
-  const dOut = take(c.g);
-  const dx = take(c.rows * layer.inputSize);
-  const buffers = Object.fromEntries(Object.entries(layer.buffers).map(([name, perRow]) => [name, take(c.rows * perRow).ptr]));
-  const scratch = take(layer.gemmScratchFloats(k.raw, c.rows));
-  const args = {
-    x: x.ptr, rows: c.rows, out: out.ptr, buffers, params: params.map((p) => p.ptr), states: [], gemmScratch: scratch.ptr, training: null,
-    dOut: dOut.ptr, dx: dx.ptr, grads: grads.map((g) => g.ptr), inputs: [x.ptr], dxs: [dx.ptr], trainable: true,
-  };
-  layer.forward(k.raw, args);
-  const output = Array.from(out.array);
-  layer.backward(k.raw, args);
-  const result: Record<string, number[]> = { output, dx: Array.from(dx.array) };
-  layer.tensors.forEach((t, i) => { result[`d${t.name}`] = Array.from(grads[i]!.array); });
-  for (const array of arrays) array.free();
-  return result;
-}
-
-async function runTraining(c: TrainingCase, build: Build): Promise<TrainingResult> {
-  const trainer = await createTrainer(c.spec, { worker: false, build });
-  try {
-    trainer.setWeights(c.initialWeights);
-    const x = Float32Array.from(c.x);
-    const y = c.targets === 'index' ? Int32Array.from(c.y) : Float32Array.from(c.y);
-    const history = await trainer.fit(x, y, { ...c.fit, shuffle: false });
-    expect(history.epochs).toHaveLength(c.fit.epochs);
-    return {
-      weights: Object.fromEntries(Object.entries(trainer.getWeights()).map(([name, v]) => [name, Array.from(v)])),
-      losses: history.epochs.map((e) => e.loss),
-      evaluate: (await trainer.evaluate(x, y)).loss,
-      predict: Array.from(await trainer.predict(x)),
-    };
-  } finally {
-    await trainer.dispose();
-  }
-}
-
-const layerErrors = (a: Record<string, number[]>, r: Record<string, number[]>) =>
-  Object.fromEntries(Object.keys(r).map((name) => [name, relArray(a[name] ?? [], r[name]!)]));
-
 describe.each(BUILDS)('conv layers vs torch (%s build)', (build) => {
   it.each(golden.layers.map((c) => [c.name, c] as const))('layer: %s', async (name, c) => {
-    expectWithin(layerErrors(await runLayer(c, build), c.float64), layerErrors(c.float32, c.float64), name);
+    expectWithin(layerErrors(await runLayerCase(c, build), c.float64), layerErrors(c.float32, c.float64), name);
   });
 
   it.each(golden.training.map((c) => [c.name, c] as const))('training: %s', async (name, c) => {
-    expectWithin(trainingErrors(await runTraining(c, build), c.float64), trainingErrors(c.float32, c.float64), name);
+    expectWithin(trainingErrors(await runTrainingCase(c, build), c.float64), trainingErrors(c.float32, c.float64), name);
   });
 });
