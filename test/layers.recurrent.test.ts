@@ -6,7 +6,7 @@
 // an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
 // data-parallel shards train as one thread; exportOnnx refuses them naming the layer type.
 import { describe, expect, it } from 'vitest';
-import { createTrainer, exportOnnx, type LayerSpec, type TrainerSpec } from '../src/index.js';
+import { createTrainer, exportOnnx, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { runLayer } from './reference/layer-run.js';
@@ -113,7 +113,7 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
   const x = Float32Array.from(values(rows * 7 * 3, 2, 1));
   const y = Float32Array.from(values(rows * 2, 3, 0.8));
 
-  it('summary() shows the layers; torch\'s init bounds; a checkpoint round-trips after training', async () => {
+  it('summary() shows the layers; torch\'s init bounds; a checkpoint round-trips after training (trainer and loadModel)', async () => {
     const t = await createTrainer(spec, { worker: false, build });
     const lines = t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean));
     expect(lines.slice(1, 4)).toEqual([
@@ -132,8 +132,11 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
     const history = await t.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false });
     expect(history.epochs.at(-1)!.loss).toBeLessThan(history.epochs[0]!.loss);
     const before = await t.predict(x);
-    const restored = await createTrainer(await t.save(), { worker: false, build });
+    const bytes = await t.save();
+    const restored = await createTrainer(bytes, { worker: false, build });
     expect(Array.from(await restored.predict(x))).toEqual(Array.from(before));
+    const predictor = await loadModel(bytes, { build });
+    expect(Array.from(await predictor.predict(x))).toEqual(Array.from(before));
     expect(restored.getWeights()['1.weight_hh_l0']).toEqual(t.getWeights()['1.weight_hh_l0']);
     await restored.dispose();
     await t.dispose();
