@@ -125,10 +125,13 @@ export class Network {
     const layers = this.model.layers;
     const scratchFloats = Math.max(16, ...layers.map((layer) => layer.gemmScratchFloats(k, capacity)));
     this.#scratch = this.heap.alloc(scratchFloats, 'f32', 'gemm scratch');
-    // a gradient for a tensor that an earlier-run backward already wrote goes here first, then is added in
-    const fanIn = Math.max(0, ...this.model.inputs.map((reads) => reads.length));
+    // a gradient for a tensor that an earlier-run backward already wrote goes here first, then is
+    // added in: an entry needs one such buffer per input that other entries read too (a chain: none)
+    const readers = new Map<number, number>();
+    for (const j of this.model.inputs.flat()) readers.set(j, (readers.get(j) ?? 0) + 1);
+    const fanOut = Math.max(0, ...this.model.inputs.map((reads) => reads.filter((j) => j >= 0 && readers.get(j)! > 1).length));
     const widest = Math.max(1, ...layers.map((layer) => layer.outputSize));
-    for (let i = 0; i < fanIn; i++) this.#fanOut.push(this.heap.alloc(capacity * widest, 'f32', 'batch buffer'));
+    for (let i = 0; i < fanOut; i++) this.#fanOut.push(this.heap.alloc(capacity * widest, 'f32', 'batch buffer'));
     layers.forEach((layer, l) => {
       const own: Record<string, WasmArray> = {};
       const pointers: Record<string, number> = {};
