@@ -111,23 +111,16 @@ export class RecurrentLayer implements Layer {
     return { ptr: buffers.h! + 4 * t * rows * U, stride: U };
   }
 
-  /** All steps' inputs times W_ihᵀ plus b_ih into the time-major blocks at `gates` ([T, rows, G·U]); accumulate: add to them. */
-  #inputProducts(k: KernelExports, x: number, rows: number, params: readonly number[], gates: number, first: number, count: number, accumulate: boolean, scratch: number): void {
+  /** All steps' inputs times W_ihᵀ (+ `bias`) into the time-major blocks at `gates` ([T, rows, G·U]); accumulate: added to them. */
+  #inputProducts(k: KernelExports, x: number, rows: number, params: readonly number[], gates: number, bias: number, accumulate: boolean, scratch: number): void {
     const [T, C, W] = [this.steps, this.channels, this.#width];
-    k.gemm_strided_f32(
-      x + 4 * first * C, T * C, 1, C, params[0]!, 1, C, 0, gates + 4 * first * rows * W, W, rows * W, count, rows, C, W, params[2]!, accumulate, scratch,
-    );
+    k.gemm_strided_f32(x, T * C, 1, C, params[0]!, 1, C, 0, gates, W, rows * W, T, rows, C, W, bias, accumulate, scratch);
   }
 
-  /** c += h·W_hhᵀ + b_hh over `rows` rows (c's row stride G·U); accumulate false: c = that. */
-  #recurrentProduct(k: KernelExports, h: Rows, rows: number, params: readonly number[], c: number, accumulate: boolean, scratch: number): void {
+  /** c (+)= h·W_hhᵀ (+ `bias`) over `rows` rows (c's row stride G·U). */
+  #recurrentProduct(k: KernelExports, h: Rows, rows: number, params: readonly number[], c: number, bias: number, accumulate: boolean, scratch: number): void {
     const [U, W] = [this.units, this.#width];
-    k.gemm_strided_f32(h.ptr, h.stride, 1, 0, params[1]!, 1, U, 0, c, W, 0, 1, rows, U, W, params[3]!, accumulate, scratch);
-  }
-
-  /** `b_hh` into every row of the block at `c` (the zero state's recurrent product). */
-  #broadcastBias(k: KernelExports, rows: number, params: readonly number[], c: number): void {
-    k.copy_strided_f32(params[3]!, 0, c, this.#width, rows, this.#width);
+    k.gemm_strided_f32(h.ptr, h.stride, 1, 0, params[1]!, 1, U, 0, c, W, 0, 1, rows, U, W, bias, accumulate, scratch);
   }
 
   forward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch }: ForwardArgs): void {
@@ -135,13 +128,15 @@ export class RecurrentLayer implements Layer {
     const block = rows * W;
     if (this.type === 'lstm') {
       const { gates, c, tanhC } = buffers as Record<string, number>;
-      // step 0 has no h·W_hhᵀ but still its bias: b_hh first, then x_0·W_ihᵀ + b_ih added to it
-      this.#broadcastBias(k, rows, params, gates!);
-      this.#inputProducts(k, x, rows, params, gates!, 0, 1, true, gemmScratch);
-      if (T > 1) this.#inputProducts(k, x, rows, params, gates!, 1, T - 1, false, gemmScratch);
+      // b_ih + b_hh in the first gate row, copied to every row of every step: the GEMMs then only add
+      // products (a GEMM that adds a bias to a C it accumulates into does it element by element)
+      k.copy_strided_f32(params[3]!, 0, gates!, W, 1, W);
+      k.add_f32(gates!, params[2]!, gates!, W);
+      k.copy_strided_f32(gates!, 0, gates! + 4 * W, W, T * rows - 1, W);
+      this.#inputProducts(k, x, rows, params, gates!, 0, true, gemmScratch);
       for (let t = 0; t < T; t++) {
         const g = gates! + 4 * t * block;
-        if (t > 0) this.#recurrentProduct(k, this.#h(t - 1, rows, out, buffers), rows, params, g, true, gemmScratch);
+        if (t > 0) this.#recurrentProduct(k, this.#h(t - 1, rows, out, buffers), rows, params, g, 0, true, gemmScratch);
         const h = this.#h(t, rows, out, buffers);
         const cPrev = t > 0 ? c! + 4 * (t - 1) * rows * U : 0;
         k.lstm_cell_forward_f32(g, cPrev, c! + 4 * t * rows * U, tanhC! + 4 * t * rows * U, h.ptr, h.stride, rows, U);
@@ -149,13 +144,14 @@ export class RecurrentLayer implements Layer {
       return;
     }
     const { gi, gh } = buffers as Record<string, number>;
-    this.#inputProducts(k, x, rows, params, gi!, 0, T, false, gemmScratch);
+    this.#inputProducts(k, x, rows, params, gi!, params[2]!, false, gemmScratch);
     for (let t = 0; t < T; t++) {
       const a = gi! + 4 * t * block;
       const b = gh! + 4 * t * block;
       const previous = t > 0 ? this.#h(t - 1, rows, out, buffers) : { ptr: 0, stride: 0 };
-      if (t > 0) this.#recurrentProduct(k, previous, rows, params, b, false, gemmScratch);
-      else this.#broadcastBias(k, rows, params, b);
+      // the zero state's h·W_hhᵀ + b_hh is b_hh in every row
+      if (t > 0) this.#recurrentProduct(k, previous, rows, params, b, params[3]!, false, gemmScratch);
+      else k.copy_strided_f32(params[3]!, 0, b, W, rows, W);
       const h = this.#h(t, rows, out, buffers);
       k.gru_cell_forward_f32(a, b, previous.ptr, previous.stride, h.ptr, h.stride, rows, U);
     }
