@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTrainer, loadKernels } from 'descent-wasm';
-import { layerFromSpec } from '../dist/model/layers/index.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -90,8 +89,12 @@ function torchRounds(type, count) {
   }
 }
 
-/** Floats per row the layer keeps between forward and backward (its buffers), in KB. */
-const keptKB = (type) => (4 * Object.values(layerFromSpec({ type, units: UNITS }, 'layers[0]', 0, [T, C]).buffers).reduce((a, b) => a + b, 0)) / 1000;
+/**
+ * KB per row the layer keeps between forward and backward, as src/model/layers/recurrent.ts declares
+ * its buffers (without returnSequences): LSTM gates 4·T·U, c and tanh c T·U each, h (T − 1)·U, dc and
+ * dh U each; GRU gi and gh 3·T·U each, h (T − 1)·U, two dh blocks U each: the same sum for both.
+ */
+const keptKB = (4 * (6 * T * UNITS + (T - 1) * UNITS + 2 * UNITS)) / 1000;
 
 const lines = [];
 let torchVersion = 'not run';
@@ -105,7 +108,7 @@ for (const type of ['lstm', 'gru']) {
   loads.push(os.loadavg()[0]);
   const ours = { wall: best([...first.wall, ...second.wall]), cpu: best([...first.cpu, ...second.cpu]) };
   const label = `${type === 'lstm' ? 'LSTM' : 'GRU'}(${UNITS}) over [T=${T}, C=${C}], batch ${BATCH}, Adam`;
-  const kept = keptKB(type).toFixed(1);
+  const kept = keptKB.toFixed(1);
   if (torch.error) {
     lines.push(`| ${label} | ${ours.wall.toFixed(0)} | not run: ${torch.error} | – | ${ours.cpu.toFixed(0)} | – | – | ${kept} |`);
   } else {
