@@ -4,9 +4,11 @@
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
 // an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
-// data-parallel shards train as one thread; exportOnnx refuses them naming the layer type.
-import { describe, expect, it } from 'vitest';
+// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx refuses them
+// naming the layer type.
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrainer, exportOnnx, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
+import { Heap } from '../src/wasm/heap.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { runLayer } from './reference/layer-run.js';
@@ -163,6 +165,26 @@ describe.each(BUILDS)('token ids through an embedding into a recurrent layer (%s
     const { accuracy } = await t.evaluate(heldOut.ids, heldOut.labels);
     expect(accuracy).toBeGreaterThan(0.95);
     await t.dispose();
+  });
+});
+
+describe('lstm and gru allocation', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(BUILDS)('allocates per fit, not per batch (%s build)', async (build) => {
+    const alloc = vi.spyOn(Heap.prototype, 'alloc');
+    const spec: TrainerSpec = { ...base, inputShape: [5, 3], layers: [{ type: 'lstm', units: 6, returnSequences: true }, { type: 'gru', units: 4 }, { units: 2 }] };
+    const counts = async (rows: number) => {
+      const t = await createTrainer(spec, { worker: false, build });
+      const x = Float32Array.from(values(rows * 15, 6, 1));
+      const y = Float32Array.from(values(rows * 2, 7, 0.5));
+      await t.fit(x, y, { epochs: 1, batchSize: 8 }); // the first fit sizes the network's buffers
+      alloc.mockClear();
+      await t.fit(x, y, { epochs: 2, batchSize: 8 });
+      await t.dispose();
+      return alloc.mock.calls.length;
+    };
+    expect(await counts(256)).toBe(await counts(16)); // 32 batches an epoch, or 2
   });
 });
 
