@@ -101,8 +101,6 @@ export interface Layer {
   /** For summary(): the layer's kind with its main option, and its activation ('' for none). */
   readonly label: string;
   readonly activation: string;
-  /** Shapes of every input (merge layers read several; the others one, inputShape). */
-  readonly inputShapes?: readonly (readonly number[])[];
   /** Multiply-adds per row of the forward pass (dense, conv); the others cost about one per output value. */
   readonly multiplyAdds?: number;
   /** Scratch floats the layer's GEMM calls need for `rows` rows. */
