@@ -19,7 +19,7 @@
 import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { booleanOption, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
-import { type BackwardArgs, type ForwardArgs, type Layer, shapeText, type TensorSpec } from './layer.js';
+import { type BackwardArgs, copyFloats, type ForwardArgs, type Layer, shapeText, type TensorSpec } from './layer.js';
 
 interface RecurrentOptions {
   units: number;
@@ -225,7 +225,9 @@ export class RecurrentLayer implements Layer {
         k.gemm_strided_f32(dH + 4 * block, 1, W, 0, buffers.h!, U, 1, 0, dWhh, U, 0, 1, W, (T - 1) * rows, U, 0, true, gemmScratch);
       }
       k.column_sums_f32(dI, T * rows, W, dbih, false);
-      k.column_sums_f32(dH, T * rows, W, dbhh, false);
+      // LSTM's two biases enter the same sum, so their gradients are equal
+      if (dH === dI) copyFloats(k, dbih, dbhh, W);
+      else k.column_sums_f32(dH, T * rows, W, dbhh, false);
     }
     // dx_t = dI_t·W_ih into x's layout (row stride T·C, step t at column t·C)
     if (dx) k.gemm_strided_f32(dI, W, 1, block, params[0]!, C, 1, 0, dx, T * C, C, T, rows, W, C, 0, false, gemmScratch);
