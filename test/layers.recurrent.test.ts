@@ -4,14 +4,18 @@
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
 // an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
-// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx refuses them
-// naming the layer type.
+// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx and the Python
+// helper refuse them naming the layer type.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTrainer, exportOnnx, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
 import { Heap } from '../src/wasm/heap.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { runLayer } from './reference/layer-run.js';
+import { runPython, torchTestPlan } from './reference/python.js';
 import { recurrentReference, type RecurrentShape } from './reference/recurrent.js';
 
 /** Deterministic values in (−amplitude, amplitude). */
@@ -86,6 +90,7 @@ describe.each(BUILDS)('lstm and gru layers against float64 torch formulas (%s bu
 });
 
 const base = { loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 }, seed: 3 } as const;
+const python = torchTestPlan('test/layers.recurrent.test.ts (the Python helper case)');
 
 describe('lstm and gru specs', () => {
   it.each([
@@ -216,4 +221,30 @@ describe('interop refuses the recurrent layers for now', () => {
     await expect(exportOnnx(t)).rejects.toThrow(new RegExp(`exportOnnx does not write ${type} layers yet \\(layers\\[0\\] is ${type}\\)`));
     await t.dispose();
   });
+
+  it.runIf(python.run)('the Python helper (python/descent_torch.py) refuses them naming the layer type', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'descent-recurrent-'));
+    try {
+      for (const type of ['lstm', 'gru'] as const) {
+        const t = await createTrainer({ ...base, inputShape: [4, 2], layers: [{ type, units: 3 }, { units: 1 }] } as TrainerSpec, { worker: false });
+        writeFileSync(join(dir, `${type}.safetensors`), await t.save());
+        await t.dispose();
+      }
+      const out = runPython(['-c', [
+        'import sys, descent_torch',
+        'for path in sys.argv[1:]:',
+        '    try:',
+        '        descent_torch.load(path)',
+        '        print("loaded", path)',
+        '    except ValueError as e:',
+        '        print(e)',
+      ].join('\n'), join(dir, 'lstm.safetensors'), join(dir, 'gru.safetensors')]);
+      // the wording is the helper's; what matters is a ValueError naming the entry and its type
+      const [lstm, gru] = out.trim().split('\n');
+      expect(lstm).toMatch(/layers\[0\].*'lstm'/);
+      expect(gru).toMatch(/layers\[0\].*'gru'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
