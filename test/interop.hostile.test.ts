@@ -36,8 +36,10 @@ describe('importTfjsModel refuses, naming what and why', () => {
   it.each([
     ['an unknown layer class', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers.splice(1, 0, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }); },
       /model\.json layers\[1\] \(LSTM "lstm_1"\) is not supported: descent imports InputLayer, Dense, .*LayerNormalization/],
-    ['a functional model', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Model'; },
-      /only Sequential models import .*got class_name "Model"/],
+    ['a functional model without its wiring', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Model'; },
+      /model\.json layers\[0\] \(Dense "d1"\) must have inbound_nodes \(a functional model's wiring\), got undefined/],
+    ['a model class descent lacks', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Subclassed'; },
+      /only Sequential and functional \(Model\) models import, got class_name "Subclassed"/],
     ['an activation descent lacks', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers[1]!.config.activation = 'selu'; },
       /model\.json layers\[1\] \(Dense "d2"\) activation must be one of linear, relu, .*; got "selu"/],
     ['a kernel of the wrong shape', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[2] = f32('d2/kernel', [2, 3]); },
