@@ -124,12 +124,12 @@ class DescentModel(nn.Module):
         super().__init__()
         self.spec = spec
         self.input_shape = _row_shape(spec)
-        # descent standardises in float64 and rounds once: kept as float64 constants (not in state_dict)
-        self.normalization = None
+        # descent standardises in float64 and rounds once: float64 constants, not buffers (which
+        # model.to(dtype) would round) and not in state_dict
+        self.normalization = normalization
         if normalization is not None:
-            self.register_buffer("_mean", torch.tensor(normalization["mean"], dtype=torch.float64), persistent=False)
-            self.register_buffer("_std", torch.tensor(normalization["std"], dtype=torch.float64), persistent=False)
-            self.normalization = normalization
+            self._mean = torch.tensor(normalization["mean"], dtype=torch.float64).reshape(self.input_shape)
+            self._std = torch.tensor(normalization["std"], dtype=torch.float64).reshape(self.input_shape)
         names = {"input": -1}
         self._inputs: list[list[int]] = []
         self._shapes: list[list[int]] = []
@@ -212,7 +212,7 @@ class DescentModel(nn.Module):
         else:
             dtype = next((p.dtype for p in self.parameters()), torch.float32)
             if self.normalization is not None:
-                x = ((x.double() - self._mean.reshape(self.input_shape)) / self._std.reshape(self.input_shape)).float()
+                x = ((x.double() - self._mean.to(x.device)) / self._std.to(x.device)).float()
             x = x.to(dtype)
         outputs: list[torch.Tensor] = []
         for i, layer in enumerate(self.spec["layers"]):
@@ -535,6 +535,9 @@ def load(path, dtype: torch.dtype = torch.float32):
     tensors, metadata = _read(path)
     spec = _from_json(metadata["spec"])
     normalization = _from_json(metadata.get("normalization", "null"))
+    if spec.get("normalize") and normalization is None:
+        raise ValueError("checkpoint spec has normalize: true but no feature statistics yet (descent takes them from "
+                         "the first fit's rows): fit once in descent before continuing in torch")
     model = DescentModel(spec, normalization)
     state = {name: tensors[name] for name in model.state_dict()}
     missing = [name for name in model.state_dict() if name not in tensors]

@@ -102,6 +102,12 @@ for (const direction of ['descent->torch', 'torch->descent'] as const) {
       cases.push({ name: `${modelName}, ${name}`, direction, model, spec, epochs: 1, control: name === 'adam' });
     }
   }
+  if (direction === 'descent->torch') {
+    // normalize: true (the feature statistics of descent's first fit cross in the checkpoint)
+    const model = MODELS.dense!;
+    const spec = { inputShape: model.inputShape, layers: model.layers, loss: model.loss, optimizer: OPTIMIZERS.adam!, seed: 13, normalize: true } as TrainerSpec;
+    cases.push({ name: 'dense, adam, normalize: true', direction, model, spec, epochs: 1 });
+  }
   for (const [name, { learningRate, epochs }] of Object.entries(SCHEDULES)) {
     const model = MODELS.dense!;
     const optimizer = { name: 'sgd', momentum: 0.9, learningRate } as Optimizer;
