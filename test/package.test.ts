@@ -35,12 +35,21 @@ describe('the packed package', () => {
   it('holds the built library, the three WASM builds, the benchmarks\' modules, the CLI and its data, and nothing of the tests or sources', () => {
     for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts',
       'dist/bench/index.js', 'dist/bench/index.d.ts', 'dist/worker/entry.node.js', 'dist/worker/entry.web.js',
-      'build/relaxed.wasm', 'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'build/bench-relaxed.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs']) {
+      'build/relaxed.wasm', 'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'build/bench-relaxed.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs',
+      'python/descent_torch.py', 'python/pyproject.toml', 'python/README.md']) {
       expect(files, needed).toContain(needed);
     }
     // bench/ at the top is the repository's Node benchmarks; dist/bench/ is the descent-wasm/bench entry
     expect(files.filter((path) => /(^|\/)(__tests__|test|src|assembly|demo)\/|^bench\//.test(path))).toEqual([]);
     expect(files.filter((path) => /\.(wat|spec\.ts)$/.test(path) || path.startsWith('build/') && !path.endsWith('.wasm'))).toEqual([]);
+  });
+
+  it('ships python/ as the repository has it (pip install ./node_modules/descent-wasm/python), and its version is the package\'s', () => {
+    for (const file of ['descent_torch.py', 'pyproject.toml', 'README.md']) {
+      expect(readFileSync(join(installed, 'python', file), 'utf8'), file).toBe(readFileSync(join(root, 'python', file), 'utf8'));
+    }
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(readFileSync(join(root, 'python', 'pyproject.toml'), 'utf8')).toContain(`version = "${version}"`);
   });
 
   it('source maps carry their sources (src/ is not shipped)', () => {
