@@ -535,21 +535,22 @@ def load(path, dtype: torch.dtype = torch.float32):
     tensors, metadata = _read(path)
     spec = _from_json(metadata["spec"])
     normalization = _from_json(metadata.get("normalization", "null"))
+    step = int(tensors["optimizer.step"]) if "optimizer.step" in tensors else 0
     if spec.get("normalize") and normalization is None:
         raise ValueError("checkpoint spec has normalize: true but no feature statistics yet (descent takes them from "
                          "the first fit's rows): fit once in descent before continuing in torch")
     model = DescentModel(spec, normalization)
-    state = {name: tensors[name] for name in model.state_dict()}
-    missing = [name for name in model.state_dict() if name not in tensors]
-    if missing:
-        raise ValueError(f"checkpoint is missing tensor {missing[0]!r}")
-    model.load_state_dict(state)
+    names = set(model.state_dict())
+    missing = sorted(names - set(tensors))
+    unexpected = sorted(n for n in set(tensors) - names if not n.startswith("optimizer."))
+    if missing or unexpected:
+        raise ValueError(f"checkpoint tensors do not match its spec: missing {missing}, unexpected {unexpected}")
+    model.load_state_dict({name: tensors[name] for name in names})
     model.to(dtype)
     model._descent_metadata = {k: metadata[k] for k in ("epoch", "history", "optimizer", "schedule") if k in metadata}
 
     options = spec.get("optimizer") or {"name": "sgd"}
     name = options.get("name", "sgd")
-    step = int(tensors["optimizer.step"]) if "optimizer.step" in tensors else 0
     scalars = _from_json(metadata.get("optimizer", "{}"))
     schedule = Schedule(options.get("learningRate"), step, _from_json(metadata.get("schedule", "{}")), name)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -617,6 +618,8 @@ def save(path, model: nn.Module, optimizer: torch.optim.Optimizer | None, spec: 
         scalars = {}
         for slot in _SLOTS[name](spec["optimizer"]):
             for n, p in _parameter_names(model, reference):
+                if not p.requires_grad:  # trainable: false: descent keeps no slots for it
+                    continue
                 value = states.get(n, {}).get(slot)
                 if value is None and name == "adagrad" and slot == "sum":
                     value = torch.full_like(p, spec["optimizer"].get("initialAccumulatorValue", 0))
@@ -666,11 +669,13 @@ def _parameter_names(model: nn.Module, reference: DescentModel) -> list[tuple[st
 
 
 def _named_tensors(model: nn.Module, reference: DescentModel) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors of a model: parameters, then buffers (running statistics), by descent name."""
     out = {name: _f32(p) for name, p in _parameter_names(model, reference)}
-    wanted = [(n, b) for n, b in reference.named_buffers() if n in reference.state_dict()]
-    got = [b for n, b in (model.named_buffers() if not isinstance(model, DescentModel) else [])]
+    wanted = list(reference.named_buffers())
     if isinstance(model, DescentModel):
         got = [dict(model.named_buffers())[n] for n, _ in wanted]
+    else:
+        got = [b for _, b in model.named_buffers()]
     if len(got) != len(wanted):
         raise ValueError(f"model has {len(got)} buffers, the spec {len(wanted)} ({', '.join(n for n, _ in wanted)})")
     for (name, _), b in zip(wanted, got):
@@ -817,8 +822,8 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     model = DescentModel(spec)
     model.load_state_dict(tensors)
     if optimizer is not None:
-        mapping = {id(p): q for (_, m, i) in sources for (tn, p), q in
-                   zip(m.named_parameters(recurse=False), [model.get_parameter(f"{i}.{tn}") for tn, _ in m.named_parameters(recurse=False)])}
+        # the torch module's parameters -> the DescentModel's, whose names the checkpoint uses
+        mapping = {id(p): model.get_parameter(f"{i}.{tn}") for _, m, i in sources for tn, p in m.named_parameters(recurse=False)}
         unknown = [p for g in optimizer.param_groups for p in g["params"] if id(p) not in mapping]
         if unknown:
             raise ValueError("optimizer holds parameters that are not the module's")

@@ -173,6 +173,8 @@ interface Response {
   unsupported: Record<string, string>;
   fromTorch: FromTorch[];
   importWeights: { path: string; x: number[][]; outputs: number[][] };
+  graph: { error: number; frozen: string[]; optimized: number };
+  fromTorchErrors: Record<string, string>;
 }
 
 describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
@@ -238,6 +240,18 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
         }
       }
     });
+  });
+
+  it('from_torch names the module it cannot map', () => {
+    expect(response.fromTorchErrors.lstm).toMatch(/^module 1 \(LSTM\) has no descent counterpart/);
+    expect(response.fromTorchErrors['linear on channels-first']).toMatch(/^module 1 \(Linear\) acts on the last axis of a channels-first tensor.*Flatten/);
+    expect(response.fromTorchErrors['leaky slope']).toMatch(/^module 1 \(LeakyReLU\) negative_slope must be 0\.01.*got 0\.2/);
+  });
+
+  it('graph specs (names, inputs, add, concat, trainable: false) run as the formulas say; frozen tensors stay out of the optimizer', () => {
+    expect(response.graph.error).toBeLessThanOrEqual(1e-6);
+    expect(response.graph.frozen).toEqual(['3.weight', '3.bias']);
+    expect(response.graph.optimized).toBe(6);
   });
 
   it('lion and lamb, which torch lacks, say so', () => {
