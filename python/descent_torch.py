@@ -133,7 +133,6 @@ class DescentModel(nn.Module):
         names = {"input": -1}
         self._inputs: list[list[int]] = []
         self._shapes: list[list[int]] = []
-        shape = list(self.input_shape)
         for i, layer in enumerate(spec["layers"]):
             wanted = layer.get("inputs")
             if wanted is None:
@@ -556,7 +555,14 @@ def load(path, dtype: torch.dtype = torch.float32):
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if name in ("lion", "lamb"):
         _torch_optimizer(options, [], 0.0)  # raises, saying torch has no such optimizer
-    optimizer = _torch_optimizer(options, [p for _, p in named], schedule.lr())
+    try:
+        rate = schedule.lr()
+    except ValueError:  # an 'auto' length: known once schedule.scheduler(optimizer, total_steps=…) is called
+        rate = None
+    optimizer = _torch_optimizer(options, [p for _, p in named], 0.0 if rate is None else rate)
+    if rate is None:
+        for group in optimizer.param_groups:
+            group["lr"] = math.nan  # a step before scheduler(…, total_steps) sets it shows up at once
     for group in optimizer.param_groups:
         group["descent_step"] = step
     optimizer.register_step_post_hook(_count_steps)
