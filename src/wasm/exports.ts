@@ -38,6 +38,11 @@ export interface KernelExports {
   gemm_nn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_nt_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_tn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
+  /** Batched, strided GEMM (assembly/gemm.ts): strides in floats; bJ = 1 (B row-major) or bK = 1 (Bᵀ). */
+  gemm_strided_f32(
+    A: Ptr, aRow: number, aCol: number, aBatch: number, B: Ptr, bK: number, bJ: number, bBatch: number,
+    C: Ptr, ldc: number, cBatch: number, batch: number, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr,
+  ): void;
   relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
   relu_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
   leaky_relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
@@ -74,7 +79,7 @@ export interface KernelExports {
     p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     eps: number, invBc1: number, invBc2: number, wd: number,
   ): void;
-  axpy_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
+  subtract_scaled_f32(p: Ptr, u: Ptr, n: number, scale: number): void;
   sum_squares_f32(x: Ptr, n: number): number;
   clip_value_f32(x: Ptr, n: number, c: number): void;
   scale_f32(x: Ptr, n: number, s: number): void;
