@@ -702,116 +702,149 @@ def _leaves(module: nn.Module, prefix: str = "") -> list[tuple[str, nn.Module]]:
     return [(prefix.rstrip("."), module)]
 
 
+class _Add(nn.Module):
+    """operator.add / torch.add of two tensors in a traced model (descent's `add`)."""
+
+    def forward(self, a, b):
+        return a + b
+
+
+class _Concat(nn.Module):
+    """torch.cat along `dim` in a traced model (descent's `concat`)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *tensors):
+        return torch.cat(tensors, self.dim)
+
+
+_FUNCTIONS = {F.relu: nn.ReLU, torch.relu: nn.ReLU, torch.tanh: nn.Tanh, torch.sigmoid: nn.Sigmoid, F.gelu: nn.GELU}
+_METHODS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
+    """The model as steps (name, module, indices of the steps it reads; -1: the input) in order: an
+    nn.Sequential (nested ones flattened) as a chain, any other module traced with torch.fx."""
+    if isinstance(module, nn.Sequential):
+        leaves = [(n, m) for n, m in _leaves(module) if not isinstance(m, nn.Identity)]
+        return [(name, m, [k - 1]) for k, (name, m) in enumerate(leaves)]
+    import operator
+
+    import torch.fx
+    try:
+        graph = torch.fx.symbolic_trace(module).graph
+    except Exception as error:  # fx raises several kinds for data-dependent control flow
+        raise ValueError(f"module {type(module).__name__} is no nn.Sequential and torch.fx cannot trace it: {error}") from error
+    index: dict[Any, int] = {}
+    steps: list[tuple[str, nn.Module, list[int]]] = []
+    for node in graph.nodes:
+        where = f"node {node.name} ({node.op} {getattr(node.target, '__name__', node.target)})"
+        if node.op == "placeholder":
+            if index:
+                raise ValueError(f"{where}: descent models have one input")
+            index[node] = -1
+            continue
+        if node.op == "output":
+            if index.get(node.args[0]) != len(steps) - 1:
+                raise ValueError(f"{where}: the output must be the last computed tensor")
+            continue
+        tensors = [a for a in node.args if isinstance(a, torch.fx.Node)]
+        if node.op == "call_module":
+            step = module.get_submodule(node.target)
+            name = node.target
+        elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2:
+            step, name = _Add(), node.name
+        elif node.op == "call_function" and node.target is torch.cat:
+            tensors = list(node.args[0])
+            step, name = _Concat(node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)), node.name
+        elif node.op == "call_function" and node.target is torch.flatten and node.args[1:] == (1,):
+            step, name = nn.Flatten(), node.name
+        elif node.op == "call_function" and node.target in _FUNCTIONS and len(node.args) == 1 and not node.kwargs:
+            step, name = _FUNCTIONS[node.target](), node.name
+        elif node.op == "call_method" and node.target in _METHODS and len(node.args) == 1:
+            step, name = _METHODS[node.target](), node.name
+        else:
+            raise ValueError(f"{where} has no descent counterpart")
+        if any(t not in index for t in tensors):
+            raise ValueError(f"{where} reads a value descent cannot follow")
+        index[node] = len(steps)
+        steps.append((name, step, [index[t] for t in tensors]))
+    return steps
+
+
 def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Optimizer | None = None, path=None, *,
                seed: int | None = None, step: int | None = None) -> bytes:
-    """A descent checkpoint (bytes; also written to `path`) from a torch nn.Sequential of standard layers.
+    """A descent checkpoint (bytes; also written to `path`) from a torch model of standard layers.
 
+    module: an nn.Sequential, or a module torch.fx traces (residual models: `+` becomes `add`,
+    torch.cat along the channels `concat`, the wiring `name` / `inputs`; DESIGN "Graph models").
     input_shape: one row as descent takes it, channels-last ([28, 28, 1], [T, C], or [T] token ids);
     the torch module takes the same rows channels-first ((N, C, H, W), (N, C, T)), as torch's layers
     want. nn.Flatten after convolutions becomes `{ type: 'flatten', dataFormat: 'channelsFirst' }`.
     loss: descent's loss spec. optimizer: a torch.optim optimizer over module's parameters, whose
     hyper-parameters and state cross too. A module with no descent counterpart raises, naming it."""
-    shape = list(input_shape)
-    leaves = [(n, m) for n, m in _leaves(module) if not isinstance(m, nn.Identity)]
-    if not leaves:
+    steps = _steps(module)
+    if not steps:
         raise ValueError("module has no layers to convert")
-    ids = isinstance(leaves[0][1], nn.Embedding)
-    layout = "flat" if len(shape) == 1 else "first"  # the torch tensor's order: (N, n), (N, C, ...) or (N, ..., C)
-    if ids:
-        layout = "ids"
+    ids = isinstance(steps[0][1], nn.Embedding)
+    readers: dict[int, list[int]] = {}
+    for k, (_, _, ins) in enumerate(steps):
+        for j in ins:
+            readers.setdefault(j, []).append(k)
+    # per step: the probe tensor (a batch of 2 run through the torch module), its layout ('flat' (N, n),
+    # 'first' (N, C, ...), 'last' (N, ..., C) or 'ids') and descent's row shape; -1 is the input
+    probe = torch.zeros(2, *input_shape, dtype=torch.long) if ids else torch.zeros(2, *input_shape)
+    first = not ids and len(input_shape) > 1
+    seen: dict[int, tuple[torch.Tensor, str, list[int]]] = {
+        -1: (_to_first(probe) if first else probe, "ids" if ids else ("first" if first else "flat"), list(input_shape))}
+    entry_of: dict[int, int] = {-1: -1}  # step -> descent entry (fused steps share their entry)
     layers: list[dict] = []
-    sources: list[tuple[str, nn.Module, int]] = []  # (torch name, module, descent index)
+    sources: list[tuple[str, nn.Module, int]] = []  # (torch name, module, descent entry)
     was_training = module.training
     module.eval()
     try:
-        probe = torch.zeros(2, *shape, dtype=torch.long) if ids else torch.zeros(2, *shape)
-        if not ids and layout == "first":
-            probe = _to_first(probe)
-        k = 0
-        while k < len(leaves):
-            name, m = leaves[k]
+        for k, (name, m, ins) in enumerate(steps):
+            if k in entry_of:  # fused into the entry before
+                continue
             where = f"module {name or '0'} ({type(m).__name__})"
-            follow = leaves[k + 1][1] if k + 1 < len(leaves) else None
-            activation = _activation_of(follow, layout, shape, None) if follow is not None else None
-            layer: dict
-            if isinstance(m, nn.Linear):
-                if layout == "first" and len(shape) > 1:
-                    raise ValueError(f"{where} acts on the last axis of a channels-first tensor; descent's dense acts on channels: put a Flatten first")
-                layer = {"units": m.out_features}
-                if m.bias is None:
-                    layer["useBias"] = False
-            elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
-                if m.groups != 1 or m.padding_mode != "zeros":
-                    raise ValueError(f"{where} with groups={m.groups}, padding_mode={m.padding_mode!r} has no descent counterpart (groups 1, zeros)")
-                if layout != "first":
-                    raise ValueError(f"{where} needs a channels-first input; here the tensor is {layout}")
-                axes = 2 if isinstance(m, nn.Conv2d) else 1
-                one = lambda v: v[0] if len(set(v)) == 1 else list(v)
-                layer = {"type": f"conv{axes}d", "filters": m.out_channels, "kernelSize": one(m.kernel_size)}
-                if any(s != 1 for s in m.stride):
-                    layer["stride"] = one(m.stride)
-                if isinstance(m.padding, str):
-                    if m.padding == "same":
-                        layer["padding"] = "same"
-                elif any(p != 0 for p in m.padding):
-                    layer["padding"] = one(m.padding)
-                if any(d != 1 for d in m.dilation):
-                    layer["dilation"] = one(m.dilation)
-                if m.bias is None:
-                    layer["useBias"] = False
-            elif isinstance(m, nn.Embedding):
-                if k != 0 or m.max_norm is not None or m.scale_grad_by_freq or m.sparse:
-                    raise ValueError(f"{where} must be the first layer, without max_norm, scale_grad_by_freq or sparse")
-                layer = {"type": "embedding", "vocabSize": m.num_embeddings, "units": m.embedding_dim}
-                if m.padding_idx is not None:
-                    layer["paddingIdx"] = m.padding_idx
-            elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-                if not m.affine or not m.track_running_stats or m.momentum is None:
-                    raise ValueError(f"{where} needs affine=True, track_running_stats=True and a momentum (descent's batchnorm)")
-                if layout == "last" and len(shape) > 1:
-                    raise ValueError(f"{where} normalises dim 1, which is not the channels of this (N, T, C) tensor")
-                layer = {"type": "batchnorm", "momentum": m.momentum, "eps": m.eps}
-            elif isinstance(m, nn.LayerNorm):
-                if len(m.normalized_shape) != 1 or not m.elementwise_affine or m.bias is None:
-                    raise ValueError(f"{where} must normalise one axis with weight and bias (descent's layernorm)")
-                if layout == "first" and len(shape) > 1:
-                    raise ValueError(f"{where} normalises the last axis of a channels-first tensor, not the channels (descent's layernorm)")
-                layer = {"type": "layernorm", "eps": m.eps}
-            elif isinstance(m, nn.Dropout):
-                layer = {"type": "dropout", "rate": m.p}
-            elif type(m) in _TORCH_ACTIVATIONS:
-                layer = {"type": "activation", "activation": _activation_of(m, layout, shape, where)}
-            elif isinstance(m, nn.Flatten):
-                if m.start_dim != 1 or m.end_dim != -1:
-                    raise ValueError(f"{where} must flatten dims 1 to -1, got {m.start_dim} to {m.end_dim}")
-                layer = {"type": "flatten"}
-                if layout == "first" and len(shape) > 1:
-                    layer["dataFormat"] = "channelsFirst"
-            elif isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
-                layer = _pool_spec(m, where, layout)
-            elif isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
-                size = m.output_size if isinstance(m.output_size, (tuple, list)) else [m.output_size]
-                if any(s != 1 for s in size) or not isinstance(follow, nn.Flatten) or layout != "first":
-                    raise ValueError(f"{where} imports as globalavgpool only with output size 1, on channels-first input, followed by Flatten")
-                layer = {"type": "globalavgpool"}
+            probes = [seen[j][0] for j in ins]
+            _, layout, shape = seen[ins[0]]
+            if isinstance(m, (_Add, _Concat)):
+                layer = _merge_spec(m, where, [seen[j] for j in ins])
             else:
-                raise ValueError(f"{where} has no descent counterpart (supported: Linear, Conv1d/2d, Max/AvgPool1d/2d, "
-                                 "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations)")
+                layer = _layer_spec(m, where, layout, shape, k == 0)
             with torch.no_grad():
-                probe = m(probe)
-            taken = 1
-            if activation is not None and ("units" in layer or layer.get("type") in ("conv1d", "conv2d")):
-                layer["activation"] = activation
+                out = m(*probes)
+            # an activation read only by the layer before becomes its activation; AdaptiveAvgPool(1) + Flatten one globalavgpool
+            after = [steps[r] for r in readers.get(k, [])]
+            if len(after) == 1 and (
+                    ("units" in layer or layer.get("type") in ("conv1d", "conv2d")) and _activation_of(after[0][1], layout, shape, None)
+                    or layer.get("type") == "globalavgpool"):
+                fused = readers[k][0]
+                if layer.get("type") == "globalavgpool":
+                    if not isinstance(steps[fused][1], nn.Flatten):
+                        raise ValueError(f"{where} imports as globalavgpool only when a Flatten follows it")
+                else:
+                    layer["activation"] = _activation_of(steps[fused][1], layout, shape, None)
                 with torch.no_grad():
-                    probe = follow(probe)
-                taken = 2
-            if layer.get("type") == "globalavgpool":
-                probe = probe.flatten(1)
-                taken = 2
+                    out = steps[fused][1](out)
+                entry_of[fused] = len(layers)
+                seen[fused] = (out, *_layout_after(layout, out))
+            elif layer.get("type") == "globalavgpool":
+                raise ValueError(f"{where} imports as globalavgpool only when a Flatten follows it")
+            wanted = [entry_of[j] for j in ins]
+            if wanted != [len(layers) - 1]:  # not the default (the entry before): wire by name
+                layer["inputs"] = []
+                for e in wanted:
+                    if e >= 0:  # torch's name for it (unique among the steps)
+                        layers[e].setdefault("name", sources[e][0] if sources[e][0] != "input" else "input_")
+                    layer["inputs"].append(layers[e]["name"] if e >= 0 else "input")
+            entry_of[k] = len(layers)
+            seen[k] = (out, *_layout_after(layout, out))
             sources.append((name, m, len(layers)))
             layers.append(layer)
-            layout, shape = _layout_after(layer, layout, probe)
-            k += taken
     finally:
         module.train(was_training)
     spec: dict[str, Any] = {"inputSize": input_shape[0]} if len(input_shape) == 1 and not ids else {"inputShape": list(input_shape)}
@@ -819,7 +852,7 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     if seed is not None:
         spec["seed"] = seed
     tensors: dict[str, torch.Tensor] = {}
-    for _name, m, i in sources:
+    for _, m, i in sources:
         for tname, p in m.named_parameters(recurse=False):
             tensors[f"{i}.{tname}"] = _f32(p)
         for tname, b in m.named_buffers(recurse=False):
@@ -839,6 +872,90 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
         return save(path, model, shadow, spec, step=step)
     spec["optimizer"] = {"name": "sgd", "learningRate": 1e-3}
     return save(path, model, None, spec)
+
+
+def _merge_spec(m: nn.Module, where: str, inputs: list[tuple[torch.Tensor, str, list[int]]]) -> dict:
+    """descent's add or concat for a traced `+` or torch.cat, whose inputs must share their layout."""
+    layouts = {layout for _, layout, _ in inputs}
+    if len(layouts) != 1:
+        raise ValueError(f"{where} joins tensors of different layouts ({', '.join(sorted(layouts))})")
+    if isinstance(m, _Add):
+        return {"type": "add"}
+    _, layout, shape = inputs[0]
+    rank = len(shape) + 1
+    channels = 1 if layout == "first" and rank > 2 else rank - 1
+    if m.dim % rank != channels:
+        raise ValueError(f"{where} must concatenate along the channels (dim {channels}), got dim {m.dim}")
+    return {"type": "concat"}
+
+
+def _layer_spec(m: nn.Module, where: str, layout: str, shape: list[int], first: bool) -> dict:
+    """descent's layer spec for one torch module reading a tensor of `layout` (descent row `shape`)."""
+    layer: dict
+    if isinstance(m, nn.Linear):
+        if layout == "first" and len(shape) > 1:
+            raise ValueError(f"{where} acts on the last axis of a channels-first tensor; descent's dense acts on channels: put a Flatten first")
+        layer = {"units": m.out_features}
+        if m.bias is None:
+            layer["useBias"] = False
+    elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
+        if m.groups != 1 or m.padding_mode != "zeros":
+            raise ValueError(f"{where} with groups={m.groups}, padding_mode={m.padding_mode!r} has no descent counterpart (groups 1, zeros)")
+        if layout != "first":
+            raise ValueError(f"{where} needs a channels-first input; here the tensor is {layout}")
+        axes = 2 if isinstance(m, nn.Conv2d) else 1
+        one = lambda v: v[0] if len(set(v)) == 1 else list(v)
+        layer = {"type": f"conv{axes}d", "filters": m.out_channels, "kernelSize": one(m.kernel_size)}
+        if any(s != 1 for s in m.stride):
+            layer["stride"] = one(m.stride)
+        if isinstance(m.padding, str):
+            if m.padding == "same":
+                layer["padding"] = "same"
+        elif any(p != 0 for p in m.padding):
+            layer["padding"] = one(m.padding)
+        if any(d != 1 for d in m.dilation):
+            layer["dilation"] = one(m.dilation)
+        if m.bias is None:
+            layer["useBias"] = False
+    elif isinstance(m, nn.Embedding):
+        if not first or m.max_norm is not None or m.scale_grad_by_freq or m.sparse:
+            raise ValueError(f"{where} must be the first layer, without max_norm, scale_grad_by_freq or sparse")
+        layer = {"type": "embedding", "vocabSize": m.num_embeddings, "units": m.embedding_dim}
+        if m.padding_idx is not None:
+            layer["paddingIdx"] = m.padding_idx
+    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        if not m.affine or not m.track_running_stats or m.momentum is None:
+            raise ValueError(f"{where} needs affine=True, track_running_stats=True and a momentum (descent's batchnorm)")
+        if layout == "last" and len(shape) > 1:
+            raise ValueError(f"{where} normalises dim 1, which is not the channels of this (N, T, C) tensor")
+        layer = {"type": "batchnorm", "momentum": m.momentum, "eps": m.eps}
+    elif isinstance(m, nn.LayerNorm):
+        if len(m.normalized_shape) != 1 or not m.elementwise_affine or m.bias is None:
+            raise ValueError(f"{where} must normalise one axis with weight and bias (descent's layernorm)")
+        if layout == "first" and len(shape) > 1:
+            raise ValueError(f"{where} normalises the last axis of a channels-first tensor, not the channels (descent's layernorm)")
+        layer = {"type": "layernorm", "eps": m.eps}
+    elif isinstance(m, nn.Dropout):
+        layer = {"type": "dropout", "rate": m.p}
+    elif type(m) in _TORCH_ACTIVATIONS:
+        layer = {"type": "activation", "activation": _activation_of(m, layout, shape, where)}
+    elif isinstance(m, nn.Flatten):
+        if m.start_dim != 1 or m.end_dim != -1:
+            raise ValueError(f"{where} must flatten dims 1 to -1, got {m.start_dim} to {m.end_dim}")
+        layer = {"type": "flatten"}
+        if layout == "first" and len(shape) > 1:
+            layer["dataFormat"] = "channelsFirst"
+    elif isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
+        layer = _pool_spec(m, where, layout)
+    elif isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+        size = m.output_size if isinstance(m.output_size, (tuple, list)) else [m.output_size]
+        if any(s != 1 for s in size) or layout != "first":
+            raise ValueError(f"{where} imports as globalavgpool only with output size 1, on channels-first input, followed by Flatten")
+        layer = {"type": "globalavgpool"}
+    else:
+        raise ValueError(f"{where} has no descent counterpart (supported: Linear, Conv1d/2d, Max/AvgPool1d/2d, "
+                         "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations, + and torch.cat)")
+    return layer
 
 
 class _ShadowOptimizer:
@@ -895,7 +1012,7 @@ def _pool_spec(m: nn.Module, where: str, layout: str) -> dict:
     return layer
 
 
-def _layout_after(layer: dict, layout: str, probe: torch.Tensor) -> tuple[str, list[int]]:
+def _layout_after(layout: str, probe: torch.Tensor) -> tuple[str, list[int]]:
     """The torch tensor's layout after a layer, and descent's row shape (channels-last)."""
     row = list(probe.shape[1:])
     if probe.dim() == 2:
