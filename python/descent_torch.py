@@ -84,8 +84,11 @@ def _from_json(text: str) -> Any:
 
 
 def _read(source) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    data = source if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb").read()
-    data = bytes(data)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
     (length,) = struct.unpack("<Q", data[:8])
     metadata = json.loads(data[8:8 + length]).get("__metadata__", {})
     if metadata.get("format") != FORMAT:
