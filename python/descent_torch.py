@@ -8,8 +8,10 @@ The model takes rows as descent takes them (flat or [N, *inputShape], channels-l
 sequences, int token ids), standardises them when the spec has ``normalize: true``, and returns what
 descent's ``predict(x, { raw: true })`` returns (logits for the logit losses, as torch's losses want).
 Its entries run in the spec's list order with outputs kept by index; each reads its ``inputs``
-(names or 'input'; default: the entry before). Parameters are named as in the checkpoint
-(``{i}.weight``), so ``model.state_dict()`` and the file agree name for name.
+(names or 'input'; default: the entry before), so graph specs (add, concat, trainable: false) run
+too, and sequence layers (lstm, gru, attention, positionEmbedding) are torch's modules under the
+checkpoint's names. Parameters are named as in the checkpoint (``{i}.weight``), so
+``model.state_dict()`` and the file agree name for name.
 
 What descent does inside its step and torch leaves to the training loop:
   * the loss: ``loss_function(spec)`` is descent's loss in torch ops (mean reduction unless the spec says);
@@ -191,6 +193,14 @@ class DescentModel(nn.Module):
             return None, [*out, shape[-1]]
         if kind == "globalavgpool":
             return None, [shape[-1]]
+        # sequence layers (DESIGN "Sequence layers"): torch's modules, names and layouts, batch_first
+        if kind in ("lstm", "gru"):
+            rnn = (nn.LSTM if kind == "lstm" else nn.GRU)(shape[-1], layer["units"], batch_first=True)
+            return rnn, [shape[0], layer["units"]] if layer.get("returnSequences", False) else [layer["units"]]
+        if kind == "attention":
+            return nn.MultiheadAttention(shape[-1], layer["heads"], batch_first=True), shape
+        if kind == "positionEmbedding":
+            return _PositionEmbedding(shape), shape
         if kind == "add":
             return None, shape
         if kind == "concat":
@@ -248,6 +258,15 @@ class DescentModel(nn.Module):
             return _to_last(self._pool(layer, _to_first(x)))
         if kind == "globalavgpool":
             return x.mean(dim=tuple(range(1, x.dim() - 1)))
+        if kind in ("lstm", "gru"):  # zero initial state
+            out, _ = module(x)
+            return out if layer.get("returnSequences", False) else out[:, -1]
+        if kind == "attention":
+            steps = x.shape[1]
+            mask = torch.triu(torch.ones(steps, steps, dtype=torch.bool, device=x.device), 1) if layer.get("causal", False) else None
+            return module(x, x, x, attn_mask=mask, need_weights=False)[0]
+        if kind == "positionEmbedding":
+            return x + module.weight
         if kind == "add":
             return sum(inputs[1:], inputs[0])
         if kind == "concat":
@@ -275,6 +294,14 @@ class DescentModel(nn.Module):
             torch.nn.utils.clip_grad_norm_(params, opt["clipGlobalNorm"])  # max/(‖g‖ + 1e-6) when below 1, as descent
 
 
+class _PositionEmbedding(nn.Module):
+    """descent's positionEmbedding: a learned [T, C] tensor `weight` added to every row."""
+
+    def __init__(self, shape: list[int]):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(*shape))
+
+
 def loss_function(spec: dict):
     """descent's loss of `spec` (its "loss" entry, a name or {name, ...options}) as (output, target) -> tensor."""
     loss = spec["loss"] if isinstance(spec, dict) and "loss" in spec else spec
@@ -299,13 +326,15 @@ def loss_function(spec: dict):
         return lambda out, y: F.smooth_l1_loss(out, y.reshape(out.shape).to(out.dtype), reduction=reduction, beta=options.get("beta", 1.0))
     if name == "softmax_cross_entropy":
         def softmax_ce(out, y):
+            if out.dim() > 2 and not torch.is_floating_point(y):  # one class per position: [N, T, V] with y [N, T]
+                out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)
             target = y.long() if not torch.is_floating_point(y) else y.reshape(out.shape).to(out.dtype)
             w = tensor("weight")
             return F.cross_entropy(out, target, weight=None if w is None else w.to(out.dtype), reduction=reduction,
                                    ignore_index=options.get("ignoreIndex", -100), label_smoothing=options.get("labelSmoothing", 0.0))
         return softmax_ce
     if name == "nll":
-        return lambda out, y: F.nll_loss(out, y.long(), weight=None if tensor("weight") is None else tensor("weight").to(out.dtype),
+        return lambda out, y: F.nll_loss(out.reshape(-1, out.shape[-1]), y.long().reshape(-1), weight=None if tensor("weight") is None else tensor("weight").to(out.dtype),
                                          reduction=reduction, ignore_index=options.get("ignoreIndex", -100))
     if name == "bce_with_logits":
         return lambda out, y: F.binary_cross_entropy_with_logits(

@@ -18,6 +18,11 @@
 // eval-mode outputs within 1e-5 relative (max |Δ| / max |torch|); those without dropout also continue
 // two Adam steps in descent as in torch (float32 against float32, within 1e-5 relative per tensor). importWeights: torch's Conv2d → BatchNorm2d → MaxPool2d →
 // Flatten → Linear state dict, as torch saves it, into the same spec with flatten channelsFirst.
+//
+// Graph and sequence specs, which descent does not read yet: descent_torch's executor on hand-written
+// checkpoints (contract names and layouts) against the formulas / torch's own modules, and
+// from_torch on a residual CNN and a concat MLP through torch.fx (descent's side of those runs by
+// itself once 'add' is one of descent's layer types).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +180,7 @@ interface Response {
   fromTorch: FromTorch[];
   importWeights: { path: string; x: number[][]; outputs: number[][] };
   graph: { error: number; frozen: string[]; optimized: number };
+  sequence: { error: number };
   fromTorchErrors: Record<string, string>;
 }
 
@@ -253,6 +259,10 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
     expect(response.graph.error).toBeLessThanOrEqual(1e-6);
     expect(response.graph.frozen).toEqual(['3.weight', '3.bias']);
     expect(response.graph.optimized).toBe(6);
+  });
+
+  it('sequence specs (embedding, positionEmbedding, causal attention, lstm, gru) run as torch\'s modules under the contract\'s tensor names', () => {
+    expect(response.sequence.error).toBeLessThanOrEqual(1e-6);
   });
 
   it('lion and lamb, which torch lacks, say so', () => {
