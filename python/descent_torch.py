@@ -274,6 +274,24 @@ class DescentModel(nn.Module):
             return torch.cat(inputs, dim=axis if axis < 0 else axis + 1)  # axis counts within a row
         raise AssertionError(kind)
 
+    def predict(self, x, raw: bool = False) -> torch.Tensor:
+        """descent's predict: eval mode, no gradient, and the loss's output activation unless raw
+        (softmax for softmax_cross_entropy, sigmoid for bce_with_logits, as descent's predict)."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                out = self(x)
+        finally:
+            self.train(was_training)
+        loss = self.spec.get("loss")
+        name = loss.get("name") if isinstance(loss, dict) else loss
+        if raw:
+            return out
+        if name == "softmax_cross_entropy":
+            return torch.softmax(out, -1)
+        return torch.sigmoid(out) if name == "bce_with_logits" else out
+
     def penalty(self) -> torch.Tensor:
         """Sum of the layers' Keras penalties l1·Σ|w| + l2·Σw² (weights only), to add to the loss."""
         total = torch.zeros(())

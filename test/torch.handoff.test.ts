@@ -170,7 +170,7 @@ function worstError(a: Record<string, Float32Array>, r: Record<string, number[]>
 
 interface CaseResult { torch32: Record<string, number[]>; torch64: Record<string, number[]>; fresh?: Record<string, number[]> }
 interface FromTorch {
-  name: string; path: string; ids: boolean; spec: TrainerSpec; executor: number; x: number[][]; outputs: number[][];
+  name: string; path: string; ids: boolean; spec: TrainerSpec; executor: number; x: number[][]; outputs: number[][]; probabilities: number[][];
   batches: { x: number[][]; y: number[] }[]; continued: Record<string, number[]>;
 }
 interface Response {
@@ -291,6 +291,8 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
           const error = relArray(got, m.outputs.flat());
           measured.push(`from_torch ${m.name} (${build}): predict ${error.toExponential(2)}`);
           expect(error, `${m.name}, ${build}`).toBeLessThanOrEqual(1e-5);
+          // the model's predict(x) applies the loss's output activation as descent's predict(x) does
+          expect(relArray(await trainer.predict(x), m.probabilities.flat()), `${m.name}, ${build}: predict with the output activation`).toBeLessThanOrEqual(1e-5);
           if (m.batches.length) {
             const xs = m.batches.flatMap((b) => b.x.flat());
             await trainer.fit(m.ids ? Int32Array.from(xs) : Float32Array.from(xs), Int32Array.from(m.batches.flatMap((b) => b.y)),
