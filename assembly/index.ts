@@ -33,3 +33,5 @@ export {
 } from './layers/norm';
 export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';
 export { transpose_rows_f32 } from './layers/flatten';
+export { lstm_cell_forward_f32, lstm_cell_backward_f32, gru_cell_forward_f32, gru_cell_backward_f32 } from './layers/recurrent';
+export { attention_softmax_f32, attention_softmax_backward_f32 } from './layers/attention';
