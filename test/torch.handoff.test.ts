@@ -1,5 +1,5 @@
 // The PyTorch handoff (python/descent_torch.py) run for real, both ways, for every optimizer torch has
-// and every schedule, on a dense and a convolutional model:
+// and every schedule, on a dense, a convolutional and an embedding model:
 //
 //   descent -> torch  descent trains N steps and saves; (a) descent resumes M steps (every build),
 //                     (b) torch continues the same M batches from descent_torch.load(checkpoint).
@@ -47,6 +47,8 @@ interface Model {
   /** Int32 labels below this, else float targets of `outputs` columns. */
   classes?: number;
   outputs: number;
+  /** Rows of token ids below this (an embedding first) instead of features. */
+  vocab?: number;
 }
 
 const MODELS: Record<string, Model> = {
@@ -61,7 +63,25 @@ const MODELS: Record<string, Model> = {
     ],
     loss: 'mse', outputs: 2,
   },
+  embedding: {
+    inputShape: [5], vocab: 7, loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+    layers: [{ type: 'embedding', vocabSize: 7, units: 4, paddingIdx: 0 }, { type: 'layernorm' }, { type: 'flatten' }, { units: 3 }],
+  },
 };
+// Graph and sequence models join the table by themselves once descent reads them (DESIGN "Graph
+// models", "Sequence layers"); descent_torch runs them already (checked below against torch).
+if (LAYER_TYPE_NAMES.includes('add')) {
+  MODELS.residual = {
+    inputShape: [6], loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+    layers: [{ units: 8, activation: 'tanh', name: 'a' }, { units: 8, name: 'b' }, { type: 'add', inputs: ['a', 'b'] }, { units: 3 }] as LayerSpec[],
+  };
+}
+if (LAYER_TYPE_NAMES.includes('lstm')) {
+  MODELS.sequence = {
+    inputShape: [5], vocab: 7, loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+    layers: [{ type: 'embedding', vocabSize: 7, units: 4 }, { type: 'lstm', units: 5 }, { units: 3 }] as LayerSpec[],
+  };
+}
 
 type Optimizer = NonNullable<TrainerSpec['optimizer']> & Record<string, unknown>;
 
@@ -127,17 +147,19 @@ function batchesOf(model: Model, count: number, seed: number): { x: number[][]; 
   const next = random(seed);
   const size = model.inputShape.reduce((a, b) => a * b, 1);
   return Array.from({ length: count }, () => {
-    const x = Array.from({ length: BATCH }, () => Array.from({ length: size }, () => 2 * next()));
+    const x = Array.from({ length: BATCH }, () => Array.from({ length: size },
+      () => (model.vocab ? Math.floor(((next() + 1) / 2) * model.vocab) : 2 * next())));
     const y = x.map((row) => (model.classes
-      ? (row[0]! + row[1]! > 0 ? 1 : 0) + (row[2]! > 0.5 ? 1 : 0)
+      ? (model.vocab ? (row[0]! + row[1]!) % model.classes : (row[0]! + row[1]! > 0 ? 1 : 0) + (row[2]! > 0.5 ? 1 : 0))
       : Array.from({ length: model.outputs }, (_, j) => Math.tanh(row[j]! - row[size - 1 - j]!))));
     return { x, y: y as number[] | number[][] };
   });
 }
 
 /** Batches as one fit's x and y (rows in order: fit with shuffle off takes them batch by batch). */
-function arraysOf(model: Model, batches: ReturnType<typeof batchesOf>): { x: Float32Array; y: Float32Array | Int32Array } {
-  const x = Float32Array.from(batches.flatMap((b) => b.x.flat()));
+function arraysOf(model: Model, batches: ReturnType<typeof batchesOf>): { x: Float32Array | Int32Array; y: Float32Array | Int32Array } {
+  const rows = batches.flatMap((b) => b.x.flat());
+  const x = model.vocab ? Int32Array.from(rows) : Float32Array.from(rows);
   const labels = batches.flatMap((b) => b.y);
   const y = model.classes ? Int32Array.from(labels as number[]) : Float32Array.from((labels as number[][]).flat());
   return { x, y };
@@ -207,7 +229,7 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
         writeFileSync(checkpoint, await trainer.save());
         requests.push({
           direction: c.direction, checkpoint, out: join(dir, `case-${n}-torch.safetensors`), epochs: c.epochs, control: c.control,
-          classes: c.model.classes, before: c.direction === 'torch->descent' ? before : undefined, batches: after[n],
+          classes: c.model.classes, ids: c.model.vocab !== undefined, before: c.direction === 'torch->descent' ? before : undefined, batches: after[n],
         });
       } finally {
         await trainer.dispose();
