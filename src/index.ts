@@ -7,6 +7,7 @@ export {
   type LossName,
   type LossOptions,
   type LossResult,
+  type LossResultOf,
   type Reduction,
   type FloatInput,
   type IndexInput,

@@ -17,6 +17,20 @@ export interface LossResult {
   grad: Float32Array | null;
 }
 
+/**
+ * `loss()`'s result as its `options` decide it: `value` a number unless `reduction: 'none'`, `grad`
+ * a Float32Array unless `grad: false`; both unions when the options are only known as LossOptions.
+ */
+export interface LossResultOf<O extends LossOptions> extends LossResult {
+  // keyof, not `O extends { reduction?: … }`: an object of optional keys only matches what shares one
+  value: 'reduction' extends keyof O
+    ? O['reduction'] extends 'mean' | 'sum' | undefined ? number : O['reduction'] extends 'none' ? Float32Array : number | Float32Array
+    : number;
+  grad: 'grad' extends keyof O
+    ? O['grad'] extends true | undefined ? Float32Array : O['grad'] extends false ? null : Float32Array | null
+    : Float32Array;
+}
+
 /** Computes loss `name` of `input` against `target` with the kernels of one instance. */
 export function computeLoss(heap: Heap, name: unknown, input: unknown, target: unknown, options: LossOptions = {}): LossResult {
   const { value, grad } = computeLossParts(heap, name, input, target, options);

@@ -2,7 +2,7 @@
 // all instances of a build share one compiled WebAssembly.Module.
 
 import { checkWasmReadable, readWasm } from '#read-wasm';
-import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses/index.js';
+import { computeLoss, type LossName, type LossOptions, type LossResultOf } from '../losses/index.js';
 import { checkBuildSupported, defaultBuild, requestedBuild, type Build } from './builds.js';
 import type { KernelExports } from './exports.js';
 import { Heap, type WasmArray, type WasmArrayType } from './heap.js';
@@ -67,8 +67,8 @@ export class Kernels {
    * Loss `name` of `input` against `target` and its gradient w.r.t. `input`, in one fused pass.
    * WasmArray inputs are used in place; `options.out` receives the gradient without a copy.
    */
-  loss(name: LossName, input: unknown, target: unknown, options?: LossOptions): LossResult {
-    return computeLoss(this.#heap, name, input, target, options);
+  loss<O extends LossOptions = {}>(name: LossName, input: unknown, target: unknown, options?: O): LossResultOf<O> {
+    return computeLoss(this.#heap, name, input, target, options) as LossResultOf<O>;
   }
 }
 
