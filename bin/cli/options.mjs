@@ -3,6 +3,8 @@
 // the value got.
 import { parseArgs } from 'node:util';
 import { ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
+// the library's "did you mean" (one rule for every list of names); the package ships dist/ beside bin/
+import { didYouMean } from '../../dist/validate.js';
 
 /** A mistake in the command line or its input files: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -137,7 +139,10 @@ function joinNegativeNumbers(args) {
 
 function parseError(error) {
   const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? 'a flag';
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown flag ${flag}; descent train --help lists them`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const close = didYouMean(flag.replace(/^-+/, ''), [...BY_NAME.keys()]).replace(/'(.+)'/, "'--$1'");
+    return new UsageError(`unknown flag ${flag}; descent train --help lists them${close}`);
+  }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(error.message)
       ? new UsageError(`${flag} is a switch and takes no value`)
@@ -185,13 +190,13 @@ export function parseCommandLine(args) {
     if (flag.kind === 'number') flags[name] = numberValue(flag, raw);
     else if (flag.kind === 'layers') flags[name] = layersValue(raw);
     else if (flag.kind === 'choice' && !flag.choices.includes(raw)) {
-      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')}; got ${JSON.stringify(raw)}`);
+      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')}; got ${JSON.stringify(raw)}${didYouMean(raw, flag.choices)}`);
     } else flags[name] = raw;
   }
   const [command, ...extra] = positionals;
   if (values.help || values.version) return { command, help: !!values.help, version: !!values.version, flags };
   if (command === undefined) throw new UsageError('a command is needed: descent train [flags] or descent lr-find [flags] (descent --help lists the flags)');
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(' and ')}`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(' and ')}${didYouMean(command, COMMANDS)}`);
   if (extra.length > 0) throw new UsageError(`${command} takes flags only, got the extra argument ${JSON.stringify(extra[0])}`);
   for (const name of Object.keys(flags)) {
     const only = BY_NAME.get(name).only;
@@ -235,5 +240,5 @@ export function learningRateSpec(flags, totalSteps) {
     case 'reduceOnPlateau':
       return { name: 'reduceOnPlateau', initial: lr, factor: 0.1, patience: 2 };
   }
-  throw new UsageError(`--schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got ${JSON.stringify(flags.schedule)}`);
+  throw new UsageError(`--schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got ${JSON.stringify(flags.schedule)}${didYouMean(flags.schedule, SCHEDULE_NAMES)}`);
 }

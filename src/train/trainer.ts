@@ -33,6 +33,7 @@ import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
 import type { EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
+import { disposedError } from './disposed.js';
 
 export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
@@ -133,7 +134,7 @@ export class Trainer implements TrainerMethods {
 
   /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */
   async save(): Promise<Uint8Array> {
-    this.#checkAlive();
+    this.#checkAlive('save');
     return encodeCheckpoint(this.#state());
   }
 
@@ -142,7 +143,7 @@ export class Trainer implements TrainerMethods {
    * schedule, normalisation and history. Everything is checked before anything is changed.
    */
   async load(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('load');
     if (this.#running) throw new Error('load is not allowed while fit is running');
     this.#restore(decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]));
   }
@@ -165,7 +166,7 @@ export class Trainer implements TrainerMethods {
    * named `{i}.weight`, `{i}.bias`, … in torch's layouts); optimizer state and counters are kept.
    */
   async importWeights(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('importWeights');
     const { params, states } = readWeights(bytes, this.#network);
     (this.#network.params.array as Float32Array).set(params);
     (this.#network.states.array as Float32Array).set(states);
@@ -195,13 +196,13 @@ export class Trainer implements TrainerMethods {
 
   /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('getWeights');
     return this.#inference.weights();
   }
 
   /** Replaces parameters (and states) by checkpoint name; every tensor is checked before any is written. */
   setWeights(weights: Record<string, Float32Array | readonly number[]>): void {
-    this.#checkAlive();
+    this.#checkAlive('setWeights');
     const w = plainObject('weights', weights);
     const network = this.#network;
     const places = new Map([
@@ -224,7 +225,7 @@ export class Trainer implements TrainerMethods {
     }
   }
 
-  /** Frees the trainer's memory; later calls reject with `trainer is disposed`. */
+  /** Frees the trainer's memory; later calls reject with `<call>: trainer is disposed` and the way on. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#stopRequested = true;
@@ -240,8 +241,12 @@ export class Trainer implements TrainerMethods {
     await this.dispose();
   }
 
-  #checkAlive(): void {
-    if (this.#disposed) throw new Error('trainer is disposed');
+  /**
+   * Throws once the trainer is disposed: disposedError(`call`) for a call made after dispose(); a call
+   * that was running when dispose() came (no `call`) rejects with `trainer is disposed`, as in a worker.
+   */
+  #checkAlive(call?: string): void {
+    if (this.#disposed) throw call === undefined ? new Error('trainer is disposed') : disposedError(call);
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
@@ -255,7 +260,7 @@ export class Trainer implements TrainerMethods {
    * predict use them in place on every call (`y` may be left out for a predict-only set).
    */
   dataset(x: Features, y?: Targets): Dataset {
-    this.#checkAlive();
+    this.#checkAlive('dataset');
     checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
       : checkData(this.model, x, y, 'x', 'y');
@@ -275,7 +280,7 @@ export class Trainer implements TrainerMethods {
    * stream of batches (`fit(source, options)`); resolves with this call's history.
    */
   async fit(x: Features | Dataset | BatchSource, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
-    this.#checkAlive();
+    this.#checkAlive('fit');
     if (this.#running) throw new Error('fit is already running');
     const resident = isDataset(x);
     const streamed = !resident && isBatchSource(x);
@@ -388,7 +393,7 @@ export class Trainer implements TrainerMethods {
    * and history are exactly as before.
    */
   async findLearningRate(x: Features | Dataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
-    this.#checkAlive();
+    this.#checkAlive('findLearningRate');
     if (this.#running) throw new Error('findLearningRate is not allowed while fit is running');
     const alone = isDataset(x) || isBatchSource(x);
     const settings = lrFinderSettings(alone ? y : options, !isDataset(x) && isBatchSource(x));
@@ -408,7 +413,7 @@ export class Trainer implements TrainerMethods {
    * gradients only (in this thread, also with data-parallel workers); the trainer is left exactly as it was.
    */
   async gradientNoiseScale(x: Features | Dataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
-    this.#checkAlive();
+    this.#checkAlive('gradientNoiseScale');
     if (this.#running) throw new Error('gradientNoiseScale is not allowed while fit is running');
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
@@ -463,7 +468,7 @@ export class Trainer implements TrainerMethods {
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
-    this.#checkAlive();
+    this.#checkAlive('evaluate');
     if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
     return this.#inference.evaluate(x, y);
   }
@@ -473,7 +478,7 @@ export class Trainer implements TrainerMethods {
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
   async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('predict');
     return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }
 

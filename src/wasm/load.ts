@@ -6,6 +6,7 @@ import { computeLoss, type LossName, type LossOptions, type LossResultOf } from 
 import { checkBuildSupported, defaultBuild, requestedBuild, type Build } from './builds.js';
 import type { KernelExports } from './exports.js';
 import { Heap, type WasmArray, type WasmArrayType } from './heap.js';
+import { choiceOption, didYouMean } from '../validate.js';
 
 export interface LoadOptions {
   /** Which build: 'relaxed' (fused multiply-add), 'simd' or 'scalar'; the fastest this engine runs by default. */
@@ -60,7 +61,7 @@ export class Kernels {
 
   /** An array of `length` elements in this instance's memory ('f32' by default, 'i32' for class indices). */
   alloc(length: number, type: WasmArrayType = 'f32'): WasmArray {
-    return this.#heap.alloc(length, type);
+    return this.#heap.alloc(length, choiceOption<WasmArrayType>('type', type, ['f32', 'i32']));
   }
 
   /**
@@ -79,7 +80,7 @@ export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
   }
   for (const key of Object.keys(options)) {
     if (key !== 'simd' && key !== 'build' && (options as Record<string, unknown>)[key] !== undefined) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes build, simd`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes build, simd${didYouMean(key, ['build', 'simd'])}`);
     }
   }
   const build = requestedBuild(options, 'loadKernels') ?? defaultBuild();

@@ -12,6 +12,7 @@ import type { DatasetHandle, EvaluateResult, Features, FitOptions, History, Para
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { type DatasetRef, rebuildError, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
+import { disposedError } from '../train/disposed.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
@@ -35,9 +36,10 @@ export interface WorkerTrainerOptions {
 export class WorkerTrainer implements TrainerMethods {
   readonly model: Model;
   readonly #worker: SpawnedWorker;
-  readonly #remote: Comlink.Remote<TrainerApi>;
+  #remote: Comlink.Remote<TrainerApi>;
   readonly #calls: PendingCalls;
   #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
+  #disposed = false;
 
   private constructor(model: Model, worker: SpawnedWorker) {
     this.model = model;
@@ -73,6 +75,8 @@ export class WorkerTrainer implements TrainerMethods {
   }
 
   #call<T>(run: () => Promise<T>): Promise<T> {
+    // after dispose() #remote is disposedRemote(): run() rejects with an error naming the call
+    if (this.#disposed) return run();
     return this.#calls.track(run, rebuildError);
   }
 
@@ -221,10 +225,12 @@ export class WorkerTrainer implements TrainerMethods {
     return this.#call(() => this.#remote.importWeights(bytes));
   }
 
-  /** Terminates the worker; pending and later calls reject with `trainer is disposed`. */
+  /** Terminates the worker; pending calls reject with `trainer is disposed`, later ones with `<call>: trainer is disposed` and the way on. */
   async dispose(): Promise<void> {
     if (this.#calls.error) return;
     this.#kill(new Error('trainer is disposed'));
+    this.#disposed = true;
+    this.#remote = disposedRemote();
     await this.#worker.terminate();
   }
 
@@ -251,6 +257,13 @@ export class WorkerDataset implements DatasetHandle {
     await this.release();
     this.#disposed = true;
   }
+}
+
+/** A stand-in for a disposed trainer's remote API: every method rejects with disposedError naming the public call. */
+function disposedRemote(): Comlink.Remote<TrainerApi> {
+  const publicName: Record<string, string> = { fitStreamed: 'fit', disposeDataset: 'dataset.dispose' };
+  const reject = (method: string) => () => Promise.reject(disposedError(publicName[method] ?? method));
+  return new Proxy({}, { get: (_, method) => reject(String(method)) }) as Comlink.Remote<TrainerApi>;
 }
 
 /** The buffers of `values` that can move to the worker: typed arrays' own buffers, never shared memory. */
