@@ -10,6 +10,8 @@ import { decodeSafetensors, loadModel } from '../src/index.js';
 import { readCheckpoint } from '../src/node.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
+// @ts-expect-error: plain JavaScript module without declarations
+import { plotCurve } from '../bin/cli/lr-find.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'descent.mjs');
@@ -183,6 +185,18 @@ describe('descent lr-find', () => {
     expect(suggestion(inThread.stdout)).toBe(suggestion(worker.stdout));
   });
 
+  it('the plot\'s legend names every mark it draws: ┬ the suggestion, ^ a loss above the top edge', () => {
+    const lrs = Array.from({ length: 30 }, (_, i) => 1e-5 * 10 ** (i / 5));
+    const falling = lrs.map((_, i) => 2 - i / 20);
+    const diverging = [...falling.slice(0, 25), 3, 8, 40, 200, 1e4];
+    const legendOf = (lines: string[]) => lines.at(-1)!.trim();
+    expect(legendOf(plotCurve(lrs, falling, lrs[10]))).toBe('learning rate (log scale); ┬ the suggestion');
+    const marked = plotCurve(lrs, diverging, lrs[10]);
+    expect(marked.join('\n')).toContain('^');
+    expect(legendOf(marked)).toBe('learning rate (log scale); ┬ the suggestion; ^ a loss above the top edge (diverging)');
+    expect(legendOf(plotCurve(lrs, diverging, NaN))).toBe('learning rate (log scale); ^ a loss above the top edge (diverging)');
+  });
+
   it('--quiet prints only the suggestion', async () => {
     const result = await run(['lr-find', '--data', 'iris', '--layers', '8', '--steps', '20', '--quiet']);
     expect(result.code).toBe(0);
@@ -205,6 +219,8 @@ describe('descent --help and --version', () => {
     expect(result.stdout).toMatch(/--task NAME +what the labels are: classification or regression/);
     expect(result.stdout).toMatch(/--optimizer NAME +sgd, adam, [^]*?default: adam\n/);
     expect(result.stdout).toContain('descent lr-find [flags]');
+    // --spec takes layers of any type: the summary line does not say "dense network"
+    expect(result.stdout.split('\n')[0]).toMatch(/^descent \S+: train a network on a data set \(dense layers from --layers, layers of any type from --spec\), in a worker thread$/);
     expect(result.stdout).toMatch(/--steps N +steps from --min-lr to --max-lr \(fewer when the loss diverges\);\s+default: 100\n/);
   });
 

@@ -91,7 +91,7 @@ function wrap(text, width) {
 /** The --help text: every flag with its default, and what each --schedule becomes. */
 export function helpText(version) {
   const lines = [
-    `descent ${version}: train a dense network on a data set, in a worker thread`,
+    `descent ${version}: train a network on a data set (dense layers from --layers, layers of any type from --spec), in a worker thread`,
     '',
     'Usage: descent train [flags]',
     '       descent lr-find [flags]     the learning-rate range test: loss against a growing learning rate, and a suggestion',
