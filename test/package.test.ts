@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,24 +30,29 @@ beforeAll(() => {
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('the packed package', () => {
-  it('holds the built library, the three WASM builds, the benchmarks\' modules, the CLI and its data, and nothing of the tests or sources', () => {
-    for (const needed of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts',
-      'dist/bench/index.js', 'dist/bench/index.d.ts', 'dist/worker/entry.node.js', 'dist/worker/entry.web.js',
+  it('holds the built library and its TypeScript sources, the three WASM builds, the benchmarks\' modules, the CLI and its data, and nothing of the tests', () => {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts',
+      'dist/bench/index.js', 'dist/bench/index.d.ts', 'dist/worker/entry.node.js', 'dist/worker/entry.web.js', 'src/index.ts',
       'build/relaxed.wasm', 'build/simd.wasm', 'build/scalar.wasm', 'build/bench-simd.wasm', 'build/bench-relaxed.wasm', 'bin/descent.mjs', 'data/digits.csv.gz', 'data/random.mjs']) {
       expect(files, needed).toContain(needed);
     }
     // bench/ at the top is the repository's Node benchmarks; dist/bench/ is the descent-wasm/bench entry
-    expect(files.filter((path) => /(^|\/)(__tests__|test|src|assembly|demo)\/|^bench\//.test(path))).toEqual([]);
+    expect(files.filter((path) => /(^|\/)(__tests__|test|assembly|demo)\/|^bench\//.test(path))).toEqual([]);
     expect(files.filter((path) => /\.(wat|spec\.ts)$/.test(path) || path.startsWith('build/') && !path.endsWith('.wasm'))).toEqual([]);
+    expect(files.filter((path) => path.startsWith('src/') && !path.endsWith('.ts'))).toEqual([]);
   });
 
-  it('source maps carry their sources (src/ is not shipped)', () => {
-    const maps = files.filter((path) => path.endsWith('.js.map'));
-    expect(maps.length).toBeGreaterThan(10);
+  it('every source map and declaration map points at a file the package ships (src/ ships with them)', () => {
+    const maps = files.filter((path) => path.endsWith('.js.map') || path.endsWith('.d.ts.map'));
+    expect(maps.filter((path) => path.endsWith('.d.ts.map')).length).toBeGreaterThan(10);
+    const shipped = new Set(files);
     for (const path of maps) {
-      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
-      expect(map.sourcesContent?.length, path).toBe(map.sources.length);
-      expect(map.sourcesContent!.every((source) => typeof source === 'string' && source.length > 0), path).toBe(true);
+      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as { sources: string[]; sourceRoot?: string };
+      expect(map.sources.length, path).toBeGreaterThan(0);
+      for (const source of map.sources) {
+        const target = posix.normalize(posix.join(posix.dirname(path), map.sourceRoot ?? '', source));
+        expect(shipped.has(target), `${path} → ${source}`).toBe(true);
+      }
     }
   });
 
