@@ -81,7 +81,7 @@ export function choiceOption<T extends string>(path: string, value: unknown, all
 /**
  * The one error for a value outside a list of names: a RangeError naming `path`, the names, the value
  * got and, when one name is close to it, that name (`did you mean 'conv2d'?`). `rule` replaces
- * "one of …" when the list needs words ("'valid', 'same' or a number").
+ * "one of …" when the list needs more words ("one of 'valid', 'same' to import").
  */
 export function notOneOf(path: string, value: unknown, allowed: readonly string[], rule = oneOf(allowed)): RangeError {
   return new RangeError(`${path} must be ${rule}; got ${describe(value)}${didYouMean(value, allowed)}`);
