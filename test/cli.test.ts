@@ -240,7 +240,7 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
   };
   const cases: [string, () => string[], string][] = [
     ['no command', () => [], 'descent train'],
-    ['unknown flag', () => ['train', '--epoch', '3'], '--epoch'],
+    ['unknown flag', () => ['train', '--epoch', '3'], 'unknown flag --epoch; descent train --help lists them; did you mean \'--epochs\'?'],
     ['missing value', () => ['train', '--epochs'], '--epochs needs a value'],
     ['not a number', () => ['train', '--epochs', 'ten'], '--epochs must be a number, got "ten"'],
     ['number out of range', () => ['train', '--lr', '-1'], '--lr must be a finite number ≥ 0, got -1'],
@@ -250,8 +250,10 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['missing file', () => ['train', '--data', join(temp, 'nothing.csv')], '(no such file)'],
     ['unknown loss', () => ['train', '--loss', 'cross-entropy'], '--loss must be one of mse, '],
     ['unknown optimizer', () => ['train', '--optimizer', 'adamx'], '--optimizer must be one of sgd, adam, '],
+    ['misspelt optimizer', () => ['train', '--optimizer', 'Adam'], 'got "Adam"; did you mean \'adam\'?'],
     ['unknown activation', () => ['train', '--activation', 'swish'], '--activation must be one of linear, relu, '],
     ['unknown schedule', () => ['train', '--schedule', 'cos'], '--schedule must be one of constant, '],
+    ['misspelt schedule', () => ['train', '--schedule', 'cosin'], 'got "cosin"; did you mean \'cosine\'?'],
     ['optimizer option of another optimizer', () => ['train', '--optimizer', 'adam', '--momentum', '0.9'], '--momentum does not apply to --optimizer adam'],
     ['optimizer option out of range', () => ['train', '--beta1', '1'], '--beta1 must be a finite number in [0, 1), got 1'],
     ['loss that does not fit the labels', () => ['train', '--loss', 'hinge'], '--loss hinge needs exactly 2 classes, got 10'],
@@ -264,6 +266,7 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['--steps below 10', () => ['lr-find', '--steps', '9'], '--steps must be an integer ≥ 10, got 9'],
     ['--smoothing of 1', () => ['lr-find', '--smoothing', '1'], '--smoothing must be a finite number in [0, 1), got 1'],
     ['unknown command', () => ['fit'], 'unknown command "fit"; the commands are train and lr-find'],
+    ['misspelt command', () => ['trian'], 'unknown command "trian"; the commands are train and lr-find; did you mean \'train\'?'],
     ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
     ['a directory as --data', () => ['train', '--data', temp], '(a directory)'],
     ['--spec with the wrong input shape', () => ['train', '--spec', csv('wrong-shape.json', '{"inputShape":[8,8,2],"layers":[{"type":"flatten"}]}')],

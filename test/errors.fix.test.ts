@@ -2,8 +2,7 @@
 // Every "must be one of" error is one RangeError (validate.ts notOneOf) listing the names as written
 // in code and, when one is close to the value got, "did you mean '…'?".
 import { describe, expect, it } from 'vitest';
-import { createTrainer, loadCheckpointFromBrowser, loadKernels, type TrainerSpec } from '../src/index.js';
-import { closestName } from '../src/validate.js';
+import { closestName, createTrainer, loadCheckpointFromBrowser, loadKernels, type TrainerSpec } from '../src/index.js';
 
 const dense: TrainerSpec = { inputSize: 2, layers: [{ units: 3, activation: 'relu' }, { units: 2 }], loss: 'softmax_cross_entropy', seed: 1 };
 const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);

@@ -2,9 +2,7 @@
 // bad value becomes a UsageError (exit code 2) whose one-line message names the flag, the rule and
 // the value got.
 import { parseArgs } from 'node:util';
-import { ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
-// the library's "did you mean" (one rule for every list of names); the package ships dist/ beside bin/
-import { didYouMean } from '../../dist/validate.js';
+import { ACTIVATIONS, closestName, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
 
 /** A mistake in the command line or its input files: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -137,11 +135,16 @@ function joinNegativeNumbers(args) {
   return out;
 }
 
+/** `; did you mean 'name'?` when one of `names` is near `value` (the library's rule), else ''. */
+function didYouMean(value, names, prefix = '') {
+  const close = closestName(value, names);
+  return close === undefined ? '' : `; did you mean '${prefix}${close}'?`;
+}
+
 function parseError(error) {
   const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? 'a flag';
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const close = didYouMean(flag.replace(/^-+/, ''), [...BY_NAME.keys()]).replace(/'(.+)'/, "'--$1'");
-    return new UsageError(`unknown flag ${flag}; descent train --help lists them${close}`);
+    return new UsageError(`unknown flag ${flag}; descent train --help lists them${didYouMean(flag.replace(/^-+/, ''), [...BY_NAME.keys()], '--')}`);
   }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(error.message)
