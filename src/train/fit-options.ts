@@ -9,7 +9,7 @@ import type { BatchLog, EpochLog } from './types.js';
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch', 'shuffleBeforeSplit',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch', 'shuffleBeforeSplit', 'transfer',
 ];
 
 export interface FitPlan {
@@ -32,6 +32,8 @@ export interface FitPlan {
   stepsPerEpoch: number | null;
   /** Shuffle the rows (seeded) before validationSplit takes the last ones (default false, as Keras). */
   shuffleBeforeSplit: boolean;
+  /** Move the arrays to a worker instead of copying them (in this thread: nothing to move). */
+  transfer: boolean;
 }
 
 /** fit's `onEpochEnd` or `onBatchEnd` option: a function, or null when absent. */
@@ -39,6 +41,13 @@ export function callbackOf<T>(options: Record<string, unknown>, key: 'onEpochEnd
   const value = options[key];
   if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
   return (value as ((log: T) => unknown) | undefined) ?? null;
+}
+
+/** Checks the options of a call that takes arrays and nothing else (dataset, evaluate): DataOptions. */
+export function dataOptions(what: string, options: unknown): { transfer: boolean } {
+  const o = plainObject('options', options ?? {});
+  knownKeys(what, o, ['transfer']);
+  return { transfer: booleanOption('transfer', o.transfer, false) };
 }
 
 /** Whether a value is a resident data set handle (in this thread, or a worker trainer's). */
@@ -77,9 +86,29 @@ export function planFit(model: Model, options: unknown): FitPlan {
   return {
     ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
-    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, NaN, { min: 1, integer: true }),
+    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, undefined, { min: 1, integer: true }),
     shuffleBeforeSplit: booleanOption('shuffleBeforeSplit', o.shuffleBeforeSplit, false),
+    transfer: booleanOption('transfer', o.transfer, false),
   };
+}
+
+/**
+ * Refuses, before the first step, batches of `batchSize` over `trainRows` rows that end with one row
+ * when a batchnorm layer sees one value per channel per row: that batch has no variance, and the step
+ * would throw mid-epoch after the earlier steps were applied (torch's BatchNorm raises there too).
+ */
+export function checkLastBatch(model: Model, trainRows: number, batchSize: number): void {
+  const last = trainRows % batchSize || Math.min(batchSize, trainRows);
+  if (last !== 1) return;
+  const layer = model.layers.find((l) => l.type === 'batchnorm' && l.inputSize === l.inputShape.at(-1));
+  if (!layer) return;
+  let other = batchSize + 1;
+  while (other < trainRows && trainRows % other === 1) other++;
+  const fix = trainRows > 1 ? `a batchSize that does not leave 1 row (such as ${other}) or ` : '';
+  throw new RangeError(
+    `batchSize ${batchSize} over ${trainRows} training rows ends each epoch with a batch of 1 row, and layers[${layer.index}] (batchnorm) ` +
+      `needs more than one value per channel in training: choose ${fix}more rows`,
+  );
 }
 
 /** fit's `classWeight` ({ class: weight } or [weight, …]) as one weight per class, 1 for classes not named. */
@@ -95,7 +124,7 @@ function classWeights(model: Model, value: unknown): Float32Array | null {
     if (!Number.isInteger(c) || c < 0 || c >= model.outputs) {
       throw new RangeError(`classWeight keys must be class indices in [0, ${model.outputs}), got ${JSON.stringify(key)}`);
     }
-    weights[c] = numberOption(`classWeight[${c}]`, w, NaN, { min: 0 });
+    weights[c] = numberOption(`classWeight[${c}]`, w, undefined, { min: 0 });
   }
   return weights;
 }

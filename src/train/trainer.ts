@@ -20,9 +20,8 @@ import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { isDataset } from './fit-options.js';
 import { Inference } from './inference.js';
-import { planFit } from './fit-options.js';
+import { checkLastBatch, dataOptions, isDataset, planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
@@ -31,11 +30,11 @@ import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
-import type { EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import type { DataOptions, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 import { disposedError } from './disposed.js';
 
-export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
+export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export { HISTORY_KEPT } from './fit-loop.js';
@@ -45,7 +44,7 @@ export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: 
 
 export { Dataset } from './dataset.js';
 
-export class Trainer implements TrainerMethods {
+export class Trainer implements TrainerMethods<Dataset> {
   readonly model: Model;
   readonly #heap: Heap;
   readonly #network: Network;
@@ -254,13 +253,14 @@ export class Trainer implements TrainerMethods {
     return fitStream(this, x, y, options);
   }
 
-  /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
   /**
    * Checks `x` and `y` once and copies them into this trainer's WASM memory, where fit, evaluate and
-   * predict use them in place on every call (`y` may be left out for a predict-only set).
+   * predict use them in place on every call (`y` may be left out for a predict-only set). The copy
+   * is made before the promise is returned; `transfer` (DataOptions) changes nothing in this thread.
    */
-  dataset(x: Features, y?: Targets): Dataset {
+  async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<Dataset> {
     this.#checkAlive('dataset');
+    dataOptions('dataset options', options);
     checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
       : checkData(this.model, x, y, 'x', 'y');
@@ -295,6 +295,7 @@ export class Trainer implements TrainerMethods {
     if (validationSplit > 0 && trainRows === source.rows) {
       throw new RangeError(`validationSplit ${validationSplit} of ${source.rows} rows selects no validation rows`);
     }
+    if (!streamed) checkLastBatch(this.model, trainRows, plan.batchSize);
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
@@ -419,7 +420,7 @@ export class Trainer implements TrainerMethods {
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const settings = noiseScaleSettings(resident ? y : options);
     const context = this.#sourceContext();
-    const plan = planFit(this.model, { batchSize: settings.large });
+    const plan = planFit(this.model, { batchSize: settings.largeBatchSize });
     const source = resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
     this.#running = true;
     this.#stopRequested = false;
@@ -430,9 +431,9 @@ export class Trainer implements TrainerMethods {
           this.#inference.normalization = featureStats(source.features(), source.rows, this.model.inputSize);
         }
         const feed = await source.stage(this.#inference.normalization, source.rows, owned);
-        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.large, EVALUATION_CHUNK));
+        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.largeBatchSize, EVALUATION_CHUNK));
         owned.push(loss);
-        const step = new GradientStep(this.#network, loss, settings.large);
+        const step = new GradientStep(this.#network, loss, settings.largeBatchSize);
         owned.push(step);
         const big = this.#heap.alloc(this.#network.size, 'f32', 'parameters');
         owned.push(big);
@@ -467,9 +468,10 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
-  async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
+  async evaluate(x: Features | Dataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
     this.#checkAlive('evaluate');
     if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
+    dataOptions('evaluate options', options);
     return this.#inference.evaluate(x, y);
   }
 
@@ -477,7 +479,7 @@ export class Trainer implements TrainerMethods {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
-  async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
+  async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
     this.#checkAlive('predict');
     return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }
