@@ -32,6 +32,7 @@ import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
 import type { DataOptions, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
+import { disposedError } from './disposed.js';
 
 export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
@@ -132,7 +133,7 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */
   async save(): Promise<Uint8Array> {
-    this.#checkAlive();
+    this.#checkAlive('save');
     return encodeCheckpoint(this.#state());
   }
 
@@ -141,7 +142,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * schedule, normalisation and history. Everything is checked before anything is changed.
    */
   async load(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('load');
     if (this.#running) throw new Error('load is not allowed while fit is running');
     this.#restore(decodeCheckpoint(bytes, this.model, this.#network, [...this.#optimizer.slots.keys()]));
   }
@@ -164,7 +165,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * named `{i}.weight`, `{i}.bias`, … in torch's layouts); optimizer state and counters are kept.
    */
   async importWeights(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('importWeights');
     const { params, states } = readWeights(bytes, this.#network);
     (this.#network.params.array as Float32Array).set(params);
     (this.#network.states.array as Float32Array).set(states);
@@ -194,13 +195,13 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('getWeights');
     return this.#inference.weights();
   }
 
   /** Replaces parameters (and states) by checkpoint name; every tensor is checked before any is written. */
   setWeights(weights: Record<string, Float32Array | readonly number[]>): void {
-    this.#checkAlive();
+    this.#checkAlive('setWeights');
     const w = plainObject('weights', weights);
     const network = this.#network;
     const places = new Map([
@@ -223,7 +224,7 @@ export class Trainer implements TrainerMethods<Dataset> {
     }
   }
 
-  /** Frees the trainer's memory; later calls reject with `trainer is disposed`. */
+  /** Frees the trainer's memory; later calls reject with `<call>: trainer is disposed` and the way on. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#stopRequested = true;
@@ -239,8 +240,12 @@ export class Trainer implements TrainerMethods<Dataset> {
     await this.dispose();
   }
 
-  #checkAlive(): void {
-    if (this.#disposed) throw new Error('trainer is disposed');
+  /**
+   * Throws once the trainer is disposed: disposedError(`call`) for a call made after dispose(); a call
+   * that was running when dispose() came (no `call`) rejects with `trainer is disposed`, as in a worker.
+   */
+  #checkAlive(call?: string): void {
+    if (this.#disposed) throw call === undefined ? new Error('trainer is disposed') : disposedError(call);
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
@@ -254,7 +259,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * is made before the promise is returned; `transfer` (DataOptions) changes nothing in this thread.
    */
   async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<Dataset> {
-    this.#checkAlive();
+    this.#checkAlive('dataset');
     dataOptions('dataset options', options);
     checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
@@ -275,7 +280,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * stream of batches (`fit(source, options)`); resolves with this call's history.
    */
   async fit(x: Features | Dataset | BatchSource, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
-    this.#checkAlive();
+    this.#checkAlive('fit');
     if (this.#running) throw new Error('fit is already running');
     const resident = isDataset(x);
     const streamed = !resident && isBatchSource(x);
@@ -389,7 +394,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * and history are exactly as before.
    */
   async findLearningRate(x: Features | Dataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
-    this.#checkAlive();
+    this.#checkAlive('findLearningRate');
     if (this.#running) throw new Error('findLearningRate is not allowed while fit is running');
     const alone = isDataset(x) || isBatchSource(x);
     const settings = lrFinderSettings(alone ? y : options, !isDataset(x) && isBatchSource(x));
@@ -409,7 +414,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * gradients only (in this thread, also with data-parallel workers); the trainer is left exactly as it was.
    */
   async gradientNoiseScale(x: Features | Dataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
-    this.#checkAlive();
+    this.#checkAlive('gradientNoiseScale');
     if (this.#running) throw new Error('gradientNoiseScale is not allowed while fit is running');
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
@@ -464,7 +469,7 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: Features | Dataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
-    this.#checkAlive();
+    this.#checkAlive('evaluate');
     if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
     dataOptions('evaluate options', options);
     return this.#inference.evaluate(x, y);
@@ -475,7 +480,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
   async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('predict');
     return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }
 

@@ -1,6 +1,6 @@
 // The layer types a spec may use, by their `type`: adding one is a module here plus its kernels.
 
-import { describe } from '../../validate.js';
+import { notOneOf } from '../../validate.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
 import { BatchNormLayer, type BatchNormLayerSpec } from './batchnorm.js';
 import { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec } from './conv.js';
@@ -52,6 +52,6 @@ export const LAYER_TYPE_NAMES = Object.keys(LAYER_TYPES);
 export function layerFromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): Layer {
   const type = spec.type ?? 'dense';
   const factory = typeof type === 'string' && Object.hasOwn(LAYER_TYPES, type) ? LAYER_TYPES[type] : undefined;
-  if (!factory) throw new RangeError(`${path}.type must be one of ${LAYER_TYPE_NAMES.map((name) => `'${name}'`).join(', ')}; got ${describe(type)}`);
+  if (!factory) throw notOneOf(`${path}.type`, type, LAYER_TYPE_NAMES);
   return factory(spec, path, index, inputShape);
 }
