@@ -78,7 +78,7 @@ const runs = new Runs({
       nan: 'stopped: the loss became NaN (weights restored to the last finite step); try a smaller learning rate',
     }[history.stopReason]);
     document.body.dataset.stopReason = history.stopReason;
-    models.showStored().then(() => runs.view.phase(runs.phase, runs.run));
+    models.keepLatest().then(() => models.showStored()).then(() => runs.view.phase(runs.phase, runs.run));
   },
   error(error) {
     status(`training failed: ${error.message}`, true);
