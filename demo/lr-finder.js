@@ -19,6 +19,16 @@ async function withProbe(plan, measure) {
   }
 }
 
+/**
+ * The rates the range test spans, by optimizer: Adam and its kin take steps of about the rate whatever
+ * the gradient's size (useful rates 1e-4 … 1e-2, divergence by 1), plain SGD steps scale with the
+ * gradient (useful up to about 1). Two decades either side, so the fall and the blow-up both show.
+ */
+export function rangeFor(optimizer) {
+  return optimizer === 'sgd' ? { minLr: 1e-4, maxLr: 10 } : { minLr: 1e-5, maxLr: 1 };
+}
+
+const decade = (v) => `10${[...String(Math.round(Math.log10(v)))].map((c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]).join('')}`;
 const exponent = (v) => v.toExponential(1).replace('e-', ' × 10⁻').replace('e+', ' × 10^');
 const short = (v) => (v >= 0.01 ? v.toPrecision(2) : v.toExponential(1));
 
@@ -82,10 +92,11 @@ export function lrTools($, { form, plan, busy }) {
     if (!settings) return;
     busy(true);
     $('lr-panel').hidden = false;
-    $('lr-result').textContent = 'trying rates from 10⁻⁶ to 10 on a copy of the network, in a worker…';
+    const range = rangeFor(settings.values.optimizer);
+    $('lr-result').textContent = `trying rates from ${decade(range.minLr)} to ${decade(range.maxLr)} on a copy of the network, in a worker…`;
     try {
       const { lrs, losses, suggestion } = await withProbe(settings, (trainer, rows) =>
-        trainer.findLearningRate(rows, { minLr: 1e-6, maxLr: 10, steps: 100, batchSize: settings.batchSize }));
+        trainer.findLearningRate(rows, { ...range, steps: 100, batchSize: settings.batchSize }));
       draw(lrs, losses, suggestion);
       $('lr-use').hidden = !Number.isFinite(suggestion);
       $('lr-use').textContent = `Use ${short(suggestion)}`;
