@@ -21,14 +21,17 @@ export function createModels($, { runs, form, status, onLoaded }) {
     writing = writing.then(() => saveCheckpointToBrowser(STORED, bytes)).catch((error) => status(`could not keep the model in this browser: ${error.message}`, true));
     return writing;
   }
-  /** fit's checkpoint option when "keep" is ticked: every epoch's bytes, stored at most every KEEP_EVERY_MS. */
-  const checkpoint = () => ($('keep').checked ? {
-    every: 'epoch',
-    onSave: (bytes) => {
-      if (performance.now() - keptAt >= KEEP_EVERY_MS) keep(bytes);
-      else unkept = bytes;
-    },
-  } : undefined);
+  /** fit's checkpoint option when "keep" is ticked (asked once per run): every epoch's bytes, stored at most every KEEP_EVERY_MS. */
+  function checkpoint() {
+    unkept = null; // a failed run's last epoch is not this run's to keep
+    return $('keep').checked ? {
+      every: 'epoch',
+      onSave: (bytes) => {
+        if (performance.now() - keptAt >= KEEP_EVERY_MS) keep(bytes);
+        else unkept = bytes;
+      },
+    } : undefined;
+  }
   /** Stores the run's latest epoch if it was not stored yet (when a run ends); resolves once written. */
   const keepLatest = () => (unkept ? keep(unkept) : writing);
 
