@@ -7,6 +7,7 @@ import './locale.js';
 import uPlot from 'uplot';
 import { loadSplit } from './data-client.js';
 import { nearestIndex, refreshLegend, restingValue } from './legend.js';
+import { rangeFor } from './lr-range.js';
 
 /** Builds a trainer for `plan` on its training rows, runs `measure(trainer, rows)`, disposes it. */
 async function withProbe(plan, measure) {
@@ -17,15 +18,6 @@ async function withProbe(plan, measure) {
   } finally {
     await trainer.dispose();
   }
-}
-
-/**
- * The rates the range test spans, by optimizer: Adam and its kin take steps of about the rate whatever
- * the gradient's size (useful rates 1e-4 … 1e-2, divergence by 1), plain SGD steps scale with the
- * gradient (useful up to about 1). Two decades either side, so the fall and the blow-up both show.
- */
-export function rangeFor(optimizer) {
-  return optimizer === 'sgd' ? { minLr: 1e-4, maxLr: 10 } : { minLr: 1e-5, maxLr: 1 };
 }
 
 const decade = (v) => `10${[...String(Math.round(Math.log10(v)))].map((c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]).join('')}`;

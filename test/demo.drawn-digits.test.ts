@@ -6,16 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../src/index.js';
+import { presetPlan } from './demo-presets.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadMnist, trainTestSplit } from '../data/datasets.mjs';
 // @ts-expect-error: plain JavaScript module without declarations
 import { digitInput } from '../demo/digit-input.js';
-// @ts-expect-error: plain JavaScript module without declarations
-import { FIELDS } from '../demo/fields.js';
-// @ts-expect-error: plain JavaScript module without declarations
-import { presetValues } from '../demo/settings.js';
-// @ts-expect-error: plain JavaScript module without declarations
-import { specFromValues } from '../demo/spec.js';
 
 const SIZE = 224;
 const PEN = 18;
@@ -47,16 +42,6 @@ function rasterise(strokes: [number, number][][]): Float32Array {
   }
   // the canvas keeps 8-bit levels, and the pad drops the faintest anti-aliasing (red < 16)
   return ink.map((v) => (Math.round(v * 255) < 16 ? 0 : Math.round(v * 255) / 255));
-}
-
-/** The preset's form values parsed as the form does (fields.js), then made into a spec (spec.js). */
-function presetPlan(name: string) {
-  const raw = presetValues(name) as Record<string, unknown>;
-  const values: Record<string, unknown> = {};
-  for (const field of FIELDS as { id: string; parse: (raw: unknown, values: Record<string, unknown>) => unknown }[]) {
-    values[field.id] = field.parse(raw[field.id], raw);
-  }
-  return { ...specFromValues(values), values };
 }
 
 describe('digits drawn on the pad', () => {
