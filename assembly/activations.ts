@@ -2,7 +2,7 @@
 // Forward may run in place (y = z). Backward takes whichever of z and y gives the derivative most
 // cheaply and may write dz over dy. Row activations (softmax, log_softmax) work on [rows, cols].
 
-import { expNonPositiveFlush_f32x4, exp_f32x4, hsum_f32x4, lanes, ONE, HALF, rowMax_f32, tanh_f32x4, tanhf } from './math';
+import { expNonPositiveFlush_f32x4, exp_f32x4, hsum_f32x4, lanes, ONE, HALF, rowMax_f32, rowSumExp, tanh_f32x4, tanhf } from './math';
 
 const LEAKY_SLOPE = memory.data<f32>([0.01]);
 
@@ -229,28 +229,10 @@ export function softmax_forward_f32(z: usize, y: usize, rows: i32, cols: i32, lo
     const zr = z + off;
     const yr = y + off;
     const mx = rowMax_f32(zr, cols);
-    let j = 0;
-    let s: f64 = 0;
-    if (ASC_FEATURE_SIMD) {
-      const mv = f32x4.splat(mx);
-      let acc = f32x4.splat(0);
-      for (; j + 4 <= cols; j += 4) {
-        const o = <usize>j << 2;
-        const e = expNonPositiveFlush_f32x4(f32x4.sub(v128.load(zr + o), mv));
-        acc = f32x4.add(acc, e);
-        if (!log) v128.store(yr + o, e);
-      }
-      s = hsum_f32x4(acc);
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      const e = Mathf.exp(load<f32>(zr + o) - mx);
-      s += e;
-      if (!log) store<f32>(yr + o, e);
-    }
+    const s = rowSumExp(zr, cols, mx, log ? 0 : yr);
     // softmax: scale the exps by 1/Σ; log_softmax: z − (max + log Σ)
     const c: f32 = log ? <f32>(<f64>mx + Math.log(s)) : <f32>(1 / s);
-    j = 0;
+    let j = 0;
     if (ASC_FEATURE_SIMD) {
       const cv = f32x4.splat(c);
       for (; j + 4 <= cols; j += 4) {

@@ -36,18 +36,3 @@ export function dropout_forward_f32(x: usize, y: usize, mask: usize, n: i32, rat
 export function dropout_key(seed: u32, step: u32, layer: u32): u32 {
   return hash32(hash32(hash32(seed) ^ step) ^ (layer * 0x85ebca6b));
 }
-
-/** dx = dy ⊙ mask (elementwise product; also used for masks from the forward pass). */
-export function multiply_f32(a: usize, b: usize, out: usize, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(out + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(a + o) * load<f32>(b + o));
-  }
-}

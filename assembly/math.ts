@@ -1,4 +1,4 @@
-// Vectorised elementary functions for f32x4, plus horizontal sums.
+// Vectorised elementary functions for f32x4, plus horizontal sums and row reductions.
 //
 // exp and log are the Cephes single-precision polynomials (S. L. Moshier), evaluated four lanes at a
 // time; log1p and expm1 are built on them with the classic compensation tricks. Maximum errors
@@ -17,6 +17,13 @@
 // one of them a slow general-register → vector move, which made exp-heavy kernels twice as slow.
 // pmin/pmax (one instruction each on x86) are used where NaN must flow through: they return their
 // first operand when either is NaN.
+
+/**
+ * Elements per f32x4 partial sum before it is added into the f64 total: long sums keep float32's
+ * rounding error per block, not per array.
+ */
+// @ts-ignore: decorator
+@inline export const BLOCK: i32 = 1024;
 
 /** Four lanes of the 32-bit constant stored at `ptr` (from `memory.data`). */
 // @ts-ignore: decorator
@@ -54,6 +61,11 @@ export const MINUS_TWO = memory.data<f32>([-2]);
 export const INF = memory.data<f32>([Infinity]);
 export const NAN = memory.data<f32>([NaN]);
 export const LN2 = memory.data<f32>([0.693147180559945]);
+
+/** Keras' epsilon: the floor of probabilities under a log and the offset of Poisson rates. */
+// @ts-ignore: decorator
+@inline export const EPS: f32 = 1e-7;
+export const EPS_LANES = memory.data<f32>([EPS]);
 
 const EXP_HI = memory.data<f32>([88.3762626647949]);
 const EXP_LO = memory.data<f32>([-87.3365478515625]);
@@ -262,6 +274,32 @@ export function rowMax_f32(x: usize, cols: i32): f32 {
   }
   for (; j < cols; j++) mx = Mathf.max(mx, load<f32>(x + (<usize>j << 2)));
   return mx;
+}
+
+/** Σ e^(x_j − mx) over `cols` floats at x (mx the row's max), in f64; writes each e^(x_j − mx) into `exps` unless it is 0. */
+// @ts-ignore: decorator
+@inline
+export function rowSumExp(x: usize, cols: i32, mx: f32, exps: usize): f64 {
+  let j = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const mv = f32x4.splat(mx);
+    let acc = f32x4.splat(0);
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const e = expNonPositiveFlush_f32x4(f32x4.sub(v128.load(x + o), mv));
+      acc = f32x4.add(acc, e);
+      if (exps) v128.store(exps + o, e);
+    }
+    s = hsum_f32x4(acc);
+  }
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    const e = Mathf.exp(load<f32>(x + o) - mx);
+    s += e;
+    if (exps) store<f32>(exps + o, e);
+  }
+  return s;
 }
 
 // log cosh a = a²/2 − a⁴/12 + a⁶/45 − 17a⁸/2520 + O(a¹⁰) below LOG_COSH_SERIES_LIMIT, where the

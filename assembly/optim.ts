@@ -3,9 +3,10 @@
 // one pass over p, g and its state slots. `g` may be modified in place (it is scratch after a step).
 // Complements such as 1 − β2 come from the host in float64: formed in float32 from a float32 β2 =
 // 0.999 they would be off by 1.3e-5 relative, a visible drift from torch (which forms them in double).
-// SGD and Adam(W) use madd4/nmadd4: fused multiply-adds in the relaxed build.
+// Every kernel is an f32x4 body plus one scalar tail (the scalar build runs the tail from 0); madd4 /
+// nmadd4 are fused multiply-adds in the relaxed build.
 
-import { madd4, nmadd4 } from './math';
+import { BLOCK, lanes, madd4, MINUS_ONE, nmadd4, ONE } from './math';
 
 // @ts-ignore: decorator
 @inline
@@ -106,7 +107,34 @@ export function adam_f32(
 export function rmsprop_f32(
   p: usize, g: usize, sq: usize, ga: usize, buf: usize, n: i32, lr: f32, alpha: f32, oneMinusAlpha: f32, eps: f32, momentum: f32, wd: f32,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const va = f32x4.splat(alpha), vac = f32x4.splat(oneMinusAlpha), veps = f32x4.splat(eps);
+    const vlr = f32x4.splat(lr), vmu = f32x4.splat(momentum), vwd = f32x4.splat(wd);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const pv = v128.load(p + o);
+      const gv = madd4(vwd, pv, v128.load(g + o));
+      const s = madd4(va, v128.load(sq + o), f32x4.mul(f32x4.mul(vac, gv), gv));
+      v128.store(sq + o, s);
+      let avg: v128;
+      if (ga) {
+        const a = madd4(va, v128.load(ga + o), f32x4.mul(vac, gv));
+        v128.store(ga + o, a);
+        avg = f32x4.add(sqrt4(nmadd4(a, a, s)), veps);
+      } else {
+        avg = f32x4.add(sqrt4(s), veps);
+      }
+      if (buf) {
+        const b = madd4(vmu, v128.load(buf + o), f32x4.div(gv, avg));
+        v128.store(buf + o, b);
+        v128.store(p + o, nmadd4(vlr, b, pv));
+      } else {
+        v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(vlr, gv), avg)));
+      }
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
@@ -159,7 +187,23 @@ export function adagrad_f32(p: usize, g: usize, sum: usize, n: i32, clr: f32, ep
  * acc = ρ·acc + (1−ρ)·δ²; p −= lr·δ.
  */
 export function adadelta_f32(p: usize, g: usize, sq: usize, acc: usize, n: i32, lr: f32, rho: f32, oneMinusRho: f32, eps: f32, wd: f32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vrho = f32x4.splat(rho), vrc = f32x4.splat(oneMinusRho), veps = f32x4.splat(eps);
+    const vlr = f32x4.splat(lr), vwd = f32x4.splat(wd);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const pv = v128.load(p + o);
+      const gv = madd4(vwd, pv, v128.load(g + o));
+      const s = madd4(vrho, v128.load(sq + o), f32x4.mul(f32x4.mul(vrc, gv), gv));
+      v128.store(sq + o, s);
+      const a = v128.load(acc + o);
+      const delta = f32x4.mul(f32x4.div(sqrt4(f32x4.add(a, veps)), sqrt4(f32x4.add(s, veps))), gv);
+      v128.store(acc + o, madd4(vrho, a, f32x4.mul(f32x4.mul(vrc, delta), delta)));
+      v128.store(p + o, nmadd4(vlr, delta, pv));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
@@ -176,7 +220,23 @@ export function adadelta_f32(p: usize, g: usize, sq: usize, acc: usize, n: i32, 
 export function adamax_f32(
   p: usize, g: usize, m: usize, u: usize, n: i32, stepSize: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, eps: f32, wd: f32,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(oneMinusBeta1), vb2 = f32x4.splat(beta2);
+    const veps = f32x4.splat(eps), vstep = f32x4.splat(stepSize), vwd = f32x4.splat(wd);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const pv = v128.load(p + o);
+      const gv = madd4(vwd, pv, v128.load(g + o));
+      const mv = madd4(vb1, v128.load(m + o), f32x4.mul(vb1c, gv));
+      // f32x4.max propagates NaN as Mathf.max does in the tail
+      const uv = f32x4.max(f32x4.mul(vb2, v128.load(u + o)), f32x4.add(f32x4.abs(gv), veps));
+      v128.store(m + o, mv);
+      v128.store(u + o, uv);
+      v128.store(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(vstep, mv), uv)));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
@@ -198,7 +258,26 @@ export function nadam_f32(
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, bc2: f32, wd: f32,
 ): void {
   const invBc2: f32 = 1 / bc2;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(oneMinusBeta1);
+    const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(oneMinusBeta2);
+    const veps = f32x4.splat(eps), vinv = f32x4.splat(invBc2), vwd = f32x4.splat(wd);
+    const vcg = f32x4.splat(cGrad), vcm = f32x4.splat(cMomentum);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const pv = v128.load(p + o);
+      const gv = madd4(vwd, pv, v128.load(g + o));
+      const mv = madd4(vb1, v128.load(m + o), f32x4.mul(vb1c, gv));
+      const vv = madd4(vb2, v128.load(v + o), f32x4.mul(f32x4.mul(vb2c, gv), gv));
+      v128.store(m + o, mv);
+      v128.store(v + o, vv);
+      const denom = f32x4.add(sqrt4(f32x4.mul(vv, vinv)), veps);
+      const stepped = f32x4.sub(pv, f32x4.div(f32x4.mul(vcg, gv), denom));
+      v128.store(p + o, f32x4.sub(stepped, f32x4.div(f32x4.mul(vcm, mv), denom)));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const pv = load<f32>(p + o);
     const gv = load<f32>(g + o) + wd * pv;
@@ -216,7 +295,23 @@ export function lion_f32(
   p: usize, g: usize, m: usize, n: i32, lr: f32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, wd: f32,
 ): void {
   const decay: f32 = 1 - lr * wd;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(oneMinusBeta1);
+    const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(oneMinusBeta2);
+    const vlr = f32x4.splat(lr), vdecay = f32x4.splat(decay), zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const gv = v128.load(g + o);
+      const mv = v128.load(m + o);
+      const c = madd4(vb1, mv, f32x4.mul(vb1c, gv));
+      // sign(c) as the tail has it: 0 for 0 and NaN
+      const sign = v128.or(v128.and(lanes(ONE), f32x4.gt(c, zero)), v128.and(lanes(MINUS_ONE), f32x4.lt(c, zero)));
+      v128.store(p + o, nmadd4(vlr, sign, f32x4.mul(v128.load(p + o), vdecay)));
+      v128.store(m + o, madd4(vb2, mv, f32x4.mul(vb2c, gv)));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const gv = load<f32>(g + o);
     const mv = load<f32>(m + o);
@@ -235,7 +330,23 @@ export function lamb_direction_f32(
   p: usize, g: usize, m: usize, v: usize, n: i32, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32,
   eps: f32, invBc1: f32, invBc2: f32, wd: f32,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const vb1 = f32x4.splat(beta1), vb1c = f32x4.splat(oneMinusBeta1);
+    const vb2 = f32x4.splat(beta2), vb2c = f32x4.splat(oneMinusBeta2);
+    const veps = f32x4.splat(eps), vbc1 = f32x4.splat(invBc1), vbc2 = f32x4.splat(invBc2), vwd = f32x4.splat(wd);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const gv = v128.load(g + o);
+      const mv = madd4(vb1, v128.load(m + o), f32x4.mul(vb1c, gv));
+      const vv = madd4(vb2, v128.load(v + o), f32x4.mul(f32x4.mul(vb2c, gv), gv));
+      v128.store(m + o, mv);
+      v128.store(v + o, vv);
+      const adam = f32x4.div(f32x4.mul(mv, vbc1), f32x4.add(sqrt4(f32x4.mul(vv, vbc2)), veps));
+      v128.store(g + o, madd4(vwd, v128.load(p + o), adam));
+    }
+  }
+  for (; i < n; i++) {
     const o = <usize>i << 2;
     const gv = load<f32>(g + o);
     const mv = beta1 * load<f32>(m + o) + oneMinusBeta1 * gv;
@@ -246,22 +357,6 @@ export function lamb_direction_f32(
   }
 }
 
-/** p −= scale·u over n values (the last step of LAMB, per tensor, with scale = lr·trust ratio). */
-export function axpy_f32(p: usize, u: usize, n: i32, scale: f32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const s = f32x4.splat(scale);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(p + o, f32x4.sub(v128.load(p + o), f32x4.mul(s, v128.load(u + o))));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(p + o, load<f32>(p + o) - scale * load<f32>(u + o));
-  }
-}
-
 /** Σ x² over n values, in f64 (global-norm clipping, LAMB's trust ratio). */
 export function sum_squares_f32(x: usize, n: i32): f64 {
   let total: f64 = 0;
@@ -269,7 +364,7 @@ export function sum_squares_f32(x: usize, n: i32): f64 {
   if (ASC_FEATURE_SIMD) {
     const nv = n & ~3;
     while (i < nv) {
-      const end = min(i + 1024, nv);
+      const end = min(i + BLOCK, nv);
       let acc = f32x4.splat(0);
       for (; i < end; i += 4) {
         const v = v128.load(x + (<usize>i << 2));
@@ -300,21 +395,5 @@ export function clip_value_f32(x: usize, n: i32, c: f32): void {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
     store<f32>(x + o, v > c ? c : v < -c ? -c : v);
-  }
-}
-
-/** x *= s over n values (global-norm clipping, gradient averaging). */
-export function scale_f32(x: usize, n: i32, s: f32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const sv = f32x4.splat(s);
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(x + o, f32x4.mul(v128.load(x + o), sv));
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(x + o, load<f32>(x + o) * s);
   }
 }

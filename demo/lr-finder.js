@@ -110,7 +110,7 @@ export function lrTools($, { form, plan, busy }) {
     busy(true);
     $('noise-result').textContent = 'measuring gradient noise…';
     try {
-      const { bNoise } = await withProbe(settings, (trainer, rows) => trainer.gradientNoiseScale(rows, { small: 8, large: 64, batches: 20 }));
+      const { bSimple: bNoise } = await withProbe(settings, (trainer, rows) => trainer.gradientNoiseScale(rows, { smallBatchSize: 8, largeBatchSize: 64, batches: 20 }));
       $('noise-result').textContent = Number.isFinite(bNoise) && bNoise > 0
         ? `Useful batch size ≈ ${Math.round(bNoise)}: beyond it, bigger batches barely speed up learning.`
         : 'The gradient is within its own noise here: any batch size learns about as well.';

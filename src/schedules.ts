@@ -27,39 +27,39 @@ const positiveInteger = { min: 1, integer: true };
 
 function autoOrSteps(path: string, value: unknown): number | 'auto' {
   if (value === 'auto') return 'auto';
-  return numberOption(path, value, NaN, positiveInteger);
+  return numberOption(path, value, undefined, positiveInteger);
 }
 
 /** Builds and validates a schedule from a number or spec; `path` names it in errors. */
 export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate'): Schedule {
   if (typeof spec === 'number' || spec === undefined) {
-    const value = numberOption(path, spec, NaN, nonNegative);
+    const value = numberOption(path, spec, undefined, nonNegative);
     return constant(value);
   }
   const s = plainObject(path, spec);
   const name = choiceOption(`${path}.name`, s.name, SCHEDULE_NAMES);
-  const num = (key: string, fallback: number, rule: Parameters<typeof numberOption>[3]) =>
+  const num = (key: string, fallback: number | undefined, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(`${path}.${key}`, s[key], fallback, rule);
   switch (name) {
     case 'constant':
       knownKeys(path, s, ['name', 'initial']);
-      return constant(num('initial', NaN, nonNegative));
+      return constant(num('initial', undefined, nonNegative));
     case 'step': {
       knownKeys(path, s, ['name', 'initial', 'stepSize', 'gamma']);
-      const initial = num('initial', NaN, nonNegative);
-      const stepSize = num('stepSize', NaN, positiveInteger);
+      const initial = num('initial', undefined, nonNegative);
+      const stepSize = num('stepSize', undefined, positiveInteger);
       const gamma = num('gamma', 0.1, positive);
       return stateless((t) => initial * gamma ** Math.floor(t / stepSize));
     }
     case 'exponential': {
       knownKeys(path, s, ['name', 'initial', 'gamma']);
-      const initial = num('initial', NaN, nonNegative);
-      const gamma = num('gamma', NaN, positive);
+      const initial = num('initial', undefined, nonNegative);
+      const gamma = num('gamma', undefined, positive);
       return stateless((t) => initial * gamma ** t);
     }
     case 'cosine': {
       knownKeys(path, s, ['name', 'initial', 'tMax', 'etaMin']);
-      const initial = num('initial', NaN, nonNegative);
+      const initial = num('initial', undefined, nonNegative);
       const etaMin = num('etaMin', 0, nonNegative);
       let tMax = autoOrSteps(`${path}.tMax`, s.tMax);
       const schedule = stateless((t) => {
@@ -73,7 +73,7 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
     }
     case 'linearWarmup': {
       knownKeys(path, s, ['name', 'warmupSteps', 'then']);
-      const warmupSteps = num('warmupSteps', NaN, positiveInteger);
+      const warmupSteps = num('warmupSteps', undefined, positiveInteger);
       if (s.then === undefined) throw new TypeError(`${path}.then must be a learning rate or schedule spec, got undefined`);
       const then = scheduleFromSpec(s.then, `${path}.then`);
       return {
@@ -86,7 +86,7 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
     }
     case 'oneCycle': {
       knownKeys(path, s, ['name', 'maxLr', 'totalSteps', 'divFactor', 'finalDivFactor', 'pctStart']);
-      const maxLr = num('maxLr', NaN, positive);
+      const maxLr = num('maxLr', undefined, positive);
       const divFactor = num('divFactor', 25, positive);
       const finalDivFactor = num('finalDivFactor', 1e4, positive);
       const pctStart = num('pctStart', 0.3, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
@@ -107,7 +107,7 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
     }
     case 'reduceOnPlateau': {
       knownKeys(path, s, ['name', 'initial', 'factor', 'patience', 'minLr', 'threshold']);
-      const initial = num('initial', NaN, nonNegative);
+      const initial = num('initial', undefined, nonNegative);
       const factor = num('factor', 0.1, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
       const patience = num('patience', 10, { min: 0, integer: true });
       const minLr = num('minLr', 0, nonNegative);
@@ -131,6 +131,13 @@ export function scheduleFromSpec(spec: unknown, path = 'optimizer.learningRate')
       return schedule;
     }
   }
+}
+
+/** Whether a checked learning-rate spec has an `'auto'` length (cosine's tMax, oneCycle's totalSteps, also under linearWarmup's then). */
+export function hasAutoLength(spec: LearningRateSpec): boolean {
+  if (typeof spec !== 'object' || spec === null) return false;
+  if (spec.name === 'linearWarmup') return hasAutoLength(spec.then as LearningRateSpec);
+  return (spec.name === 'cosine' && spec.tMax === 'auto') || (spec.name === 'oneCycle' && spec.totalSteps === 'auto');
 }
 
 function stateless(valueAt: (step: number) => number): Schedule {

@@ -54,8 +54,11 @@ function ruleText(rule: NumberRule): string {
   return `must be ${kind} in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}${rule.maxExclusive ? ')' : ']'}`;
 }
 
-/** `value`, or `fallback` when undefined, checked against `rule` (RangeError otherwise). */
-export function numberOption(path: string, value: unknown, fallback: number, rule: NumberRule = {}): number {
+/**
+ * `value`, or `fallback` when undefined, checked against `rule` (RangeError otherwise); a required
+ * number passes `undefined` as its fallback, so a missing one reads "got undefined".
+ */
+export function numberOption(path: string, value: unknown, fallback: number | undefined, rule: NumberRule = {}): number {
   const v = value === undefined ? fallback : value;
   const ok =
     typeof v === 'number' && Number.isFinite(v) && (!rule.integer || Number.isInteger(v)) &&

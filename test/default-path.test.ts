@@ -105,7 +105,7 @@ async function changedRightAfterEachCall(worker: boolean) {
     spoil();
     const found = await lr;
     restore();
-    const noise = t.gradientNoiseScale(cx, cy, { small: 16, large: 64, batches: 2 });
+    const noise = t.gradientNoiseScale(cx, cy, { smallBatchSize: 16, largeBatchSize: 64, batches: 2 });
     spoil();
     const scale = await noise;
     restore();
@@ -137,7 +137,7 @@ async function untouched(worker: boolean) {
   const t = await createTrainer(spec, { worker });
   try {
     const found = await t.findLearningRate(x, y, { steps: 12 });
-    const scale = await t.gradientNoiseScale(x, y, { small: 16, large: 64, batches: 2 });
+    const scale = await t.gradientNoiseScale(x, y, { smallBatchSize: 16, largeBatchSize: 64, batches: 2 });
     const history = await t.fit(x, y, { epochs: 2, batchSize: 32, validationData: [x.slice(0, 64 * 100), y.slice(0, 100)] });
     const set = await t.dataset(x, y);
     const evaluation = await t.evaluate(x, y);
@@ -186,7 +186,7 @@ describe('plain-array semantics', () => {
           ['evaluate', (a, b) => t.evaluate(a, b, { transfer: true })],
           ['predict', (a) => t.predict(a, { transfer: true })],
           ['findLearningRate', (a, b) => t.findLearningRate(a, b, { steps: 10, transfer: true })],
-          ['gradientNoiseScale', (a, b) => t.gradientNoiseScale(a, b, { small: 16, large: 64, batches: 1, transfer: true })],
+          ['gradientNoiseScale', (a, b) => t.gradientNoiseScale(a, b, { smallBatchSize: 16, largeBatchSize: 64, batches: 1, transfer: true })],
         ];
         for (const [name, call] of calls) {
           const [cx, cy] = [x.slice(), y.slice()];

@@ -44,7 +44,7 @@ describe('conv specs', () => {
     [[4, 2], conv1d({ kernelSize: 3, dilation: 2, padding: 0 }), /layers\[0\] \(conv1d\): the kernel spans 5 \(kernelSize 3, dilation 2\) but the padded input is 4 \(input 4, padding 0 in all\)/],
     // options shared with dense
     [[6, 6, 1], conv2d({ activation: 'swish' }), /layers\[0\]\.activation must be one of linear, relu, .*; got "swish"/],
-    [[6, 6, 1], conv2d({ init: 'zeros' }), /layers\[0\]\.init must be one of glorotUniform, heNormal, lecunNormal; got "zeros"/],
+    [[6, 6, 1], conv2d({ init: 'zeros' }), /layers\[0\]\.init must be one of glorotUniform, heNormal, lecunNormal, torchDefault; got "zeros"/],
     [[6, 6, 1], conv2d({ useBias: 1 }), /layers\[0\]\.useBias must be a boolean, got 1/],
     [[6, 6, 1], conv2d({ units: 3 }), /unknown option "units" in layers\[0\]; it takes type, filters, kernelSize, stride, padding, dilation, activation, useBias, init/],
   ])('inputShape %j, %j is refused naming the option', async (inputShape, layer, message) => {

@@ -119,10 +119,18 @@ describe('batchnorm in training', () => {
   const x = Float32Array.from({ length: 15 }, (_, i) => Math.sin(i));
   const y2 = Float32Array.from({ length: 10 }, (_, i) => Math.cos(i));
 
-  it('a training batch of one row of [n] (one value per channel) is refused, as torch does, naming the layer', async () => {
+  it('a fit whose last batch would be one row of [n] (one value per channel) is refused before the first step, naming the layer', async () => {
     const t = await createTrainer(spec, { worker: false });
-    await expect(t.fit(x, y2, { epochs: 1, batchSize: 4, shuffle: false }))
-      .rejects.toThrow('layers[1] (batchnorm) needs more than one value per channel in training, got a batch of 1 row of shape [4]');
+    const before = t.getWeights();
+    await expect(t.fit(x, y2, { epochs: 1, batchSize: 4, shuffle: false })).rejects.toThrow(
+      'batchSize 4 over 5 training rows ends each epoch with a batch of 1 row, and layers[1] (batchnorm) needs more than one value per ' +
+        'channel in training: choose a batchSize that does not leave 1 row (such as 5) or more rows',
+    );
+    // nothing was applied: no step, no running statistics moved
+    expect(t.getWeights()).toEqual(before);
+    await expect(t.fit(x.subarray(0, 3), y2.subarray(0, 2), { epochs: 1, batchSize: 4 })).rejects.toThrow(/over 1 training rows .* choose more rows/);
+    // with a validation split the rows that train are what counts: 5 rows − 1 held out = 4, two batches of 2
+    await t.fit(x, y2, { epochs: 1, batchSize: 2, shuffle: false, validationSplit: 0.2 });
     await t.dispose();
   });
 

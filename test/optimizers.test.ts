@@ -1,6 +1,6 @@
-// Every optimizer and option variant, on both builds, against the float64 reference of
+// Every optimizer and option variant, on every build, against the float64 reference of
 // test/reference/optimizers.ts: 20 steps on a problem whose gradient depends on the parameters,
-// at parameter counts around the 4-lane SIMD width, comparing the parameters after every step and
+// at parameter counts around the 4-lane SIMD width (0 to 17) and a large odd one, comparing the parameters after every step and
 // the optimizer state after the last. Then spec validation.
 import { describe, expect, it } from 'vitest';
 import { loadKernels } from '../src/index.js';
@@ -11,7 +11,7 @@ import { referenceOptimizer, type ReferenceSpec } from './reference/optimizers.j
 import { BUILDS } from './reference/builds.js';
 
 const STEPS = 20;
-const SIZES = [1, 5, 17];
+const SIZES = [0, 1, 3, 4, 5, 15, 16, 17, 1023];
 // float32 rounds each operation to 2^-24 ≈ 6e-8 relative; a step is ~10 operations and 20 steps
 // accumulate them, so the float32 parameters stay within a few 1e-7 of the float64 ones (measured:
 // at most 0.4 of the tolerance below). RTOL 1e-5 leaves that margin; ATOL covers parameters near
@@ -19,9 +19,9 @@ const SIZES = [1, 5, 17];
 const RTOL = 1e-5;
 const ATOL = 1e-6;
 
-/** Flat "0.weight" / "0.bias" split of n parameters (bias empty when n = 1). */
+/** Flat "0.weight" / "0.bias" split of n parameters (bias empty when n = 1, both when n = 0). */
 function segmentsFor(n: number): Segment[] {
-  const split = Math.max(1, Math.floor((2 * n) / 3));
+  const split = Math.min(n, Math.max(1, Math.floor((2 * n) / 3)));
   return [{ name: '0.weight', offset: 0, length: split }, { name: '0.bias', offset: split, length: n - split }];
 }
 
@@ -30,13 +30,26 @@ function segmentsFor(n: number): Segment[] {
  * (diagonal 1…4) so the gradient couples every parameter to the others and changes every step.
  */
 function gradientOf(p: ArrayLike<number>, n: number): Float64Array {
+  const coupling = couplingOf(n);
   const g = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = (1 + (i % 4)) * p[i]! - Math.sin(0.9 * i + 0.4) + 0.5 * Math.sin(p[i]!);
-    for (let j = 0; j < n; j++) if (j !== i) s += (0.6 / n) * Math.cos(1.3 * i + 0.7 * j) * p[j]!;
+    for (let j = 0; j < n; j++) s += coupling[i * n + j]! * p[j]!;
     g[i] = s;
   }
   return g;
+}
+
+const couplings = new Map<number, Float64Array>();
+/** A's off-diagonal part, 0.6/n·cos(1.3i + 0.7j) (0 on the diagonal), made once per n. */
+function couplingOf(n: number): Float64Array {
+  let a = couplings.get(n);
+  if (!a) {
+    a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j !== i) a[i * n + j] = (0.6 / n) * Math.cos(1.3 * i + 0.7 * j);
+    couplings.set(n, a);
+  }
+  return a;
 }
 
 /** Starting point: weights spread over [−1, 1.2], biases zero (as a freshly initialised layer). */
@@ -109,19 +122,19 @@ const CASES: Case[] = [
   { label: 'lamb, bias gradient held at 0', spec: fixed({ name: 'lamb' }), lr: 0.05, frozenBias: true },
   {
     label: 'clipValue → sgd momentum',
-    spec: (n) => ({ name: 'sgd', momentum: 0.9, clipValue: 0.5 * maxAbs(initialGradient(n)) }),
+    spec: (n) => ({ name: 'sgd', momentum: 0.9, clipValue: 0.5 * maxAbs(initialGradient(n)) || 1 }),
     lr: 0.05,
     clipsSometimes: true,
   },
   {
     label: 'clipGlobalNorm → sgd',
-    spec: (n) => ({ name: 'sgd', clipGlobalNorm: 0.5 * norm(initialGradient(n)) }),
+    spec: (n) => ({ name: 'sgd', clipGlobalNorm: 0.5 * norm(initialGradient(n)) || 1 }),
     lr: 0.1,
     clipsSometimes: true,
   },
   {
     label: 'clipGlobalNorm → adam (L2, amsgrad)',
-    spec: (n) => ({ name: 'adam', weightDecay: 0.01, amsgrad: true, clipGlobalNorm: 0.5 * norm(initialGradient(n)) }),
+    spec: (n) => ({ name: 'adam', weightDecay: 0.01, amsgrad: true, clipGlobalNorm: 0.5 * norm(initialGradient(n)) || 1 }),
     lr: 0.05,
     clipsSometimes: true,
   },
@@ -157,10 +170,14 @@ describe.each(BUILDS)('optimizers against the float64 reference (%s build)', (bu
         const g = Float32Array.from(gradient(expected));
         grads.array.set(g);
         const referenceGradient = Float64Array.from(g);
-        if (spec.name === 'lion') expectSignMargin(spec, reference.slots.exp_avg!, referenceGradient, where(t, -1));
+        const tied = spec.name === 'lion' ? signTies(spec, reference.slots.exp_avg!, referenceGradient) : [];
         state.update(t, lrAt(lr, t));
         reference.step(expected, referenceGradient, t, lrAt(lr, t));
         const got = params.array;
+        // Lion steps by sign(c): where c is within float32 rounding of 0 either sign is right, and both
+        // sides go on from the kernel's value (the other entries still see its effect through A·p).
+        for (const i of tied) expected[i] = got[i]!;
+        expect(tied.length, 'sign ties are rare').toBeLessThanOrEqual(Math.max(1, n / 100));
         for (let i = 0; i < n; i++) {
           if (!close(got[i]!, expected[i]!)) {
             expect.fail(`${where(t, i)} = ${got[i]}, expected ${expected[i]} (relative error ${relativeError(got[i]!, expected[i]!)})`);
@@ -189,7 +206,7 @@ describe.each(BUILDS)('optimizers against the float64 reference (%s build)', (bu
         // Zero gradient and zero weight decay: LAMB's update is 0, the trust ratio falls back to 1, no NaN.
         for (let i = bias.offset; i < n; i++) expect(params.array[i]).toBe(0);
       }
-      if (clipsSometimes) {
+      if (clipsSometimes && n > 0) {
         expect(reference.clippedSteps, 'steps clipped').toBeGreaterThan(0);
         expect(reference.clippedSteps, 'steps clipped').toBeLessThan(STEPS);
       }
@@ -205,11 +222,12 @@ describe.each(BUILDS)('optimizers against the float64 reference (%s build)', (bu
  * parameter by 2·lr, so the problem must keep that argument clear of 0 (float32 computes it to
  * ~1e-7 of its O(1) terms) for the comparison to be fair.
  */
-function expectSignMargin(spec: ReferenceSpec, m: Float64Array, g: Float64Array, where: string): void {
+/** Indices where Lion's sign argument β1·m + (1 − β1)·g is within 1e-5 of 0 (float32 may round it either way). */
+function signTies(spec: ReferenceSpec, m: Float64Array, g: Float64Array): number[] {
   const beta1 = (spec.beta1 as number | undefined) ?? 0.9;
-  for (let i = 0; i < g.length; i++) {
-    expect(Math.abs(beta1 * m[i]! + (1 - beta1) * g[i]!), `${where}: Lion's sign argument too close to 0`).toBeGreaterThan(1e-5);
-  }
+  const tied: number[] = [];
+  for (let i = 0; i < g.length; i++) if (Math.abs(beta1 * m[i]! + (1 - beta1) * g[i]!) <= 1e-5) tied.push(i);
+  return tied;
 }
 
 const INVALID_SPECS: [spec: unknown, error: typeof TypeError, message: RegExp][] = [

@@ -86,3 +86,24 @@ describe.each([{ worker: false }, { worker: true }])('streamed fit (%j)', (where
     await t.dispose();
   });
 });
+
+describe("a schedule of 'auto' length with a stream", () => {
+  const withRate = (learningRate: unknown) => ({ ...spec, optimizer: { name: 'adam', learningRate } }) as TrainerSpec;
+  it.each([
+    ['cosine', { name: 'cosine', initial: 0.02, tMax: 'auto' }],
+    ['oneCycle', { name: 'oneCycle', maxLr: 0.05, totalSteps: 'auto' }],
+    ['cosine under linearWarmup', { name: 'linearWarmup', warmupSteps: 3, then: { name: 'cosine', initial: 0.02, tMax: 'auto' } }],
+  ])('%s needs stepsPerEpoch (the batches per epoch are not known), and trains with it', async (_name, learningRate) => {
+    const t = await createTrainer(withRate(learningRate), { worker: false });
+    await expect(t.fit(() => batches(), { epochs: 1 })).rejects.toThrow("a schedule with 'auto' length needs stepsPerEpoch with a stream");
+    const history = await t.fit(() => batches(), { epochs: 2, stepsPerEpoch: 4 });
+    expect(history.epochs).toHaveLength(2);
+    await t.dispose();
+  });
+
+  it('a schedule of fixed length needs no stepsPerEpoch', async () => {
+    const t = await createTrainer(withRate({ name: 'linearWarmup', warmupSteps: 3, then: { name: 'cosine', initial: 0.02, tMax: 20 } }), { worker: false });
+    expect((await t.fit(() => batches(), { epochs: 1 })).epochs).toHaveLength(1);
+    await t.dispose();
+  });
+});

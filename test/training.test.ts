@@ -185,6 +185,22 @@ describe('the epoch loss with L1/L2 penalties (Keras: the mean of the batch loss
     await t.dispose();
     await stepper.dispose();
   });
+
+  it.each(BUILDS)('evaluate() adds the penalty of the current weights to the data loss (%s build)', async (build) => {
+    // weight tensors of 15 and 10 values: the penalty kernel's f32x4 body and its tail
+    const spec: TrainerSpec = {
+      inputSize: 3, layers: [{ units: 5, activation: 'tanh', l2: 0.2 }, { units: 2, l1: 0.05 }],
+      loss: 'mse', optimizer: { name: 'sgd', learningRate: 0.5 }, seed: 9,
+    };
+    const x = Float32Array.from({ length: 6 * 3 }, (_, i) => Math.sin(0.7 * i + 0.1));
+    const y = Float32Array.from({ length: 6 * 2 }, (_, i) => Math.cos(1.1 * i));
+    const t = await createTrainer(spec, { worker: false, build });
+    await t.fit(x, y, { epochs: 2, batchSize: 3, shuffle: false });
+    const w = Object.fromEntries(Object.entries(t.getWeights()).map(([k, v]) => [k, Array.from(v)]));
+    const expected = referenceObjective(spec, w, x, y);
+    expect(Math.abs((await t.evaluate(x, y)).loss - expected)).toBeLessThan(1e-5 * expected);
+    await t.dispose();
+  });
 });
 
 // ---- determinism, continuity, control ------------------------------------------------------------
@@ -310,6 +326,12 @@ describe('bad specs and data', () => {
     ['nesterov without momentum', { ...good, optimizer: { name: 'sgd', nesterov: true } }, /optimizer\.nesterov needs momentum > 0 and dampening = 0 .*got momentum 0/],
     ['negative learning rate', { ...good, optimizer: { name: 'sgd', learningRate: -1 } }, /optimizer\.learningRate must be a finite number ≥ 0, got -1/],
     ['dropout rate 1', { ...good, layers: [{ type: 'dropout', rate: 1 }, { units: 3 }] }, /layers\[0\]\.rate must be a finite number in \[0, 1\), got 1/],
+    // a required number that is missing says so (it is not NaN)
+    ['missing inputSize', { ...good, inputSize: undefined }, /inputSize must be a positive integer, got undefined/],
+    ['missing units', { ...good, layers: [{ activation: 'relu' }, { units: 3 }] }, /layers\[0\]\.units must be a positive integer, got undefined/],
+    ['missing dropout rate', { ...good, layers: [{ type: 'dropout' }, { units: 3 }] }, /layers\[0\]\.rate must be a finite number in \[0, 1\), got undefined/],
+    ['missing schedule stepSize', { ...good, optimizer: { name: 'sgd', learningRate: { name: 'step', initial: 0.1, gamma: 0.5 } } },
+      /optimizer\.learningRate\.stepSize must be a positive integer, got undefined/],
   ];
   it.each(bad)('%s → a clear error before anything starts', async (_name, spec, message) => {
     await expect(createTrainer(spec as TrainerSpec, { worker: false })).rejects.toThrow(message);

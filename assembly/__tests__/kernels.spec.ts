@@ -2,7 +2,8 @@
 // formulas, with `grad` and `items` pointers honoured (nothing written when 0).
 import { tanhf, logCosh } from '../math';
 import { mse_f32, mae_f32, huber_f32, log_cosh_f32 } from '../losses/regression';
-import { poisson_f32, hinge_f32 } from '../losses/classification';
+import { poisson_f32 } from '../losses/regression';
+import { hinge_f32 } from '../losses/binary';
 
 const LENGTHS: i32[] = [0, 1, 3, 4, 5, 15, 16, 17, 1001];
 const SENTINEL: f32 = 12345.0;

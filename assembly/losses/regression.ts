@@ -9,11 +9,8 @@
 // the tail loop from 0.
 
 import {
-  exp_f32x4, expm1_f32x4, HALF, hsum_f32x4, lanes, log1p_f32x4, logCosh, logCosh_f32x4, MINUS_HALF, NAN, ONE, tanh_f32x4, tanhf,
+  BLOCK, EPS, EPS_LANES, exp_f32x4, expm1_f32x4, HALF, hsum_f32x4, lanes, log1p_f32x4, log_f32x4, logCosh, logCosh_f32x4, MINUS_HALF, NAN, ONE, tanh_f32x4, tanhf,
 } from '../math';
-
-// @ts-ignore: decorator
-@inline export const BLOCK: i32 = 1024;
 
 /** Mean squared error: item (x − y)², gradient 2(x − y). */
 export function mse_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
@@ -265,6 +262,44 @@ export function barron_f32(
     }
     total += item;
     if (grad) store<f32>(grad + o, g * gscale);
+    if (items) store<f32>(items + o, item);
+  }
+  return total;
+}
+
+/** Poisson loss x − y·log(x + eps) on rates x and counts y; gradient 1 − y/(x + eps). */
+export function poisson_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
+  let total: f64 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const gs = f32x4.splat(gscale);
+    const eps = lanes(EPS_LANES);
+    const one = lanes(ONE);
+    const nv = n & ~3;
+    while (i < nv) {
+      const end = min(i + BLOCK, nv);
+      let acc = f32x4.splat(0);
+      for (; i < end; i += 4) {
+        const o = <usize>i << 2;
+        const xv = v128.load(x + o);
+        const yv = v128.load(y + o);
+        const xe = f32x4.add(xv, eps);
+        const item = f32x4.sub(xv, f32x4.mul(yv, log_f32x4(xe)));
+        acc = f32x4.add(acc, item);
+        if (grad) v128.store(grad + o, f32x4.mul(f32x4.sub(one, f32x4.div(yv, xe)), gs));
+        if (items) v128.store(items + o, item);
+      }
+      total += hsum_f32x4(acc);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const xv = load<f32>(x + o);
+    const yv = load<f32>(y + o);
+    const xe = xv + EPS;
+    const item = xv - yv * Mathf.log(xe);
+    total += item;
+    if (grad) store<f32>(grad + o, (1 - yv / xe) * gscale);
     if (items) store<f32>(items + o, item);
   }
   return total;

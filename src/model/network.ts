@@ -6,13 +6,14 @@
 import type { Segment } from '../optim/transform.js';
 import type { Heap, WasmArray } from '../wasm/heap.js';
 import type { BackwardArgs, TrainingStep } from './layers/layer.js';
+import { fillInitial } from './init.js';
+import { Random } from './random.js';
+import type { Model } from './spec.js';
 
 /** A state tensor's place in the flat state buffer, and how checkpoints store it. */
 export interface StateSegment extends Segment {
   dtype: 'f32' | 'i64';
 }
-import { Random } from './random.js';
-import type { Model } from './spec.js';
 
 interface LayerBuffers {
   out: WasmArray;
@@ -23,9 +24,6 @@ interface LayerBuffers {
   /** The arguments of the layer's passes, made once per capacity: a pass only sets x, rows and training. */
   args: BackwardArgs;
 }
-
-/** Keras' truncated normal: std sqrt(scale / fanIn) divided by the truncation's own std. */
-const TRUNCATED_NORMAL_STD = 0.87962566103423978;
 
 export class Network {
   readonly heap: Heap;
@@ -80,7 +78,7 @@ export class Network {
     return this.params.length;
   }
 
-  /** Seeded initial weights (Keras initialisers, one random stream per layer) and zeros; states at their initial values. */
+  /** Seeded initial weights (init.ts, one random stream per layer); states at their initial values. */
   initialize(): void {
     const states = this.states.array as Float32Array;
     this.model.layers.forEach((layer, l) => (layer.states ?? []).forEach((state, t) => {
@@ -88,27 +86,11 @@ export class Network {
       states.fill(state.initial, offset, offset + state.shape.reduce((a, b) => a * b, 1));
     }));
     const p = this.params.array as Float32Array;
-    p.fill(0);
     this.model.layers.forEach((layer, l) => {
       const random = new Random(this.model.seed, 0x1a1e, layer.index);
       layer.tensors.forEach((tensor, t) => {
-        if (tensor.init === 'zeros') return;
         const offset = this.#offsets[l]![t]!;
-        const count = this.#lengths[l]![t]!;
-        if (tensor.init === 'ones') return void p.fill(1, offset, offset + count);
-        if (tensor.init === 'normal') {
-          for (let i = 0; i < count; i++) p[offset + i] = random.normal();
-          if (tensor.zeroRow !== undefined) {
-            const width = count / tensor.shape[0]!;
-            p.fill(0, offset + tensor.zeroRow * width, offset + (tensor.zeroRow + 1) * width);
-          }
-          return;
-        }
-        const limit = Math.sqrt(6 / (tensor.fanIn + tensor.fanOut));
-        const std = Math.sqrt((tensor.init === 'heNormal' ? 2 : 1) / tensor.fanIn) / TRUNCATED_NORMAL_STD;
-        for (let i = 0; i < count; i++) {
-          p[offset + i] = tensor.init === 'glorotUniform' ? (2 * random.next() - 1) * limit : random.truncatedNormal(std);
-        }
+        fillInitial(p.subarray(offset, offset + this.#lengths[l]![t]!), tensor, random);
       });
     });
   }
@@ -215,20 +197,13 @@ export class Network {
 
   /** The L1/L2 penalty of the current weights, without touching gradients (for evaluation). */
   penalty(): number {
+    const k = this.heap.exports;
     let total = 0;
-    const p = this.params.array;
     this.model.layers.forEach((layer, l) => {
       layer.tensors.forEach((tensor, t) => {
         if (tensor.l1 === 0 && tensor.l2 === 0) return;
-        const offset = this.#offsets[l]![t]!;
-        const length = this.#lengths[l]![t]!;
-        let abs = 0;
-        let sq = 0;
-        for (let i = offset; i < offset + length; i++) {
-          abs += Math.abs(p[i]!);
-          sq += p[i]! * p[i]!;
-        }
-        total += tensor.l1 * abs + tensor.l2 * sq;
+        // g = 0: the kernel sums the penalty and leaves every gradient alone
+        total += k.weight_penalty_f32(this.params.ptr + this.#offsets[l]![t]! * 4, 0, this.#lengths[l]![t]!, tensor.l1, tensor.l2);
       });
     });
     return total;

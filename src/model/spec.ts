@@ -103,7 +103,7 @@ function inputShapeOf(s: Record<string, unknown>): readonly number[] {
   if (s.inputShape !== undefined && s.inputSize !== undefined) {
     throw new TypeError(`give inputShape or inputSize, not both; got inputShape ${describe(s.inputShape)} and inputSize ${describe(s.inputSize)}`);
   }
-  if (s.inputShape === undefined) return [numberOption('inputSize', s.inputSize, NaN, { min: 1, integer: true })];
+  if (s.inputShape === undefined) return [numberOption('inputSize', s.inputSize, undefined, { min: 1, integer: true })];
   const shape = s.inputShape;
   if (!Array.isArray(shape) || shape.length === 0 || shape.length > 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new RangeError(`inputShape must be 1 to 3 positive integers (channels-last: [H, W, C], [T, C] or [n]), got ${Array.isArray(shape) ? shapeText(shape) : describe(shape)}`);

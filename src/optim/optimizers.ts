@@ -40,7 +40,7 @@ export function optimizerFromSpec(spec: unknown, path = 'optimizer'): Transform 
   const s = plainObject(path, spec);
   const opt = choiceOption(`${path}.name`, s.name, OPTIMIZER_NAMES);
   knownKeys(path, s, [...COMMON, ...OPTIONS[opt]]);
-  const num = (key: string, fallback: number, rule: Parameters<typeof numberOption>[3]) =>
+  const num = (key: string, fallback: number | undefined, rule: Parameters<typeof numberOption>[3]) =>
     numberOption(`${path}.${key}`, s[key], fallback, rule);
 
   const transforms: Transform[] = [];
@@ -261,7 +261,7 @@ function lamb(beta1: number, beta2: number, epsilon: number, weightDecay: number
           const paramNorm = Math.sqrt(k.sum_squares_f32(p, segment.length));
           const updateNorm = Math.sqrt(k.sum_squares_f32(u, segment.length));
           const ratio = paramNorm > 0 && updateNorm > 0 ? paramNorm / updateNorm : 1;
-          k.axpy_f32(p, u, segment.length, lr * ratio);
+          k.subtract_scaled_f32(p, u, segment.length, lr * ratio);
         }
       });
     },

@@ -86,10 +86,29 @@ export function planFit(model: Model, options: unknown): FitPlan {
   return {
     ...plan, validationData: (o.validationData as [unknown, unknown] | object | undefined) ?? null, signal: (o.signal as AbortSignal | undefined) ?? null,
     classWeight, earlyStopping, checkpoint,
-    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, NaN, { min: 1, integer: true }),
+    stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, undefined, { min: 1, integer: true }),
     shuffleBeforeSplit: booleanOption('shuffleBeforeSplit', o.shuffleBeforeSplit, false),
     transfer: booleanOption('transfer', o.transfer, false),
   };
+}
+
+/**
+ * Refuses, before the first step, batches of `batchSize` over `trainRows` rows that end with one row
+ * when a batchnorm layer sees one value per channel per row: that batch has no variance, and the step
+ * would throw mid-epoch after the earlier steps were applied (torch's BatchNorm raises there too).
+ */
+export function checkLastBatch(model: Model, trainRows: number, batchSize: number): void {
+  const last = trainRows % batchSize || Math.min(batchSize, trainRows);
+  if (last !== 1) return;
+  const layer = model.layers.find((l) => l.type === 'batchnorm' && l.inputSize === l.inputShape.at(-1));
+  if (!layer) return;
+  let other = batchSize + 1;
+  while (other < trainRows && trainRows % other === 1) other++;
+  const fix = trainRows > 1 ? `a batchSize that does not leave 1 row (such as ${other}) or ` : '';
+  throw new RangeError(
+    `batchSize ${batchSize} over ${trainRows} training rows ends each epoch with a batch of 1 row, and layers[${layer.index}] (batchnorm) ` +
+      `needs more than one value per channel in training: choose ${fix}more rows`,
+  );
 }
 
 /** fit's `classWeight` ({ class: weight } or [weight, …]) as one weight per class, 1 for classes not named. */
@@ -105,7 +124,7 @@ function classWeights(model: Model, value: unknown): Float32Array | null {
     if (!Number.isInteger(c) || c < 0 || c >= model.outputs) {
       throw new RangeError(`classWeight keys must be class indices in [0, ${model.outputs}), got ${JSON.stringify(key)}`);
     }
-    weights[c] = numberOption(`classWeight[${c}]`, w, NaN, { min: 0 });
+    weights[c] = numberOption(`classWeight[${c}]`, w, undefined, { min: 0 });
   }
   return weights;
 }

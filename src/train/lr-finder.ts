@@ -16,7 +16,7 @@
 import type { Schedule } from '../schedules.js';
 import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import { isDataset } from './fit-options.js';
-import { type BatchSource, isBatchSource } from './stream.js';
+import { type BatchSource, isBatchSource, SourceExhaustedError } from './stream.js';
 import type { BatchLog, Features, FitOptions, History, LrFinderResult, LrFinderStep, Targets } from './types.js';
 
 export interface LrFinderSettings {
@@ -109,7 +109,7 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
     try {
       await host.fitLeavingNoTrace([source, fitOptions], schedule);
     } catch (error) {
-      if (error instanceof RangeError && error.message.startsWith('the batch source ran out')) {
+      if (error instanceof SourceExhaustedError) {
         throw new RangeError(`findLearningRate takes steps = ${settings.steps} batches from the stream: ${error.message}`);
       }
       throw error;

@@ -16,26 +16,35 @@ import type { GradientStep, Staged } from './step.js';
 import type { NoiseScaleResult } from './types.js';
 
 export interface NoiseScaleSettings {
-  small: number;
-  large: number;
+  smallBatchSize: number;
+  largeBatchSize: number;
   batches: number;
 }
 
-const KEYS = ['small', 'large', 'batches', 'transfer'];
+const KEYS = ['smallBatchSize', 'largeBatchSize', 'batches', 'transfer'];
+// Earlier names: refused with the new name rather than kept as aliases (one spelling per option).
+const RENAMED: Record<string, string> = { small: 'smallBatchSize', large: 'largeBatchSize' };
 
 /** Checks gradientNoiseScale's options (every error names the option, the rule and the value). */
 export function noiseScaleSettings(options: unknown): NoiseScaleSettings {
   const o = plainObject('options', options ?? {});
+  for (const [old, now] of Object.entries(RENAMED)) {
+    if (old in o) throw new TypeError(`gradientNoiseScale option "${old}" is now "${now}" (batch sizes are named like fit's batchSize), got ${old}: ${describe(o[old])}`);
+  }
   knownKeys('gradientNoiseScale options', o, KEYS);
-  const small = numberOption('small', o.small, 32, { min: 1, integer: true });
-  const large = numberOption('large', o.large, 8 * small, { min: 1, integer: true });
-  if (small >= large) throw new RangeError(`small must be less than large, got small ${describe(small)} and large ${describe(large)}`);
+  const smallBatchSize = numberOption('smallBatchSize', o.smallBatchSize, 32, { min: 1, integer: true });
+  const largeBatchSize = numberOption('largeBatchSize', o.largeBatchSize, 8 * smallBatchSize, { min: 1, integer: true });
+  if (smallBatchSize >= largeBatchSize) {
+    throw new RangeError(
+      `smallBatchSize must be less than largeBatchSize, got smallBatchSize ${describe(smallBatchSize)} and largeBatchSize ${describe(largeBatchSize)}`,
+    );
+  }
   const batches = numberOption('batches', o.batches, 20, { min: 1, integer: true });
   booleanOption('transfer', o.transfer, false);
-  return { small, large, batches };
+  return { smallBatchSize, largeBatchSize, batches };
 }
 
-/** What the estimate needs of its trainer: a gradient step for up to `large` rows over the staged data. */
+/** What the estimate needs of its trainer: a gradient step for up to `largeBatchSize` rows over the staged data. */
 export interface NoiseScaleHost {
   step: GradientStep;
   data: Staged;
@@ -49,8 +58,8 @@ export interface NoiseScaleHost {
 }
 
 /**
- * Runs the estimate: per batch, `large` rows drawn uniformly with replacement (so that the formulas
- * above hold exactly for this data set) are split into chunks of `small` rows; each full chunk's
+ * Runs the estimate: per batch, `largeBatchSize` rows drawn uniformly with replacement (so that the
+ * formulas above hold exactly for this data set) are split into chunks of `smallBatchSize` rows; each full chunk's
  * gradient gives a |G_small|², and their row-weighted mean, the whole batch's gradient, gives |G_big|².
  * Gradients are those fit applies: of the mean loss plus the L1/L2 penalties, which, being the same
  * for every batch, add to |G|² and nothing to tr(Σ).
@@ -60,7 +69,7 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
   const network = step.network;
   const k = network.heap.exports;
   const size = network.size;
-  const { small, large } = settings;
+  const { smallBatchSize: small, largeBatchSize: large } = settings;
   let smallSum = 0;
   let smallCount = 0;
   let bigSum = 0;
@@ -78,7 +87,7 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
         smallCount++;
       }
       // big −= (−count / large) · grads: the row-weighted mean of the chunks' mean gradients
-      k.axpy_f32(big.ptr, network.grads.ptr, size, -count / large);
+      k.subtract_scaled_f32(big.ptr, network.grads.ptr, size, -count / large);
     }
     bigSum += k.sum_squares_f32(big.ptr, size);
     done++;
@@ -88,6 +97,5 @@ export async function measureNoiseScale(host: NoiseScaleHost, settings: NoiseSca
   const bigNormSq = bigSum / done;
   const gradNormSq = (large * bigNormSq - small * smallNormSq) / (large - small);
   const trace = (smallNormSq - bigNormSq) / (1 / small - 1 / large);
-  const bSimple = trace / gradNormSq;
-  return { bNoise: bSimple, bSimple, gradNormSq, trace, batches: done };
+  return { bSimple: trace / gradNormSq, gradNormSq, trace, batches: done };
 }

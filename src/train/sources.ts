@@ -3,6 +3,7 @@
 // batches epoch by epoch, and the validation rows.
 
 import type { Model } from '../model/spec.js';
+import { hasAutoLength } from '../schedules.js';
 import { Random } from '../model/random.js';
 import type { Heap } from '../wasm/heap.js';
 import { type CheckedData, checkData, checkRoom, type FeatureStats, freeStaged, lengthOf, stage } from './data.js';
@@ -152,7 +153,7 @@ export function streamSource(context: SourceContext, source: BatchSource, plan: 
   if (context.model.normalize && context.normalization() === null) {
     throw new TypeError('normalize: true needs feature statistics before a stream: fit arrays or a data set first, or load a checkpoint');
   }
-  if (plan.stepsPerEpoch === null && JSON.stringify(context.model.learningRate).includes('"auto"')) {
+  if (plan.stepsPerEpoch === null && hasAutoLength(context.model.learningRate)) {
     throw new TypeError("a schedule with 'auto' length needs stepsPerEpoch with a stream (its number of batches is not known)");
   }
   const validation = validationSource(context, plan);

@@ -20,9 +20,8 @@ import type { Build } from '../wasm/builds.js';
 import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
-import { dataOptions, isDataset } from './fit-options.js';
 import { Inference } from './inference.js';
-import { planFit } from './fit-options.js';
+import { checkLastBatch, dataOptions, isDataset, planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
@@ -291,6 +290,7 @@ export class Trainer implements TrainerMethods<Dataset> {
     if (validationSplit > 0 && trainRows === source.rows) {
       throw new RangeError(`validationSplit ${validationSplit} of ${source.rows} rows selects no validation rows`);
     }
+    if (!streamed) checkLastBatch(this.model, trainRows, plan.batchSize);
     if (this.#pool?.dead) throw new Error(`this trainer's shard workers failed (${this.#pool.dead.message}); create a new trainer, e.g. from its last save()`);
 
     // All checks done: from here on the trainer changes.
@@ -415,7 +415,7 @@ export class Trainer implements TrainerMethods<Dataset> {
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const settings = noiseScaleSettings(resident ? y : options);
     const context = this.#sourceContext();
-    const plan = planFit(this.model, { batchSize: settings.large });
+    const plan = planFit(this.model, { batchSize: settings.largeBatchSize });
     const source = resident ? residentSource(context, this.#ownDataset(x, 'x', true), plan) : arraySource(context, x as Features, y as Targets, plan);
     this.#running = true;
     this.#stopRequested = false;
@@ -426,9 +426,9 @@ export class Trainer implements TrainerMethods<Dataset> {
           this.#inference.normalization = featureStats(source.features(), source.rows, this.model.inputSize);
         }
         const feed = await source.stage(this.#inference.normalization, source.rows, owned);
-        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.large, EVALUATION_CHUNK));
+        const loss = bindLoss(this.#heap, this.model, feed.classIndices, Math.max(settings.largeBatchSize, EVALUATION_CHUNK));
         owned.push(loss);
-        const step = new GradientStep(this.#network, loss, settings.large);
+        const step = new GradientStep(this.#network, loss, settings.largeBatchSize);
         owned.push(step);
         const big = this.#heap.alloc(this.#network.size, 'f32', 'parameters');
         owned.push(big);

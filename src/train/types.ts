@@ -226,9 +226,9 @@ export interface LrFinderResult {
 /** Options of `gradientNoiseScale`. */
 export interface NoiseScaleOptions extends DataOptions {
   /** Rows of the small batches (default 32). */
-  small?: number;
-  /** Rows of the large batches (default 8 × small); more than small. */
-  large?: number;
+  smallBatchSize?: number;
+  /** Rows of the large batches (default 8 × smallBatchSize); more than smallBatchSize. */
+  largeBatchSize?: number;
   /** Large batches to average over (default 20). */
   batches?: number;
 }
@@ -236,12 +236,11 @@ export interface NoiseScaleOptions extends DataOptions {
 /** The gradient noise scale (McCandlish et al. 2018) and the two estimates it is the ratio of. */
 export interface NoiseScaleResult {
   /**
-   * The noise scale: the batch size beyond which larger batches stop paying off (the critical batch
-   * size is about this). The paper's B_noise = tr(HΣ)/(GᵀHG) needs the Hessian H; like the paper's
-   * own measurements this is its estimate B_simple, exact when H is a multiple of the identity.
+   * B_simple = tr(Σ) / |G|² from the two estimates below: the batch size beyond which larger batches
+   * stop paying off (the critical batch size is about this). The paper's B_noise = tr(HΣ)/(GᵀHG)
+   * needs the Hessian H and is not computed; B_simple equals it when H is a multiple of the identity,
+   * and is what the paper itself measures.
    */
-  bNoise: number;
-  /** tr(Σ) / |G|² from the two estimates below (as bNoise). */
   bSimple: number;
   /** Unbiased estimate of |G|², the squared norm of the whole data set's gradient (may come out ≤ 0 when it is within its noise: use more batches). */
   gradNormSq: number;

@@ -28,6 +28,14 @@ export function workerApi(): TrainerApi {
   };
   const isRef = (value: unknown): value is DatasetRef =>
     value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Array.isArray(value) && typeof (value as DatasetRef).dataset === 'number';
+  /** A call's request as the client sends it (a message from elsewhere gets a TypeError, not a crash). */
+  const checked = <R extends DataRequest<unknown>>(request: R): R => {
+    const options = (request as { options?: unknown } | null)?.options;
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError('a descent worker call takes one request object { x?, y?, options, hooks? }');
+    }
+    return request;
+  };
   /** The request's x as the trainer takes it: arrays as they came, a data set by its id. */
   const xOf = (request: DataRequest<unknown>): Features | Dataset => (isRef(request.x) ? resolve(request.x) : request.x as Features);
   /** `result` with the trainer's info and the request's array buffers (x, y, validationData), given back to the caller. */
@@ -50,6 +58,7 @@ export function workerApi(): TrainerApi {
       return trainer.info;
     },
     async dataset(request) {
+      checked(request);
       const dataset = await live().dataset(request.x as Features, request.y);
       const id = nextId++;
       datasets.set(id, dataset);
@@ -61,6 +70,7 @@ export function workerApi(): TrainerApi {
       return { result: null, info: live().info, buffers: [] };
     },
     fit: (request, hooks) => withHooks(hooks, async () => {
+      checked(request);
       const names = request.hooks ?? [];
       const options = joinFit(request.options, names, hooks, (ref) => resolve(ref, 'validationData'));
       if (request.x === undefined) {
@@ -71,6 +81,7 @@ export function workerApi(): TrainerApi {
       return reply(request, await (isRef(request.x) ? live().fit(x as Dataset, options) : live().fit(x as Features, request.y as Targets, options)));
     }),
     findLearningRate: (request, hooks) => withHooks(hooks, async () => {
+      checked(request);
       const names = request.hooks ?? [];
       const options: LrFinderOptions = hooks && names.includes('onStep') ? { ...request.options, onStep: async (log) => { await hooks.onStep!(log); } } : request.options;
       if (request.x === undefined) {
@@ -81,11 +92,12 @@ export function workerApi(): TrainerApi {
       return reply(request, await (isRef(request.x) ? live().findLearningRate(x as Dataset, options) : live().findLearningRate(x as Features, request.y, options)));
     }),
     async gradientNoiseScale(request) {
+      checked(request);
       const x = xOf(request);
       return reply(request, await (isRef(request.x) ? live().gradientNoiseScale(x as Dataset, request.options) : live().gradientNoiseScale(x as Features, request.y, request.options)));
     },
-    predict: async (request) => reply(request, await live().predict(xOf(request), request.options)),
-    evaluate: async (request) => reply(request, await live().evaluate(xOf(request), request.y)),
+    predict: async (request) => reply(request, await live().predict(xOf(checked(request)), request.options)),
+    evaluate: async (request) => reply(request, await live().evaluate(xOf(checked(request)), request.y)),
     stop: () => trainer?.stop(),
     getWeights: () => live().getWeights(),
     setWeights: (weights) => live().setWeights(weights),

@@ -85,7 +85,7 @@ export class ConvLayer implements Layer {
     // Keras' fans for a convolution kernel: receptive field × channels in, receptive field × filters out
     const [fanIn, fanOut] = [taps * channels, taps * filters];
     this.tensors = [{ name: 'weight', shape: [filters, channels, ...kernel], init, fanIn, fanOut, l1: 0, l2: 0 }];
-    if (useBias) this.tensors.push({ name: 'bias', shape: [filters], init: 'zeros', fanIn, fanOut, l1: 0, l2: 0 });
+    if (useBias) this.tensors.push({ name: 'bias', shape: [filters], init: init === 'torchDefault' ? init : 'zeros', fanIn, fanOut, l1: 0, l2: 0 });
     // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
     this.buffers = activation === 'linear' ? {} : { z: this.outputSize };
     this.label = `${type}(${kernel.join('×')})`;
@@ -100,7 +100,7 @@ export class ConvLayer implements Layer {
       const want = axes === 2 ? '[H, W, C] (channels-last)' : '[T, C] (channels-last)';
       throw new RangeError(`${path} (${type}) needs rows of shape ${want}, got shape ${shapeText(inputShape)}`);
     }
-    const filters = numberOption(`${path}.filters`, spec.filters, NaN, { min: 1, integer: true });
+    const filters = numberOption(`${path}.filters`, spec.filters, undefined, { min: 1, integer: true });
     const kernel = perAxis(`${path}.kernelSize`, spec.kernelSize, undefined, axes, 1);
     const stride = perAxis(`${path}.stride`, spec.stride, 1, axes, 1);
     const dilation = perAxis(`${path}.dilation`, spec.dilation, 1, axes, 1);

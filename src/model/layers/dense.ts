@@ -35,7 +35,7 @@ export class DenseLayer implements Layer {
     this.outputShape = [outputSize];
     const [units, inputs] = [outputSize, inputSize];
     this.tensors = [{ name: 'weight', shape: [units, inputs], init, fanIn: inputs, fanOut: units, l1, l2 }];
-    if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
+    if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: init === 'torchDefault' ? init : 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
     // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
     this.buffers = activation === 'linear' ? {} : { z: units };
   }
@@ -47,7 +47,7 @@ export class DenseLayer implements Layer {
       throw new RangeError(`${path} (dense) needs a flat input: add { type: 'flatten' } or { type: 'globalavgpool' } before it, got shape ${shapeText(inputShape)}`);
     }
     const inputSize = inputShape[0]!;
-    const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
+    const units = numberOption(`${path}.units`, spec.units, undefined, { min: 1, integer: true });
     const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
     const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new DenseLayer(

@@ -38,7 +38,7 @@ export class DropoutLayer implements Layer {
 
   static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): DropoutLayer {
     knownKeys(path, spec, ['type', 'rate']);
-    return new DropoutLayer(index, inputShape, numberOption(`${path}.rate`, spec.rate, NaN, { min: 0, max: 1, maxExclusive: true }));
+    return new DropoutLayer(index, inputShape, numberOption(`${path}.rate`, spec.rate, undefined, { min: 0, max: 1, maxExclusive: true }));
   }
 
   gemmScratchFloats(): number {

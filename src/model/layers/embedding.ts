@@ -54,10 +54,10 @@ export class EmbeddingLayer implements Layer {
   /** Checks an embedding spec at `path` over rows of `inputShape` ([T] token ids). */
   static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): EmbeddingLayer {
     knownKeys(path, spec, ['type', 'vocabSize', 'units', 'paddingIdx']);
-    const vocabSize = numberOption(`${path}.vocabSize`, spec.vocabSize, NaN, { min: 1, integer: true });
-    const units = numberOption(`${path}.units`, spec.units, NaN, { min: 1, integer: true });
+    const vocabSize = numberOption(`${path}.vocabSize`, spec.vocabSize, undefined, { min: 1, integer: true });
+    const units = numberOption(`${path}.units`, spec.units, undefined, { min: 1, integer: true });
     const paddingIdx = spec.paddingIdx === undefined ? undefined
-      : numberOption(`${path}.paddingIdx`, spec.paddingIdx, NaN, { min: 0, max: vocabSize, maxExclusive: true, integer: true });
+      : numberOption(`${path}.paddingIdx`, spec.paddingIdx, undefined, { min: 0, max: vocabSize, maxExclusive: true, integer: true });
     if (index > 0) throw new RangeError(`${path} (embedding) reads token ids: it must be the first layer, got it at index ${index}`);
     if (inputShape.length !== 1) {
       throw new RangeError(`${path} (embedding) reads a row of token ids: inputShape must be [T], got ${shapeText(inputShape)}`);

@@ -4,7 +4,8 @@
 
 import type { KernelExports } from '../../wasm/exports.js';
 
-export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal'] as const;
+/** A layer's `init` (src/model/init.ts): torchDefault also draws the bias, the others leave it at zero. */
+export const INITIALIZERS = ['glorotUniform', 'heNormal', 'lecunNormal', 'torchDefault'] as const;
 export type Initializer = (typeof INITIALIZERS)[number];
 
 /** One parameter tensor of a layer, saved as `{index}.{name}`. */
@@ -12,7 +13,7 @@ export interface TensorSpec {
   name: string;
   /** torch's layout, e.g. [out, in] for a dense weight. */
   shape: readonly number[];
-  /** A seeded Keras initialiser (fan-in and fan-out as given), zeros, ones, or seeded N(0, 1) (torch's nn.Embedding). */
+  /** A seeded initialiser (fan-in and fan-out as given; src/model/init.ts), zeros, ones, or seeded N(0, 1) (torch's nn.Embedding). */
   init: Initializer | 'zeros' | 'ones' | 'normal';
   /** A row (index on the first axis) set to zero after the init: embedding's paddingIdx. */
   zeroRow?: number;
