@@ -137,7 +137,7 @@ $('run').addEventListener('click', () => {
       $('status').textContent = 'counting the threads this page really gets…';
       const { reported, effective } = await measureThreads();
       finish(`${build} build: done in ${((performance.now() - started) / 1000).toFixed(1)} s (${browser}; ` +
-        `${effective.toFixed(1)} threads run at once here, the browser reports ${reported})`);
+        `the browser reports ${reported} threads, ${effective.toFixed(1)} ran at once just now)`);
     } catch (error) {
       finish(`benchmark failed: ${error.message}`, true);
     }

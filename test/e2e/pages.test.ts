@@ -58,7 +58,7 @@ describe('the demo pages (production build of the packed package, in Chromium)',
     expect(await page.getAttribute('body', 'data-bench-done')).toBe('true');
     expect(await page.locator('#results tbody tr').count()).toBeGreaterThan(10);
     expect(await page.textContent('#headline')).toMatch(/× faster than plain JavaScript/);
-    expect(await page.textContent('#status')).toMatch(/^relaxed SIMD build: done in [\d.]+ s \(Chrom\w+\/[\d.]+; [\d.]+ threads run at once here, the browser reports \d+\)$/);
+    expect(await page.textContent('#status')).toMatch(/^relaxed SIMD build: done in [\d.]+ s \(Chrom\w+\/[\d.]+; the browser reports \d+ threads, [\d.]+ ran at once just now\)$/);
     expect(await page.textContent('#bars-scale')).toMatch(/log scale/);
     // TensorFlow.js beside descent: both networks, each backend either timed or saying it cannot train the network
     const peers = await page.$$eval('#peers tbody tr', (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
