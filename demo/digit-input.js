@@ -1,7 +1,10 @@
 // A drawing on the pad as one input row, made the way each data set's images were made:
 // - the 8×8 digits (UCI optdigits, scikit-learn's load_digits): the digit's bounding box scaled, aspect
 //   kept, to fill a 32×32 bitmap, centred; each 4×4 block of it counts its "on" pixels (0..16);
-// - MNIST: the bounding box scaled, aspect kept, into a 20×20 box at the centre of 28×28, grey levels in [0, 1].
+// - MNIST (LeCun et al.: "normalized to fit in a 20x20 pixel box while preserving their aspect ratio …
+//   centered in a 28x28 image by computing the center of mass of the pixels"): the bounding box scaled,
+//   aspect kept, into 20×20, placed so that the ink's centre of mass lands on the centre of 28×28,
+//   grey levels in [0, 1]. A 7's mass sits in its top bar: centred by its box it sat too high.
 // optdigits' pens are thick (a "1" is about two blocks wide): the pad's strokes are thickened to
 // STROKE_32 pixels of the 32×32 bitmap, whatever the drawing's size.
 // Scaling is an exact area average (each pad pixel spreads its ink over the cells it overlaps), so a
@@ -39,18 +42,34 @@ function overlaps(n, scale, offset, cells) {
   return spans;
 }
 
+/** The ink's centre of mass in a size × size coverage map, in pad pixels (a pixel's centre is at i + 0.5). */
+function centreOfMass(ink, size) {
+  let [mass, x, y] = [0, 0, 0];
+  for (let row = 0; row < size; row++) {
+    for (let column = 0; column < size; column++) {
+      const value = ink[row * size + column];
+      mass += value;
+      x += value * (column + 0.5);
+      y += value * (row + 0.5);
+    }
+  }
+  return [x / mass, y / mass];
+}
+
 /**
  * The ink of a size × size coverage map (values in [0, 1], row-major) with its bounding box scaled to
- * fit `box` cells, centred in a cells × cells grid: [each cell's covered fraction in [0, 1], cells per pad pixel].
+ * fit `box` cells in a cells × cells grid, its box centred there, or with `byMass` its centre of mass:
+ * [each cell's covered fraction in [0, 1], cells per pad pixel].
  */
-export function areaAverage(ink, size, cells, box) {
+export function areaAverage(ink, size, cells, box, byMass = false) {
   const out = new Float32Array(cells * cells);
   const bounds = inkBox(ink, size);
   if (!bounds) return [out, 0];
   const [left, top, width, height] = bounds;
   const scale = box / Math.max(width, height);
-  const columns = overlaps(size, scale, cells / 2 - (left + width / 2) * scale, cells);
-  const rows = overlaps(size, scale, cells / 2 - (top + height / 2) * scale, cells);
+  const [centreX, centreY] = byMass ? centreOfMass(ink, size) : [left + width / 2, top + height / 2];
+  const columns = overlaps(size, scale, cells / 2 - centreX * scale, cells);
+  const rows = overlaps(size, scale, cells / 2 - centreY * scale, cells);
   for (let y = top; y < top + height; y++) {
     for (let x = left; x < left + width; x++) {
       const value = ink[y * size + x];
@@ -98,6 +117,6 @@ function optdigits(ink, size, penWidth) {
  */
 export function digitInput(ink, size, [w, h], penWidth) {
   if (w === 8 && h === 8) return optdigits(ink, size, penWidth);
-  if (w === 28 && h === 28) return areaAverage(ink, size, 28, 20)[0].map((v) => Math.min(1, v));
+  if (w === 28 && h === 28) return areaAverage(ink, size, 28, 20, true)[0].map((v) => Math.min(1, v));
   throw new RangeError(`imageShape must be [8, 8] or [28, 28], got [${w}, ${h}]`);
 }

@@ -15,12 +15,13 @@ function padInput(pad, imageShape) {
   return digitInput(ink, PAD, imageShape, PEN);
 }
 
-export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
+export function drawPad({ canvas, bars, clear, prompt }, { trainer, classNames, onRead }) {
   canvas.width = canvas.height = PAD;
   const context = canvas.getContext('2d');
   let shape = [28, 28];
   let last = null;
   let inked = false;
+  let input = null; // the latest drawing as an input row
   let busy = false;
   let again = false;
 
@@ -28,6 +29,8 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     context.fillStyle = '#000';
     context.fillRect(0, 0, PAD, PAD);
     inked = false;
+    input = null;
+    prompt.hidden = false;
     delete bars.dataset.best;
     showBars(null);
   };
@@ -57,7 +60,9 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     }
     busy = true;
     try {
-      showBars(Array.from(await current.predict(padInput(canvas, shape))));
+      input = padInput(canvas, shape);
+      showBars(Array.from(await current.predict(input)));
+      onRead();
     } catch {
       // the run was replaced or disposed meanwhile: nothing to show
     } finally {
@@ -100,6 +105,7 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     context.lineTo(...point);
     context.stroke();
     inked = true;
+    prompt.hidden = true;
     last = point;
     predict();
   }
@@ -112,5 +118,7 @@ export function drawPad({ canvas, bars, clear }, { trainer, classNames }) {
     },
     /** Predicts the current drawing again (after an epoch). */
     refresh: predict,
+    /** The latest drawing as one input row of the configured image shape, or null when the pad is empty. */
+    input: () => input,
   };
 }

@@ -64,6 +64,15 @@ const range = (values) => () => {
   return [lo - (lo < 0 ? pad : 0), hi + pad];
 };
 
+/** A y axis as wide as its longest tick label (uPlot's fixed 50 px let "gradient" overlap labels like −0.50). */
+function axisSize(u, values, axisIndex, cycle) {
+  const axis = u.axes[axisIndex];
+  if (cycle > 1) return axis._size;
+  const longest = (values ?? []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), '');
+  u.ctx.font = axis.font[0];
+  return Math.ceil(axis.ticks.size + axis.gap + u.ctx.measureText(longest).width / devicePixelRatio + 4);
+}
+
 let current = { grid: [], loss: [], grad: [] };
 const atOne = (u) => nearestIndex(u.data[0], 1); // the legend's reading with nothing hovered
 const plot = new uPlot({
@@ -72,8 +81,8 @@ const plot = new uPlot({
   scales: { x: { time: false, range: () => [current.grid[0] ?? 0, current.grid[current.grid.length - 1] ?? 1] }, loss: { range: range(() => Array.from(current.loss)) }, grad: { range: range(() => Array.from(current.grad)) } },
   axes: [
     { label: 'residual', values: ticks },
-    { label: 'loss', scale: 'loss', values: ticks, stroke: '#0b63c5' },
-    { label: 'gradient', scale: 'grad', side: 1, grid: { show: false }, values: ticks, stroke: '#c5490b' },
+    { label: 'loss', scale: 'loss', values: ticks, stroke: '#0b63c5', size: axisSize },
+    { label: 'gradient', scale: 'grad', side: 1, grid: { show: false }, values: ticks, stroke: '#c5490b', size: axisSize },
   ],
   series: [
     { label: 'x', value: restingValue(fixed, atOne) },

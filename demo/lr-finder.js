@@ -7,6 +7,7 @@ import './locale.js';
 import uPlot from 'uplot';
 import { loadSplit } from './data-client.js';
 import { nearestIndex, refreshLegend, restingValue } from './legend.js';
+import { rangeFor } from './lr-range.js';
 
 /** Builds a trainer for `plan` on its training rows, runs `measure(trainer, rows)`, disposes it. */
 async function withProbe(plan, measure) {
@@ -19,6 +20,7 @@ async function withProbe(plan, measure) {
   }
 }
 
+const decade = (v) => `10${[...String(Math.round(Math.log10(v)))].map((c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]).join('')}`;
 const exponent = (v) => v.toExponential(1).replace('e-', ' × 10⁻').replace('e+', ' × 10^');
 const short = (v) => (v >= 0.01 ? v.toPrecision(2) : v.toExponential(1));
 
@@ -82,10 +84,11 @@ export function lrTools($, { form, plan, busy }) {
     if (!settings) return;
     busy(true);
     $('lr-panel').hidden = false;
-    $('lr-result').textContent = 'trying rates from 10⁻⁶ to 10 on a copy of the network, in a worker…';
+    const range = rangeFor(settings.values.optimizer);
+    $('lr-result').textContent = `trying rates from ${decade(range.minLr)} to ${decade(range.maxLr)} on a copy of the network, in a worker…`;
     try {
       const { lrs, losses, suggestion } = await withProbe(settings, (trainer, rows) =>
-        trainer.findLearningRate(rows, { minLr: 1e-6, maxLr: 10, steps: 100, batchSize: settings.batchSize }));
+        trainer.findLearningRate(rows, { ...range, steps: 100, batchSize: settings.batchSize }));
       draw(lrs, losses, suggestion);
       $('lr-use').hidden = !Number.isFinite(suggestion);
       $('lr-use').textContent = `Use ${short(suggestion)}`;

@@ -1,15 +1,39 @@
 // Saving and loading models: a .safetensors download, a file picked by the user, and the copy kept in
-// this browser (IndexedDB) after every epoch. A loaded model fills the form with the settings it was
-// built with and becomes the current, stopped run (Resume trains it further).
+// this browser (IndexedDB). A loaded model fills the form with the settings it was built with and
+// becomes the current, stopped run (Resume trains it further).
+// The kept copy is written at most every KEEP_EVERY_MS while a run trains, and when it ends: the
+// worker hands over every epoch's bytes, but storing them (a copy and a transaction on this thread)
+// after each of a fast run's epochs cost the page its frames.
 import { decodeSafetensors, listBrowserCheckpoints, loadCheckpointFromBrowser, saveCheckpointToBrowser } from 'descent-wasm';
 import { DATASETS } from './catalog.js';
 import { valuesFromSpec } from './spec.js';
 
 const STORED = 'descent-demo'; // the checkpoint kept in this browser
+const KEEP_EVERY_MS = 15_000;
 
 export function createModels($, { runs, form, status, onLoaded }) {
-  /** fit's checkpoint option when "keep" is ticked. */
-  const checkpoint = () => ($('keep').checked ? { every: 'epoch', onSave: (bytes) => saveCheckpointToBrowser(STORED, bytes) } : undefined);
+  let unkept = null; // the latest epoch's bytes, not stored yet
+  let keptAt = -Infinity;
+  let writing = Promise.resolve();
+  function keep(bytes) {
+    unkept = null;
+    keptAt = performance.now();
+    writing = writing.then(() => saveCheckpointToBrowser(STORED, bytes)).catch((error) => status(`could not keep the model in this browser: ${error.message}`, true));
+    return writing;
+  }
+  /** fit's checkpoint option when "keep" is ticked (asked once per run): every epoch's bytes, stored at most every KEEP_EVERY_MS. */
+  function checkpoint() {
+    unkept = null; // a failed run's last epoch is not this run's to keep
+    return $('keep').checked ? {
+      every: 'epoch',
+      onSave: (bytes) => {
+        if (performance.now() - keptAt >= KEEP_EVERY_MS) keep(bytes);
+        else unkept = bytes;
+      },
+    } : undefined;
+  }
+  /** Stores the run's latest epoch if it was not stored yet (when a run ends); resolves once written. */
+  const keepLatest = () => (unkept ? keep(unkept) : writing);
 
   async function showStored() {
     const stored = (await listBrowserCheckpoints().catch(() => [])).find((c) => c.name === STORED);
@@ -63,5 +87,5 @@ export function createModels($, { runs, form, status, onLoaded }) {
     const bytes = await loadCheckpointFromBrowser(STORED);
     if (bytes) await load(bytes, 'the model kept in this browser');
   });
-  return { checkpoint, showStored };
+  return { checkpoint, keepLatest, showStored };
 }

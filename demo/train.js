@@ -78,7 +78,7 @@ const runs = new Runs({
       nan: 'stopped: the loss became NaN (weights restored to the last finite step); try a smaller learning rate',
     }[history.stopReason]);
     document.body.dataset.stopReason = history.stopReason;
-    models.showStored().then(() => runs.view.phase(runs.phase, runs.run));
+    models.keepLatest().then(() => models.showStored()).then(() => runs.view.phase(runs.phase, runs.run));
   },
   error(error) {
     status(`training failed: ${error.message}`, true);
@@ -174,6 +174,7 @@ $('form').addEventListener('submit', (event) => {
 });
 $('form').addEventListener('input', (event) => {
   if (event.target.id === 'preset') return;
+  showPreset(''); // the settings are no longer the preset's
   if (event.target.id === 'dataset') {
     form.fill({ ...defaultsFor(event.target.value), slow: $('slow').checked, seed: form.raw().seed, workers: form.raw().workers });
     showDataset(event.target.value);
@@ -184,10 +185,16 @@ $('form').addEventListener('input', (event) => {
   syncUrl();
 });
 for (const [name, { label }] of Object.entries(PRESETS)) $('preset').append(new Option(label, name));
+/** Shows preset `name` as chosen, with its caption ('' for none). */
+function showPreset(name) {
+  $('preset').value = name;
+  $('preset-caption').textContent = name ? PRESETS[name].caption : '';
+}
 $('preset').addEventListener('change', () => {
-  if (!$('preset').value) return;
-  form.fill(presetValues($('preset').value));
-  $('preset').value = '';
+  const name = $('preset').value;
+  showPreset(name);
+  if (!name) return;
+  form.fill(presetValues(name));
   showDataset(form.raw().dataset);
   chart.reset(Number(form.raw().epochs));
   syncUrl();

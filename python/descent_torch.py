@@ -8,8 +8,10 @@ The model takes rows as descent takes them (flat or [N, *inputShape], channels-l
 sequences, int token ids), standardises them when the spec has ``normalize: true``, and returns what
 descent's ``predict(x, { raw: true })`` returns (logits for the logit losses, as torch's losses want).
 Its entries run in the spec's list order with outputs kept by index; each reads its ``inputs``
-(names or 'input'; default: the entry before). Parameters are named as in the checkpoint
-(``{i}.weight``), so ``model.state_dict()`` and the file agree name for name.
+(names or 'input'; default: the entry before), so graph specs (add, concat, trainable: false) run
+too, and sequence layers (lstm, gru, attention, positionEmbedding) are torch's modules under the
+checkpoint's names. Parameters are named as in the checkpoint (``{i}.weight``), so
+``model.state_dict()`` and the file agree name for name.
 
 What descent does inside its step and torch leaves to the training loop:
   * the loss: ``loss_function(spec)`` is descent's loss in torch ops (mean reduction unless the spec says);
@@ -84,8 +86,11 @@ def _from_json(text: str) -> Any:
 
 
 def _read(source) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    data = source if isinstance(source, (bytes, bytearray, memoryview)) else open(source, "rb").read()
-    data = bytes(data)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
     (length,) = struct.unpack("<Q", data[:8])
     metadata = json.loads(data[8:8 + length]).get("__metadata__", {})
     if metadata.get("format") != FORMAT:
@@ -124,16 +129,15 @@ class DescentModel(nn.Module):
         super().__init__()
         self.spec = spec
         self.input_shape = _row_shape(spec)
-        # descent standardises in float64 and rounds once: kept as float64 constants (not in state_dict)
-        self.normalization = None
+        # descent standardises in float64 and rounds once: float64 constants, not buffers (which
+        # model.to(dtype) would round) and not in state_dict
+        self.normalization = normalization
         if normalization is not None:
-            self.register_buffer("_mean", torch.tensor(normalization["mean"], dtype=torch.float64), persistent=False)
-            self.register_buffer("_std", torch.tensor(normalization["std"], dtype=torch.float64), persistent=False)
-            self.normalization = normalization
+            self._mean = torch.tensor(normalization["mean"], dtype=torch.float64).reshape(self.input_shape)
+            self._std = torch.tensor(normalization["std"], dtype=torch.float64).reshape(self.input_shape)
         names = {"input": -1}
         self._inputs: list[list[int]] = []
         self._shapes: list[list[int]] = []
-        shape = list(self.input_shape)
         for i, layer in enumerate(spec["layers"]):
             wanted = layer.get("inputs")
             if wanted is None:
@@ -189,6 +193,14 @@ class DescentModel(nn.Module):
             return None, [*out, shape[-1]]
         if kind == "globalavgpool":
             return None, [shape[-1]]
+        # sequence layers (DESIGN "Sequence layers"): torch's modules, names and layouts, batch_first
+        if kind in ("lstm", "gru"):
+            rnn = (nn.LSTM if kind == "lstm" else nn.GRU)(shape[-1], layer["units"], batch_first=True)
+            return rnn, [shape[0], layer["units"]] if layer.get("returnSequences", False) else [layer["units"]]
+        if kind == "attention":
+            return nn.MultiheadAttention(shape[-1], layer["heads"], batch_first=True), shape
+        if kind == "positionEmbedding":
+            return _PositionEmbedding(shape), shape
         if kind == "add":
             return None, shape
         if kind == "concat":
@@ -212,7 +224,7 @@ class DescentModel(nn.Module):
         else:
             dtype = next((p.dtype for p in self.parameters()), torch.float32)
             if self.normalization is not None:
-                x = ((x.double() - self._mean.reshape(self.input_shape)) / self._std.reshape(self.input_shape)).float()
+                x = ((x.double() - self._mean.to(x.device)) / self._std.to(x.device)).float()
             x = x.to(dtype)
         outputs: list[torch.Tensor] = []
         for i, layer in enumerate(self.spec["layers"]):
@@ -246,12 +258,39 @@ class DescentModel(nn.Module):
             return _to_last(self._pool(layer, _to_first(x)))
         if kind == "globalavgpool":
             return x.mean(dim=tuple(range(1, x.dim() - 1)))
+        if kind in ("lstm", "gru"):  # zero initial state
+            out, _ = module(x)
+            return out if layer.get("returnSequences", False) else out[:, -1]
+        if kind == "attention":
+            steps = x.shape[1]
+            mask = torch.triu(torch.ones(steps, steps, dtype=torch.bool, device=x.device), 1) if layer.get("causal", False) else None
+            return module(x, x, x, attn_mask=mask, need_weights=False)[0]
+        if kind == "positionEmbedding":
+            return x + module.weight
         if kind == "add":
             return sum(inputs[1:], inputs[0])
         if kind == "concat":
             axis = layer.get("axis", -1)
             return torch.cat(inputs, dim=axis if axis < 0 else axis + 1)  # axis counts within a row
         raise AssertionError(kind)
+
+    def predict(self, x, raw: bool = False) -> torch.Tensor:
+        """descent's predict: eval mode, no gradient, and the loss's output activation unless raw
+        (softmax for softmax_cross_entropy, sigmoid for bce_with_logits, as descent's predict)."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                out = self(x)
+        finally:
+            self.train(was_training)
+        loss = self.spec.get("loss")
+        name = loss.get("name") if isinstance(loss, dict) else loss
+        if raw:
+            return out
+        if name == "softmax_cross_entropy":
+            return torch.softmax(out, -1)
+        return torch.sigmoid(out) if name == "bce_with_logits" else out
 
     def penalty(self) -> torch.Tensor:
         """Sum of the layers' Keras penalties l1·Σ|w| + l2·Σw² (weights only), to add to the loss."""
@@ -271,6 +310,14 @@ class DescentModel(nn.Module):
             torch.nn.utils.clip_grad_value_(params, opt["clipValue"])
         if "clipGlobalNorm" in opt:
             torch.nn.utils.clip_grad_norm_(params, opt["clipGlobalNorm"])  # max/(‖g‖ + 1e-6) when below 1, as descent
+
+
+class _PositionEmbedding(nn.Module):
+    """descent's positionEmbedding: a learned [T, C] tensor `weight` added to every row."""
+
+    def __init__(self, shape: list[int]):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(*shape))
 
 
 def loss_function(spec: dict):
@@ -297,13 +344,15 @@ def loss_function(spec: dict):
         return lambda out, y: F.smooth_l1_loss(out, y.reshape(out.shape).to(out.dtype), reduction=reduction, beta=options.get("beta", 1.0))
     if name == "softmax_cross_entropy":
         def softmax_ce(out, y):
+            if out.dim() > 2 and not torch.is_floating_point(y):  # one class per position: [N, T, V] with y [N, T]
+                out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)
             target = y.long() if not torch.is_floating_point(y) else y.reshape(out.shape).to(out.dtype)
             w = tensor("weight")
             return F.cross_entropy(out, target, weight=None if w is None else w.to(out.dtype), reduction=reduction,
                                    ignore_index=options.get("ignoreIndex", -100), label_smoothing=options.get("labelSmoothing", 0.0))
         return softmax_ce
     if name == "nll":
-        return lambda out, y: F.nll_loss(out, y.long(), weight=None if tensor("weight") is None else tensor("weight").to(out.dtype),
+        return lambda out, y: F.nll_loss(out.reshape(-1, out.shape[-1]), y.long().reshape(-1), weight=None if tensor("weight") is None else tensor("weight").to(out.dtype),
                                          reduction=reduction, ignore_index=options.get("ignoreIndex", -100))
     if name == "bce_with_logits":
         return lambda out, y: F.binary_cross_entropy_with_logits(
@@ -535,24 +584,35 @@ def load(path, dtype: torch.dtype = torch.float32):
     tensors, metadata = _read(path)
     spec = _from_json(metadata["spec"])
     normalization = _from_json(metadata.get("normalization", "null"))
+    step = int(tensors["optimizer.step"]) if "optimizer.step" in tensors else 0
+    if spec.get("normalize") and normalization is None:
+        raise ValueError("checkpoint spec has normalize: true but no feature statistics yet (descent takes them from "
+                         "the first fit's rows): fit once in descent before continuing in torch")
     model = DescentModel(spec, normalization)
-    state = {name: tensors[name] for name in model.state_dict()}
-    missing = [name for name in model.state_dict() if name not in tensors]
-    if missing:
-        raise ValueError(f"checkpoint is missing tensor {missing[0]!r}")
-    model.load_state_dict(state)
+    names = set(model.state_dict())
+    missing = sorted(names - set(tensors))
+    unexpected = sorted(n for n in set(tensors) - names if not n.startswith("optimizer."))
+    if missing or unexpected:
+        raise ValueError(f"checkpoint tensors do not match its spec: missing {missing}, unexpected {unexpected}")
+    model.load_state_dict({name: tensors[name] for name in names})
     model.to(dtype)
     model._descent_metadata = {k: metadata[k] for k in ("epoch", "history", "optimizer", "schedule") if k in metadata}
 
     options = spec.get("optimizer") or {"name": "sgd"}
     name = options.get("name", "sgd")
-    step = int(tensors["optimizer.step"]) if "optimizer.step" in tensors else 0
     scalars = _from_json(metadata.get("optimizer", "{}"))
     schedule = Schedule(options.get("learningRate"), step, _from_json(metadata.get("schedule", "{}")), name)
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if name in ("lion", "lamb"):
         _torch_optimizer(options, [], 0.0)  # raises, saying torch has no such optimizer
-    optimizer = _torch_optimizer(options, [p for _, p in named], schedule.lr())
+    try:
+        rate = schedule.lr()
+    except ValueError:  # an 'auto' length: known once schedule.scheduler(optimizer, total_steps=…) is called
+        rate = None
+    optimizer = _torch_optimizer(options, [p for _, p in named], 0.0 if rate is None else rate)
+    if rate is None:
+        for group in optimizer.param_groups:
+            group["lr"] = math.nan  # a step before scheduler(…, total_steps) sets it shows up at once
     for group in optimizer.param_groups:
         group["descent_step"] = step
     optimizer.register_step_post_hook(_count_steps)
@@ -614,6 +674,8 @@ def save(path, model: nn.Module, optimizer: torch.optim.Optimizer | None, spec: 
         scalars = {}
         for slot in _SLOTS[name](spec["optimizer"]):
             for n, p in _parameter_names(model, reference):
+                if not p.requires_grad:  # trainable: false: descent keeps no slots for it
+                    continue
                 value = states.get(n, {}).get(slot)
                 if value is None and name == "adagrad" and slot == "sum":
                     value = torch.full_like(p, spec["optimizer"].get("initialAccumulatorValue", 0))
@@ -663,11 +725,13 @@ def _parameter_names(model: nn.Module, reference: DescentModel) -> list[tuple[st
 
 
 def _named_tensors(model: nn.Module, reference: DescentModel) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors of a model: parameters, then buffers (running statistics), by descent name."""
     out = {name: _f32(p) for name, p in _parameter_names(model, reference)}
-    wanted = [(n, b) for n, b in reference.named_buffers() if n in reference.state_dict()]
-    got = [b for n, b in (model.named_buffers() if not isinstance(model, DescentModel) else [])]
+    wanted = list(reference.named_buffers())
     if isinstance(model, DescentModel):
         got = [dict(model.named_buffers())[n] for n, _ in wanted]
+    else:
+        got = [b for _, b in model.named_buffers()]
     if len(got) != len(wanted):
         raise ValueError(f"model has {len(got)} buffers, the spec {len(wanted)} ({', '.join(n for n, _ in wanted)})")
     for (name, _), b in zip(wanted, got):
@@ -688,116 +752,149 @@ def _leaves(module: nn.Module, prefix: str = "") -> list[tuple[str, nn.Module]]:
     return [(prefix.rstrip("."), module)]
 
 
+class _Add(nn.Module):
+    """operator.add / torch.add of two tensors in a traced model (descent's `add`)."""
+
+    def forward(self, a, b):
+        return a + b
+
+
+class _Concat(nn.Module):
+    """torch.cat along `dim` in a traced model (descent's `concat`)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *tensors):
+        return torch.cat(tensors, self.dim)
+
+
+_FUNCTIONS = {F.relu: nn.ReLU, torch.relu: nn.ReLU, torch.tanh: nn.Tanh, torch.sigmoid: nn.Sigmoid, F.gelu: nn.GELU}
+_METHODS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+
+
+def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
+    """The model as steps (name, module, indices of the steps it reads; -1: the input) in order: an
+    nn.Sequential (nested ones flattened) as a chain, any other module traced with torch.fx."""
+    if isinstance(module, nn.Sequential):
+        leaves = [(n, m) for n, m in _leaves(module) if not isinstance(m, nn.Identity)]
+        return [(name, m, [k - 1]) for k, (name, m) in enumerate(leaves)]
+    import operator
+
+    import torch.fx
+    try:
+        graph = torch.fx.symbolic_trace(module).graph
+    except Exception as error:  # fx raises several kinds for data-dependent control flow
+        raise ValueError(f"module {type(module).__name__} is no nn.Sequential and torch.fx cannot trace it: {error}") from error
+    index: dict[Any, int] = {}
+    steps: list[tuple[str, nn.Module, list[int]]] = []
+    for node in graph.nodes:
+        where = f"node {node.name} ({node.op} {getattr(node.target, '__name__', node.target)})"
+        if node.op == "placeholder":
+            if index:
+                raise ValueError(f"{where}: descent models have one input")
+            index[node] = -1
+            continue
+        if node.op == "output":
+            if index.get(node.args[0]) != len(steps) - 1:
+                raise ValueError(f"{where}: the output must be the last computed tensor")
+            continue
+        tensors = [a for a in node.args if isinstance(a, torch.fx.Node)]
+        if node.op == "call_module":
+            step = module.get_submodule(node.target)
+            name = node.target
+        elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2:
+            step, name = _Add(), node.name
+        elif node.op == "call_function" and node.target is torch.cat:
+            tensors = list(node.args[0])
+            step, name = _Concat(node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)), node.name
+        elif node.op == "call_function" and node.target is torch.flatten and node.args[1:] == (1,):
+            step, name = nn.Flatten(), node.name
+        elif node.op == "call_function" and node.target in _FUNCTIONS and len(node.args) == 1 and not node.kwargs:
+            step, name = _FUNCTIONS[node.target](), node.name
+        elif node.op == "call_method" and node.target in _METHODS and len(node.args) == 1:
+            step, name = _METHODS[node.target](), node.name
+        else:
+            raise ValueError(f"{where} has no descent counterpart")
+        if any(t not in index for t in tensors):
+            raise ValueError(f"{where} reads a value descent cannot follow")
+        index[node] = len(steps)
+        steps.append((name, step, [index[t] for t in tensors]))
+    return steps
+
+
 def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Optimizer | None = None, path=None, *,
                seed: int | None = None, step: int | None = None) -> bytes:
-    """A descent checkpoint (bytes; also written to `path`) from a torch nn.Sequential of standard layers.
+    """A descent checkpoint (bytes; also written to `path`) from a torch model of standard layers.
 
+    module: an nn.Sequential, or a module torch.fx traces (residual models: `+` becomes `add`,
+    torch.cat along the channels `concat`, the wiring `name` / `inputs`; DESIGN "Graph models").
     input_shape: one row as descent takes it, channels-last ([28, 28, 1], [T, C], or [T] token ids);
     the torch module takes the same rows channels-first ((N, C, H, W), (N, C, T)), as torch's layers
     want. nn.Flatten after convolutions becomes `{ type: 'flatten', dataFormat: 'channelsFirst' }`.
     loss: descent's loss spec. optimizer: a torch.optim optimizer over module's parameters, whose
     hyper-parameters and state cross too. A module with no descent counterpart raises, naming it."""
-    shape = list(input_shape)
-    leaves = [(n, m) for n, m in _leaves(module) if not isinstance(m, nn.Identity)]
-    if not leaves:
+    steps = _steps(module)
+    if not steps:
         raise ValueError("module has no layers to convert")
-    ids = isinstance(leaves[0][1], nn.Embedding)
-    layout = "flat" if len(shape) == 1 else "first"  # the torch tensor's order: (N, n), (N, C, ...) or (N, ..., C)
-    if ids:
-        layout = "ids"
+    ids = isinstance(steps[0][1], nn.Embedding)
+    readers: dict[int, list[int]] = {}
+    for k, (_, _, ins) in enumerate(steps):
+        for j in ins:
+            readers.setdefault(j, []).append(k)
+    # per step: the probe tensor (a batch of 2 run through the torch module), its layout ('flat' (N, n),
+    # 'first' (N, C, ...), 'last' (N, ..., C) or 'ids') and descent's row shape; -1 is the input
+    probe = torch.zeros(2, *input_shape, dtype=torch.long) if ids else torch.zeros(2, *input_shape)
+    first = not ids and len(input_shape) > 1
+    seen: dict[int, tuple[torch.Tensor, str, list[int]]] = {
+        -1: (_to_first(probe) if first else probe, "ids" if ids else ("first" if first else "flat"), list(input_shape))}
+    entry_of: dict[int, int] = {-1: -1}  # step -> descent entry (fused steps share their entry)
     layers: list[dict] = []
-    sources: list[tuple[str, nn.Module, int]] = []  # (torch name, module, descent index)
+    sources: list[tuple[str, nn.Module, int]] = []  # (torch name, module, descent entry)
     was_training = module.training
     module.eval()
     try:
-        probe = torch.zeros(2, *shape, dtype=torch.long) if ids else torch.zeros(2, *shape)
-        if not ids and layout == "first":
-            probe = _to_first(probe)
-        k = 0
-        while k < len(leaves):
-            name, m = leaves[k]
+        for k, (name, m, ins) in enumerate(steps):
+            if k in entry_of:  # fused into the entry before
+                continue
             where = f"module {name or '0'} ({type(m).__name__})"
-            follow = leaves[k + 1][1] if k + 1 < len(leaves) else None
-            activation = _activation_of(follow, layout, shape, None) if follow is not None else None
-            layer: dict
-            if isinstance(m, nn.Linear):
-                if layout == "first" and len(shape) > 1:
-                    raise ValueError(f"{where} acts on the last axis of a channels-first tensor; descent's dense acts on channels: put a Flatten first")
-                layer = {"units": m.out_features}
-                if m.bias is None:
-                    layer["useBias"] = False
-            elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
-                if m.groups != 1 or m.padding_mode != "zeros":
-                    raise ValueError(f"{where} with groups={m.groups}, padding_mode={m.padding_mode!r} has no descent counterpart (groups 1, zeros)")
-                if layout != "first":
-                    raise ValueError(f"{where} needs a channels-first input; here the tensor is {layout}")
-                axes = 2 if isinstance(m, nn.Conv2d) else 1
-                one = lambda v: v[0] if len(set(v)) == 1 else list(v)
-                layer = {"type": f"conv{axes}d", "filters": m.out_channels, "kernelSize": one(m.kernel_size)}
-                if any(s != 1 for s in m.stride):
-                    layer["stride"] = one(m.stride)
-                if isinstance(m.padding, str):
-                    if m.padding == "same":
-                        layer["padding"] = "same"
-                elif any(p != 0 for p in m.padding):
-                    layer["padding"] = one(m.padding)
-                if any(d != 1 for d in m.dilation):
-                    layer["dilation"] = one(m.dilation)
-                if m.bias is None:
-                    layer["useBias"] = False
-            elif isinstance(m, nn.Embedding):
-                if k != 0 or m.max_norm is not None or m.scale_grad_by_freq or m.sparse:
-                    raise ValueError(f"{where} must be the first layer, without max_norm, scale_grad_by_freq or sparse")
-                layer = {"type": "embedding", "vocabSize": m.num_embeddings, "units": m.embedding_dim}
-                if m.padding_idx is not None:
-                    layer["paddingIdx"] = m.padding_idx
-            elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-                if not m.affine or not m.track_running_stats or m.momentum is None:
-                    raise ValueError(f"{where} needs affine=True, track_running_stats=True and a momentum (descent's batchnorm)")
-                if layout == "last" and len(shape) > 1:
-                    raise ValueError(f"{where} normalises dim 1, which is not the channels of this (N, T, C) tensor")
-                layer = {"type": "batchnorm", "momentum": m.momentum, "eps": m.eps}
-            elif isinstance(m, nn.LayerNorm):
-                if len(m.normalized_shape) != 1 or not m.elementwise_affine or m.bias is None:
-                    raise ValueError(f"{where} must normalise one axis with weight and bias (descent's layernorm)")
-                if layout == "first" and len(shape) > 1:
-                    raise ValueError(f"{where} normalises the last axis of a channels-first tensor, not the channels (descent's layernorm)")
-                layer = {"type": "layernorm", "eps": m.eps}
-            elif isinstance(m, nn.Dropout):
-                layer = {"type": "dropout", "rate": m.p}
-            elif type(m) in _TORCH_ACTIVATIONS:
-                layer = {"type": "activation", "activation": _activation_of(m, layout, shape, where)}
-            elif isinstance(m, nn.Flatten):
-                if m.start_dim != 1 or m.end_dim != -1:
-                    raise ValueError(f"{where} must flatten dims 1 to -1, got {m.start_dim} to {m.end_dim}")
-                layer = {"type": "flatten"}
-                if layout == "first" and len(shape) > 1:
-                    layer["dataFormat"] = "channelsFirst"
-            elif isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
-                layer = _pool_spec(m, where, layout)
-            elif isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
-                size = m.output_size if isinstance(m.output_size, (tuple, list)) else [m.output_size]
-                if any(s != 1 for s in size) or not isinstance(follow, nn.Flatten) or layout != "first":
-                    raise ValueError(f"{where} imports as globalavgpool only with output size 1, on channels-first input, followed by Flatten")
-                layer = {"type": "globalavgpool"}
+            probes = [seen[j][0] for j in ins]
+            _, layout, shape = seen[ins[0]]
+            if isinstance(m, (_Add, _Concat)):
+                layer = _merge_spec(m, where, [seen[j] for j in ins])
             else:
-                raise ValueError(f"{where} has no descent counterpart (supported: Linear, Conv1d/2d, Max/AvgPool1d/2d, "
-                                 "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations)")
+                layer = _layer_spec(m, where, layout, shape, k == 0)
             with torch.no_grad():
-                probe = m(probe)
-            taken = 1
-            if activation is not None and ("units" in layer or layer.get("type") in ("conv1d", "conv2d")):
-                layer["activation"] = activation
+                out = m(*probes)
+            # an activation read only by the layer before becomes its activation; AdaptiveAvgPool(1) + Flatten one globalavgpool
+            after = [steps[r] for r in readers.get(k, [])]
+            if len(after) == 1 and (
+                    ("units" in layer or layer.get("type") in ("conv1d", "conv2d")) and _activation_of(after[0][1], layout, shape, None)
+                    or layer.get("type") == "globalavgpool"):
+                fused = readers[k][0]
+                if layer.get("type") == "globalavgpool":
+                    if not isinstance(steps[fused][1], nn.Flatten):
+                        raise ValueError(f"{where} imports as globalavgpool only when a Flatten follows it")
+                else:
+                    layer["activation"] = _activation_of(steps[fused][1], layout, shape, None)
                 with torch.no_grad():
-                    probe = follow(probe)
-                taken = 2
-            if layer.get("type") == "globalavgpool":
-                probe = probe.flatten(1)
-                taken = 2
+                    out = steps[fused][1](out)
+                entry_of[fused] = len(layers)
+                seen[fused] = (out, *_layout_after(layout, out))
+            elif layer.get("type") == "globalavgpool":
+                raise ValueError(f"{where} imports as globalavgpool only when a Flatten follows it")
+            wanted = [entry_of[j] for j in ins]
+            if wanted != [len(layers) - 1]:  # not the default (the entry before): wire by name
+                layer["inputs"] = []
+                for e in wanted:
+                    if e >= 0:  # torch's name for it (unique among the steps)
+                        layers[e].setdefault("name", sources[e][0] if sources[e][0] != "input" else "input_")
+                    layer["inputs"].append(layers[e]["name"] if e >= 0 else "input")
+            entry_of[k] = len(layers)
+            seen[k] = (out, *_layout_after(layout, out))
             sources.append((name, m, len(layers)))
             layers.append(layer)
-            layout, shape = _layout_after(layer, layout, probe)
-            k += taken
     finally:
         module.train(was_training)
     spec: dict[str, Any] = {"inputSize": input_shape[0]} if len(input_shape) == 1 and not ids else {"inputShape": list(input_shape)}
@@ -805,7 +902,7 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     if seed is not None:
         spec["seed"] = seed
     tensors: dict[str, torch.Tensor] = {}
-    for _name, m, i in sources:
+    for _, m, i in sources:
         for tname, p in m.named_parameters(recurse=False):
             tensors[f"{i}.{tname}"] = _f32(p)
         for tname, b in m.named_buffers(recurse=False):
@@ -814,8 +911,8 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     model = DescentModel(spec)
     model.load_state_dict(tensors)
     if optimizer is not None:
-        mapping = {id(p): q for (_, m, i) in sources for (tn, p), q in
-                   zip(m.named_parameters(recurse=False), [model.get_parameter(f"{i}.{tn}") for tn, _ in m.named_parameters(recurse=False)])}
+        # the torch module's parameters -> the DescentModel's, whose names the checkpoint uses
+        mapping = {id(p): model.get_parameter(f"{i}.{tn}") for _, m, i in sources for tn, p in m.named_parameters(recurse=False)}
         unknown = [p for g in optimizer.param_groups for p in g["params"] if id(p) not in mapping]
         if unknown:
             raise ValueError("optimizer holds parameters that are not the module's")
@@ -825,6 +922,90 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
         return save(path, model, shadow, spec, step=step)
     spec["optimizer"] = {"name": "sgd", "learningRate": 1e-3}
     return save(path, model, None, spec)
+
+
+def _merge_spec(m: nn.Module, where: str, inputs: list[tuple[torch.Tensor, str, list[int]]]) -> dict:
+    """descent's add or concat for a traced `+` or torch.cat, whose inputs must share their layout."""
+    layouts = {layout for _, layout, _ in inputs}
+    if len(layouts) != 1:
+        raise ValueError(f"{where} joins tensors of different layouts ({', '.join(sorted(layouts))})")
+    if isinstance(m, _Add):
+        return {"type": "add"}
+    _, layout, shape = inputs[0]
+    rank = len(shape) + 1
+    channels = 1 if layout == "first" and rank > 2 else rank - 1
+    if m.dim % rank != channels:
+        raise ValueError(f"{where} must concatenate along the channels (dim {channels}), got dim {m.dim}")
+    return {"type": "concat"}
+
+
+def _layer_spec(m: nn.Module, where: str, layout: str, shape: list[int], first: bool) -> dict:
+    """descent's layer spec for one torch module reading a tensor of `layout` (descent row `shape`)."""
+    layer: dict
+    if isinstance(m, nn.Linear):
+        if layout == "first" and len(shape) > 1:
+            raise ValueError(f"{where} acts on the last axis of a channels-first tensor; descent's dense acts on channels: put a Flatten first")
+        layer = {"units": m.out_features}
+        if m.bias is None:
+            layer["useBias"] = False
+    elif isinstance(m, (nn.Conv1d, nn.Conv2d)):
+        if m.groups != 1 or m.padding_mode != "zeros":
+            raise ValueError(f"{where} with groups={m.groups}, padding_mode={m.padding_mode!r} has no descent counterpart (groups 1, zeros)")
+        if layout != "first":
+            raise ValueError(f"{where} needs a channels-first input; here the tensor is {layout}")
+        axes = 2 if isinstance(m, nn.Conv2d) else 1
+        one = lambda v: v[0] if len(set(v)) == 1 else list(v)
+        layer = {"type": f"conv{axes}d", "filters": m.out_channels, "kernelSize": one(m.kernel_size)}
+        if any(s != 1 for s in m.stride):
+            layer["stride"] = one(m.stride)
+        if isinstance(m.padding, str):
+            if m.padding == "same":
+                layer["padding"] = "same"
+        elif any(p != 0 for p in m.padding):
+            layer["padding"] = one(m.padding)
+        if any(d != 1 for d in m.dilation):
+            layer["dilation"] = one(m.dilation)
+        if m.bias is None:
+            layer["useBias"] = False
+    elif isinstance(m, nn.Embedding):
+        if not first or m.max_norm is not None or m.scale_grad_by_freq or m.sparse:
+            raise ValueError(f"{where} must be the first layer, without max_norm, scale_grad_by_freq or sparse")
+        layer = {"type": "embedding", "vocabSize": m.num_embeddings, "units": m.embedding_dim}
+        if m.padding_idx is not None:
+            layer["paddingIdx"] = m.padding_idx
+    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        if not m.affine or not m.track_running_stats or m.momentum is None:
+            raise ValueError(f"{where} needs affine=True, track_running_stats=True and a momentum (descent's batchnorm)")
+        if layout == "last" and len(shape) > 1:
+            raise ValueError(f"{where} normalises dim 1, which is not the channels of this (N, T, C) tensor")
+        layer = {"type": "batchnorm", "momentum": m.momentum, "eps": m.eps}
+    elif isinstance(m, nn.LayerNorm):
+        if len(m.normalized_shape) != 1 or not m.elementwise_affine or m.bias is None:
+            raise ValueError(f"{where} must normalise one axis with weight and bias (descent's layernorm)")
+        if layout == "first" and len(shape) > 1:
+            raise ValueError(f"{where} normalises the last axis of a channels-first tensor, not the channels (descent's layernorm)")
+        layer = {"type": "layernorm", "eps": m.eps}
+    elif isinstance(m, nn.Dropout):
+        layer = {"type": "dropout", "rate": m.p}
+    elif type(m) in _TORCH_ACTIVATIONS:
+        layer = {"type": "activation", "activation": _activation_of(m, layout, shape, where)}
+    elif isinstance(m, nn.Flatten):
+        if m.start_dim != 1 or m.end_dim != -1:
+            raise ValueError(f"{where} must flatten dims 1 to -1, got {m.start_dim} to {m.end_dim}")
+        layer = {"type": "flatten"}
+        if layout == "first" and len(shape) > 1:
+            layer["dataFormat"] = "channelsFirst"
+    elif isinstance(m, (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d)):
+        layer = _pool_spec(m, where, layout)
+    elif isinstance(m, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+        size = m.output_size if isinstance(m.output_size, (tuple, list)) else [m.output_size]
+        if any(s != 1 for s in size) or layout != "first":
+            raise ValueError(f"{where} imports as globalavgpool only with output size 1, on channels-first input, followed by Flatten")
+        layer = {"type": "globalavgpool"}
+    else:
+        raise ValueError(f"{where} has no descent counterpart (supported: Linear, Conv1d/2d, Max/AvgPool1d/2d, "
+                         "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations, + and torch.cat)")
+    return layer
 
 
 class _ShadowOptimizer:
@@ -881,7 +1062,7 @@ def _pool_spec(m: nn.Module, where: str, layout: str) -> dict:
     return layer
 
 
-def _layout_after(layer: dict, layout: str, probe: torch.Tensor) -> tuple[str, list[int]]:
+def _layout_after(layout: str, probe: torch.Tensor) -> tuple[str, list[int]]:
     """The torch tensor's layout after a layer, and descent's row shape (channels-last)."""
     row = list(probe.shape[1:])
     if probe.dim() == 2:

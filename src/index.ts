@@ -7,6 +7,7 @@ export {
   type LossName,
   type LossOptions,
   type LossResult,
+  type LossResultOf,
   type Reduction,
   type FloatInput,
   type IndexInput,
@@ -23,6 +24,8 @@ export {
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
+// the rule behind every "did you mean" of descent's errors, for tools that check names as descent does (its CLI)
+export { closestName } from './validate.js';
 export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, ActivationLayerSpec, OptimizerSpec, Activation, Initializer } from './model/spec.js';
 export type { PoolLayerSpec, GlobalAvgPoolLayerSpec } from './model/layers/index.js';
 export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec } from './model/layers/index.js';

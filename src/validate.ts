@@ -28,7 +28,7 @@ export function plainObject(path: string, value: unknown): Record<string, unknow
 export function knownKeys(path: string, object: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(object)) {
     if (object[key] !== undefined && !allowed.includes(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)} in ${path}; it takes ${allowed.join(', ')}`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)} in ${path}; it takes ${allowed.join(', ')}${didYouMean(key, allowed)}`);
     }
   }
 }
@@ -75,10 +75,58 @@ export function booleanOption(path: string, value: unknown, fallback: boolean): 
   return v;
 }
 
-/** `value` when it is one of the `allowed` names, else a RangeError naming `path`, the names and the value. */
+/** `value` when it is one of the `allowed` names, else notOneOf's RangeError. */
 export function choiceOption<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new RangeError(`${path} must be one of ${allowed.join(', ')}; got ${describe(value)}`);
-  }
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw notOneOf(path, value, allowed);
   return value as T;
+}
+
+/**
+ * The one error for a value outside a list of names: a RangeError naming `path`, the names, the value
+ * got and, when one name is close to it, that name (`did you mean 'conv2d'?`). `rule` replaces
+ * "one of …" when the list needs more words ("one of 'valid', 'same' to import").
+ */
+export function notOneOf(path: string, value: unknown, allowed: readonly string[], rule = oneOf(allowed)): RangeError {
+  return new RangeError(`${path} must be ${rule}; got ${describe(value)}${didYouMean(value, allowed)}`);
+}
+
+/** `one of 'a', 'b', 'c'`: the names quoted as they are written in code. */
+export function oneOf(names: readonly string[]): string {
+  return `one of ${names.map((name) => `'${name}'`).join(', ')}`;
+}
+
+/** `; did you mean 'name'?` for the name of `allowed` closest to `value`, or '' when none is close. */
+export function didYouMean(value: unknown, allowed: readonly string[]): string {
+  const close = typeof value === 'string' ? closestName(value, allowed) : undefined;
+  return close === undefined ? '' : `; did you mean '${close}'?`;
+}
+
+/**
+ * The name of `names` nearest to `value` by edit distance, ignoring case, or undefined when none is
+ * near: TypeScript's rule for its own "did you mean" (distance below 0.4 × length + 1, lengths within
+ * a third), so 'conv2D' finds 'conv2d' and 'adamm' 'adam' while 'swish' finds nothing.
+ */
+export function closestName(value: string, names: readonly string[]): string | undefined {
+  const wanted = value.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.floor(value.length * 0.4) + 1;
+  for (const name of names) {
+    if (Math.abs(name.length - value.length) > Math.max(2, Math.floor(value.length * 0.34))) continue;
+    const distance = editDistance(wanted, name.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions) between `a` and `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

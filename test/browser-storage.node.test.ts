@@ -26,6 +26,6 @@ describe('browser checkpoint storage in Node', () => {
     await expect(saveCheckpointToBrowser('model', new Uint8Array(3))).rejects.toThrow(
       'bytes is not a safetensors checkpoint: checkpoint must be at least 8 bytes (the header length), got 3');
     await expect(loadCheckpointFromBrowser('model', { storage: 'disk' as never })).rejects.toThrow(
-      'options.storage must be \'indexeddb\' or \'opfs\', got "disk"');
+      'options.storage must be one of \'indexeddb\', \'opfs\'; got "disk"');
   });
 });

@@ -45,9 +45,9 @@ describe('builds', () => {
   });
 
   it('refuses unknown and contradictory builds with the accepted forms', async () => {
-    await expect(loadKernels({ build: 'fast' as never })).rejects.toThrow("loadKernels: build must be one of 'relaxed', 'simd', 'scalar', got 'fast'");
+    await expect(loadKernels({ build: 'fast' as never })).rejects.toThrow(new RangeError('loadKernels: build must be one of \'relaxed\', \'simd\', \'scalar\'; got "fast"'));
     await expect(loadKernels({ build: 'relaxed', simd: false })).rejects.toThrow("loadKernels: build 'relaxed' contradicts simd: false; give one of them");
-    await expect(createTrainer(spec, { build: 'SIMD' as never })).rejects.toThrow("createTrainer: build must be one of 'relaxed', 'simd', 'scalar', got 'SIMD'");
+    await expect(createTrainer(spec, { build: 'SIMD' as never })).rejects.toThrow(new RangeError('createTrainer: build must be one of \'relaxed\', \'simd\', \'scalar\'; got "SIMD"; did you mean \'simd\'?'));
     await expect(createTrainer(spec, { build: 'scalar', simd: true })).rejects.toThrow(/contradicts simd: true/);
     expect(requestedBuild({ build: 'relaxed', simd: true }, 'x')).toBe('relaxed'); // both SIMD
   });

@@ -253,7 +253,7 @@ describe('saving during training and to files', () => {
     const everyEpoch: number[] = [];
     await t.fit(train.x, train.y, { ...fit, epochs: 2, checkpoint: { every: 'epoch', onSave: (_b, log) => { everyEpoch.push(log.epoch); } } });
     expect(everyEpoch).toEqual([7, 8]);
-    await expect(t.fit(train.x, train.y, { checkpoint: { every: 'sometimes', onSave: () => {} } as never })).rejects.toThrow(/checkpoint.every must be 'epoch' or 'best', got "sometimes"/);
+    await expect(t.fit(train.x, train.y, { checkpoint: { every: 'sometimes', onSave: () => {} } as never })).rejects.toThrow(/checkpoint\.every must be one of 'epoch', 'best'; got "sometimes"$/);
   });
 
   it('the worker trainer sends checkpoints to the caller', async () => {

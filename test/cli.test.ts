@@ -10,6 +10,8 @@ import { decodeSafetensors, loadModel } from '../src/index.js';
 import { readCheckpoint } from '../src/node.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
+// @ts-expect-error: plain JavaScript module without declarations
+import { plotCurve } from '../bin/cli/lr-find.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'descent.mjs');
@@ -183,6 +185,18 @@ describe('descent lr-find', () => {
     expect(suggestion(inThread.stdout)).toBe(suggestion(worker.stdout));
   });
 
+  it('the plot\'s legend names every mark it draws: ┬ the suggestion, ^ a loss above the top edge', () => {
+    const lrs = Array.from({ length: 30 }, (_, i) => 1e-5 * 10 ** (i / 5));
+    const falling = lrs.map((_, i) => 2 - i / 20);
+    const diverging = [...falling.slice(0, 25), 3, 8, 40, 200, 1e4];
+    const legendOf = (lines: string[]) => lines.at(-1)!.trim();
+    expect(legendOf(plotCurve(lrs, falling, lrs[10]))).toBe('learning rate (log scale); ┬ the suggestion');
+    const marked = plotCurve(lrs, diverging, lrs[10]);
+    expect(marked.join('\n')).toContain('^');
+    expect(legendOf(marked)).toBe('learning rate (log scale); ┬ the suggestion; ^ a loss above the top edge (diverging)');
+    expect(legendOf(plotCurve(lrs, diverging, NaN))).toBe('learning rate (log scale); ^ a loss above the top edge (diverging)');
+  });
+
   it('--quiet prints only the suggestion', async () => {
     const result = await run(['lr-find', '--data', 'iris', '--layers', '8', '--steps', '20', '--quiet']);
     expect(result.code).toBe(0);
@@ -205,6 +219,8 @@ describe('descent --help and --version', () => {
     expect(result.stdout).toMatch(/--task NAME +what the labels are: classification or regression/);
     expect(result.stdout).toMatch(/--optimizer NAME +sgd, adam, [^]*?default: adam\n/);
     expect(result.stdout).toContain('descent lr-find [flags]');
+    // --spec takes layers of any type: the summary line does not say "dense network"
+    expect(result.stdout.split('\n')[0]).toMatch(/^descent \S+: train a network on a data set \(dense layers from --layers, layers of any type from --spec\), in a worker thread$/);
     expect(result.stdout).toMatch(/--steps N +steps from --min-lr to --max-lr \(fewer when the loss diverges\);\s+default: 100\n/);
   });
 
@@ -224,7 +240,7 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
   };
   const cases: [string, () => string[], string][] = [
     ['no command', () => [], 'descent train'],
-    ['unknown flag', () => ['train', '--epoch', '3'], '--epoch'],
+    ['unknown flag', () => ['train', '--epoch', '3'], 'unknown flag --epoch; descent train --help lists them; did you mean \'--epochs\'?'],
     ['missing value', () => ['train', '--epochs'], '--epochs needs a value'],
     ['not a number', () => ['train', '--epochs', 'ten'], '--epochs must be a number, got "ten"'],
     ['number out of range', () => ['train', '--lr', '-1'], '--lr must be a finite number ≥ 0, got -1'],
@@ -234,8 +250,10 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['missing file', () => ['train', '--data', join(temp, 'nothing.csv')], '(no such file)'],
     ['unknown loss', () => ['train', '--loss', 'cross-entropy'], '--loss must be one of mse, '],
     ['unknown optimizer', () => ['train', '--optimizer', 'adamx'], '--optimizer must be one of sgd, adam, '],
+    ['misspelt optimizer', () => ['train', '--optimizer', 'Adam'], 'got "Adam"; did you mean \'adam\'?'],
     ['unknown activation', () => ['train', '--activation', 'swish'], '--activation must be one of linear, relu, '],
     ['unknown schedule', () => ['train', '--schedule', 'cos'], '--schedule must be one of constant, '],
+    ['misspelt schedule', () => ['train', '--schedule', 'cosin'], 'got "cosin"; did you mean \'cosine\'?'],
     ['optimizer option of another optimizer', () => ['train', '--optimizer', 'adam', '--momentum', '0.9'], '--momentum does not apply to --optimizer adam'],
     ['optimizer option out of range', () => ['train', '--beta1', '1'], '--beta1 must be a finite number in [0, 1), got 1'],
     ['loss that does not fit the labels', () => ['train', '--loss', 'hinge'], '--loss hinge needs exactly 2 classes, got 10'],
@@ -248,6 +266,7 @@ describe('bad flags and data: one line naming the flag, exit code 2', () => {
     ['--steps below 10', () => ['lr-find', '--steps', '9'], '--steps must be an integer ≥ 10, got 9'],
     ['--smoothing of 1', () => ['lr-find', '--smoothing', '1'], '--smoothing must be a finite number in [0, 1), got 1'],
     ['unknown command', () => ['fit'], 'unknown command "fit"; the commands are train and lr-find'],
+    ['misspelt command', () => ['trian'], 'unknown command "trian"; the commands are train and lr-find; did you mean \'train\'?'],
     ['ragged row', () => ['train', '--data', csv('ragged.csv', 'a,b,y\n1,2,0\n3,1\n')], 'line 3 must have 3 fields like the first row, got 2'],
     ['a directory as --data', () => ['train', '--data', temp], '(a directory)'],
     ['--spec with the wrong input shape', () => ['train', '--spec', csv('wrong-shape.json', '{"inputShape":[8,8,2],"layers":[{"type":"flatten"}]}')],

@@ -45,6 +45,19 @@ describe('the draw pad reads drawings as the data sets were made', () => {
     expect(Math.max(...input)).toBeLessThanOrEqual(1);
   });
 
+  it("MNIST: a 7-like shape (heavy top bar) is centred by its centre of mass, not its box, still inside the 20 × 20 box's scale", () => {
+    const ink = rectangle(40, 30, 180, 50); // the bar: 140 × 20
+    for (let y = 50; y < 200; y++) for (let x = 150; x < 168; x++) ink[y * SIZE + x] = 1; // the stem: 18 × 150
+    const input: Float32Array = digitInput(ink, SIZE, [28, 28], PEN);
+    let [mass, cx, cy] = [0, 0, 0];
+    input.forEach((v, p) => { mass += v; cx += v * ((p % 28) + 0.5); cy += v * (Math.floor(p / 28) + 0.5); });
+    expect(cx / mass).toBeCloseTo(14, 1); // tolerance 0.05 cells
+    expect(cy / mass).toBeCloseTo(14, 1);
+    const rows = Array.from({ length: 28 }, (_, y) => sum(input.subarray(y * 28, y * 28 + 28)) > 0);
+    expect(rows.lastIndexOf(true) - rows.indexOf(true) + 1).toBeLessThanOrEqual(21); // 170 pad rows at 20/170: 20 cells (+1 straddled)
+    expect(rows.indexOf(true)).toBeGreaterThan(4); // lower than a box-centred 7 (rows 4…23): its mass is in the bar
+  });
+
   it('8×8 digits: a straight vertical stroke is a centred column about two blocks wide, as optdigits draws a "1"', () => {
     const one = (x: number, top: number) => digitInput(rectangle(x, top, x + PEN, top + 160), SIZE, [8, 8], PEN);
     const input: Float32Array = one(40, 30);

@@ -36,10 +36,14 @@ describe('importTfjsModel refuses, naming what and why', () => {
   it.each([
     ['an unknown layer class', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers.splice(1, 0, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }); },
       /model\.json layers\[1\] \(LSTM "lstm_1"\) is not supported: descent imports InputLayer, Dense, .*LayerNormalization/],
-    ['a functional model', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Model'; },
-      /only Sequential models import .*got class_name "Model"/],
+    ['a functional model without its wiring', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Model'; },
+      /model\.json layers\[0\] \(Dense "d1"\) must have inbound_nodes \(a functional model's wiring\), got undefined/],
+    ['a model class descent lacks', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Subclassed'; },
+      /only Sequential and functional \(Model\) models import, got class_name "Subclassed"/],
     ['an activation descent lacks', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers[1]!.config.activation = 'selu'; },
-      /model\.json layers\[1\] \(Dense "d2"\) activation must be one of linear, relu, .*; got "selu"/],
+      /model\.json layers\[1\] \(Dense "d2"\) activation must be one of 'linear', 'relu', .* to import; got "selu"/],
+    ['a misspelt activation', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers[1]!.config.activation = 'Softmax'; },
+      /activation must be one of 'linear', 'relu', .* to import; got "Softmax"; did you mean 'softmax'\?$/],
     ['a kernel of the wrong shape', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[2] = f32('d2/kernel', [2, 3]); },
       /model\.json layers\[1\] \(Dense "d2"\) weight "d2\/kernel" must have shape \[3,2\], got \[2,3\]/],
     ['a missing weight', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[3] = f32('other/bias', [2]); },
@@ -51,7 +55,9 @@ describe('importTfjsModel refuses, naming what and why', () => {
     ['a units count descent refuses', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers[1]!.config.units = -2; },
       /model\.json layers\[1\] \(Dense "d2"\) maps to a descent layer it cannot be: layers\[1\]\.units must be a positive integer, got -2/],
     ['an unknown weight dtype', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[0]!.dtype = 'complex64'; },
-      /weightSpecs\[0\]\.dtype must be one of float32, int32, uint8, uint16, float16; got "complex64"/],
+      /weightSpecs\[0\]\.dtype must be one of 'float32', 'int32', 'uint8', 'uint16', 'float16'; got "complex64"$/],
+    ['a misspelt weight dtype', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[0]!.dtype = 'float23'; },
+      /weightSpecs\[0\]\.dtype must be one of 'float32', .*; got "float23"; did you mean 'float32'\?$/],
     ['a negative dimension', (m: ReturnType<typeof twoDense>) => { m.json.weightsManifest[0]!.weights[1]!.shape = [-3]; },
       /weightSpecs\[1\]\.shape must be an array of non-negative integers, got \[-3\]/],
   ])('%s', async (_what, mutate, message) => {
@@ -84,7 +90,8 @@ describe('importTfjsModel refuses, naming what and why', () => {
     );
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ data_format: 'channels_first' }, /layers\[0\] \(Conv2D "c"\) data_format must be 'channels_last' \(descent's layout\), got "channels_first"/],
-      [{ padding: 'causal' }, /layers\[0\] \(Conv2D "c"\) padding must be 'valid' or 'same' to import, got "causal"/],
+      [{ padding: 'Same' }, /layers\[0\] \(Conv2D "c"\) padding must be one of 'valid', 'same' to import; got "Same"; did you mean 'same'\?$/],
+      [{ padding: 'causal' }, /layers\[0\] \(Conv2D "c"\) padding must be one of 'valid', 'same' to import; got "causal"$/],
       [{ strides: [2, 2], padding: 'same' }, /layers\[0\] \(Conv2D "c"\) padding 'same' with strides \[2,2\] pads one side more than the other here \(input \[8,8\]\)/],
       [{ groups: 2 }, /groups must be 1/],
     ];

@@ -18,9 +18,9 @@ const head: LayerSpec[] = [{ type: 'flatten' }, { units: 2 }];
 describe('conv specs', () => {
   it.each([
     // shapes
-    [[5], conv2d({}), /layers\[0\] \(conv2d\) needs rows of shape \[H, W, C\] \(channels-last\), got shape \[5\]/],
-    [[6, 2], conv2d({}), /layers\[0\] \(conv2d\) needs rows of shape \[H, W, C\] \(channels-last\), got shape \[6, 2\]/],
-    [[4, 4, 1], conv1d({}), /layers\[0\] \(conv1d\) needs rows of shape \[T, C\] \(channels-last\), got shape \[4, 4, 1\]/],
+    [[5], conv2d({}), /layers\[0\] \(conv2d\) needs rows of shape \[H, W, C\] \(channels-last\), got inputShape \[5\]$/],
+    [[6, 2], conv2d({}), /layers\[0\] \(conv2d\) needs rows of shape \[H, W, C\] \(channels-last\), got inputShape \[6, 2\]; for one channel, write inputShape: \[6, 2, 1\]$/],
+    [[4, 4, 1], conv1d({}), /layers\[0\] \(conv1d\) needs rows of shape \[T, C\] \(channels-last\), got inputShape \[4, 4, 1\]$/],
     // sizes
     [[6, 6, 1], conv2d({ filters: 0 }), /layers\[0\]\.filters must be a positive integer, got 0/],
     [[6, 6, 1], conv2d({ filters: 2.5 }), /layers\[0\]\.filters must be a positive integer, got 2.5/],
@@ -43,8 +43,8 @@ describe('conv specs', () => {
     [[6, 3, 1], conv2d({ kernelSize: 2, dilation: [1, 3] }), /the kernel spans 2 × 4 \(kernelSize 2 × 2, dilation 1 × 3\) but the padded input is 6 × 3/],
     [[4, 2], conv1d({ kernelSize: 3, dilation: 2, padding: 0 }), /layers\[0\] \(conv1d\): the kernel spans 5 \(kernelSize 3, dilation 2\) but the padded input is 4 \(input 4, padding 0 in all\)/],
     // options shared with dense
-    [[6, 6, 1], conv2d({ activation: 'swish' }), /layers\[0\]\.activation must be one of linear, relu, .*; got "swish"/],
-    [[6, 6, 1], conv2d({ init: 'zeros' }), /layers\[0\]\.init must be one of glorotUniform, heNormal, lecunNormal, torchDefault; got "zeros"/],
+    [[6, 6, 1], conv2d({ activation: 'swish' }), /layers\[0\]\.activation must be one of 'linear', 'relu', .*; got "swish"$/],
+    [[6, 6, 1], conv2d({ init: 'zeros' }), /layers\[0\]\.init must be one of 'glorotUniform', 'heNormal', 'lecunNormal', 'torchDefault'; got "zeros"$/],
     [[6, 6, 1], conv2d({ useBias: 1 }), /layers\[0\]\.useBias must be a boolean, got 1/],
     [[6, 6, 1], conv2d({ units: 3 }), /unknown option "units" in layers\[0\]; it takes type, filters, kernelSize, stride, padding, dilation, activation, useBias, init/],
   ])('inputShape %j, %j is refused naming the option', async (inputShape, layer, message) => {

@@ -195,10 +195,11 @@ describe('layer specs', () => {
   const base: TrainerSpec = { inputSize: 4, layers: [{ units: 2 }], loss: 'mse', optimizer: 'sgd' };
   it.each([
     [[{ type: 'conv9d', units: 3 }], /layers\[0\]\.type must be one of 'dense', 'dropout', 'activation', 'flatten'.*; got "conv9d"/],
-    [[{ type: 'activation' }, { units: 2 }], /layers\[0\]\.activation must be one of linear, relu, .*got undefined/],
+    [[{ type: 'activation' }, { units: 2 }], /layers\[0\]\.activation must be one of 'linear', 'relu', .*got undefined/],
     [[{ type: 'activation', activation: 'swish' }, { units: 2 }], /layers\[0\]\.activation must be one of .*got "swish"/],
     [[{ type: 'activation', activation: 'relu', units: 3 }, { units: 2 }], /unknown option "units" in layers\[0\]; it takes type, activation/],
     [[{ type: 'activation', activation: 'relu' }], /layers must contain at least one layer with parameters \(dense\), got only activation layers/],
+    [[{ type: 'flatten', dataFormat: 'nchw' }, { units: 2 }], /layers\[0\]\.dataFormat must be one of channelsLast, channelsFirst; got "nchw"/],
   ])('%j is refused naming the layer', async (layers, message) => {
     await expect(createTrainer({ ...base, layers: layers as LayerSpec[] }, { worker: false })).rejects.toThrow(message);
   });

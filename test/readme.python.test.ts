@@ -11,11 +11,11 @@
 //                     predict(x, { raw: true }) must give torch's outputs (both builds). Their
 //                     weights are bit-compared too: F16 subnormals and a negative zero included.
 //
-// Which README block: the one fenced ```python block whose code contains `load_state_dict` (the
+// Which README block: the one fenced ```python block whose code calls `descent_torch.load(` (the
 // README may be reorganised; that call is what makes a block "the PyTorch loader"). It is run
-// unchanged, with the checkpoint saved under the file name the block opens (its first string
-// literal ending in .safetensors) in the working directory, and must leave `model` and
-// `predict(x)` behind.
+// unchanged, with python/ on PYTHONPATH (as `pip install ./python` would provide descent_torch) and
+// the checkpoint saved under the file name the block opens (its first string literal ending in
+// .safetensors) in the working directory, and must leave `model` and `predict(x)` behind.
 //
 // Everything on the Python side runs in one python3 (or $PYTHON) process: importing torch takes seconds. Without
 // torch and safetensors the tests are skipped, saying so, unless DESCENT_REQUIRE_TORCH=1 (as .ci/run
@@ -25,49 +25,28 @@
 // the sums (and the exp/tanh/erf implementations) differ, so |descent − torch| ≤ ATOL + RTOL·|torch|
 // with ATOL = RTOL = 1e-5 (about 80 float32 ulps at 1) — for F16 and BF16 too, since both sides use
 // the same rounded weights.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTrainer, type TrainerSpec } from '../src/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTALL, runPython, torchTestPlan } from './reference/python.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const driver = join(root, 'test/fixtures/python/readme_torch.py');
-const PYTHON = process.env.PYTHON ?? 'python3';
 const ATOL = 1e-5;
 const RTOL = 1e-5;
-const INSTALL = 'python3 -m pip install torch safetensors';
 const BUILDS = ['relaxed', 'simd', 'scalar'] as const;
 type Build = (typeof BUILDS)[number];
 
-/** Whether python3 can find torch and safetensors (without importing torch, which is slow). */
-function torchAvailable(): { ok: boolean; why: string } {
-  try {
-    execFileSync(PYTHON, ['-c', [
-      'import importlib.util, sys',
-      'missing = [m for m in ("torch", "safetensors") if importlib.util.find_spec(m) is None]',
-      'sys.exit(" and ".join(missing) + " not importable" if missing else 0)',
-    ].join('\n')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { ok: true, why: '' };
-  } catch (error) {
-    const e = error as { code?: string; stderr?: string };
-    return { ok: false, why: e.code === 'ENOENT' ? `${PYTHON} not found` : (e.stderr ?? String(error)).trim() };
-  }
-}
-
-const available = torchAvailable();
-const required = process.env.DESCENT_REQUIRE_TORCH === '1';
-if (!available.ok && !required) {
-  console.warn(`test/readme.python.test.ts skipped: ${available.why}; to run it: ${INSTALL} (DESCENT_REQUIRE_TORCH=1 makes this a failure)`);
-}
+const plan = torchTestPlan('test/readme.python.test.ts');
 
 /** The README's PyTorch loader block (the rule is at the top of this file). */
 function readmePythonBlock(): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((code) => code.includes('load_state_dict'));
-  expect(blocks, 'README.md must have exactly one ```python block containing load_state_dict').toHaveLength(1);
+  const blocks = [...readme.matchAll(/^```python\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((code) => code.includes('descent_torch.load('));
+  expect(blocks, 'README.md must have exactly one ```python block calling descent_torch.load(').toHaveLength(1);
   return blocks[0]!;
 }
 
@@ -381,7 +360,7 @@ interface Response {
   }[];
 }
 
-describe.skipIf(!available.ok && !required)('README Python block with PyTorch', () => {
+describe.skipIf(!plan.run)('README Python block with PyTorch', () => {
   let dir = '';
   let response: Response;
   // descentOutputs[n][build]: predict(x, { raw: true }) of case n on each build
@@ -390,7 +369,7 @@ describe.skipIf(!available.ok && !required)('README Python block with PyTorch', 
   const trainData: ReturnType<typeof dataOf>[] = [];
 
   beforeAll(async () => {
-    if (!available.ok) throw new Error(`DESCENT_REQUIRE_TORCH=1 but ${available.why} by ${PYTHON}; install them: ${INSTALL}`);
+    if (!plan.available.ok) throw new Error(`DESCENT_REQUIRE_TORCH=1 but ${plan.available.why}; install them: ${INSTALL}`);
     const block = readmePythonBlock();
     const fileName = /["']([^"']+\.safetensors)["']/.exec(block)?.[1];
     expect(fileName, 'the README block must open a file named "*.safetensors"').toBeDefined();
@@ -435,11 +414,7 @@ describe.skipIf(!available.ok && !required)('README Python block with PyTorch', 
     const request = join(dir, 'request.json');
     const responsePath = join(dir, 'response.json');
     writeFileSync(request, JSON.stringify({ readmeBlock: blockPath, checkpoints, exportDir: join(dir, 'torch') }));
-    try {
-      execFileSync(PYTHON, [driver, request, responsePath], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      throw new Error(`${PYTHON} ${driver} failed:\n${(error as { stderr?: string }).stderr ?? error}`);
-    }
+    runPython([driver, request, responsePath], { cwd: dir });
     response = JSON.parse(readFileSync(responsePath, 'utf8'));
   }, 120_000);
 

@@ -12,12 +12,16 @@
 //   every js block is type-checked by TypeScript (checkJs against dist/*.d.ts, DOM and Node types):
 //                  an undefined name, an import or a method the package does not have, or a wrong
 //                  number of arguments fails (NAME_ERRORS; inferred-type complaints do not).
-//   ```python      the PyTorch loader: exactly one block, containing load_state_dict, run on real
+//   ```python      the PyTorch loader: exactly one block, calling descent_torch.load, run on real
 //                  checkpoints by test/readme.python.test.ts.
+//   ```python ddp  the DistributedDataParallel script: exactly one block, run by test/torch.ddp.test.ts
+//                  under the README's torchrun line (next rule) on two CPU processes.
 //   ```sh          each line is a command. `npx descent …` runs as `node bin/descent.mjs …` in a
 //                  scratch directory and must exit 0; `npm install descent-wasm` must name this
 //                  package; `npm install && npm start` and `npm test` must be package.json's scripts
-//                  as the README describes them (npm test cannot run inside npm test).
+//                  as the README describes them (npm test cannot run inside npm test); `torchrun …`
+//                  and `pip install ./node_modules/descent-wasm/python` are run by test/torch.ddp.test.ts
+//                  (the package's python/ folder is checked by test/package.test.ts).
 //   ```text        the printed output of the sh block just before it: every line (numbers read as
 //                  '#', '…' skipping any lines) must appear in the real output, in order.
 import { execFileSync } from 'node:child_process';
@@ -103,7 +107,7 @@ const PASSES: [string, string[]][] = Number(process.versions.node.split('.')[0])
 
 describe('README code blocks', () => {
   it('every block is covered by a rule', () => {
-    const covered = new Set(['js', 'js browser', 'python', 'sh', 'text']);
+    const covered = new Set(['js', 'js browser', 'python', 'python ddp', 'sh', 'text']);
     const uncovered = blocks.filter((b) => !covered.has(b.info)).map(name);
     expect(uncovered, 'README blocks that no rule in test/readme.test.ts covers').toEqual([]);
     // a text block is the output of the sh block right before it
@@ -169,10 +173,18 @@ describe('README code blocks', () => {
     expect(broken).toEqual([]);
   });
 
-  it('has one python block, the PyTorch loader (run by test/readme.python.test.ts)', () => {
+  it('states no test counts (the engine table included): a count goes stale with the next test added', () => {
+    const outside = readme.replace(/^```[\s\S]*?^```$/gm, '');
+    expect([...outside.matchAll(/\b\d[\d ,]*\d? (?:unit )?(?:tests?|passed|failed)\b/g)].map((m) => m[0])).toEqual([]);
+  });
+
+  it('has one python block, the PyTorch loader (run by test/readme.python.test.ts), and one DDP script (test/torch.ddp.test.ts)', () => {
     const python = blocks.filter((b) => b.info === 'python');
     expect(python).toHaveLength(1);
-    expect(python[0]!.code).toContain('load_state_dict');
+    expect(python[0]!.code).toContain('descent_torch.load(');
+    const ddp = blocks.filter((b) => b.info === 'python ddp');
+    expect(ddp).toHaveLength(1);
+    expect(ddp[0]!.code).toContain('DistributedDataParallel(');
   });
 
   describe('shell blocks', () => {
@@ -184,7 +196,8 @@ describe('README code blocks', () => {
 
     it('every shell line is a command some rule runs or checks', () => {
       const lines = shell.flatMap(({ block }) => block.code.split('\n').map(commandOf).filter(Boolean));
-      const known = (command: string) => command.startsWith('npx descent ') || ['npm install descent-wasm', 'npm install && npm start', 'npm test'].includes(command);
+      const known = (command: string) => command.startsWith('npx descent ') || command.startsWith('torchrun ')
+        || ['npm install descent-wasm', 'npm install && npm start', 'npm test', 'pip install ./node_modules/descent-wasm/python'].includes(command);
       expect(lines.filter((command) => !known(command))).toEqual([]);
     });
 

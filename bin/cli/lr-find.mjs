@@ -35,7 +35,8 @@ export function plotCurve(lrs, losses, suggestion, width = PLOT_WIDTH, height = 
   if (Number.isFinite(suggestion)) axis[columnOf(suggestion)] = '┬';
   lines.push(`${' '.repeat(labelWidth)} └${axis.join('')}`);
   const ends = `${rate(lrs[0])}${' '.repeat(Math.max(1, width - rate(lrs[0]).length - rate(lrs[lrs.length - 1]).length))}${rate(lrs[lrs.length - 1])}`;
-  lines.push(`${' '.repeat(labelWidth + 2)}${ends}`, `${' '.repeat(labelWidth + 2)}learning rate (log scale)${Number.isFinite(suggestion) ? '; ┬ the suggestion' : ''}`);
+  const legend = ['learning rate (log scale)', Number.isFinite(suggestion) && '┬ the suggestion', grid.some((cells) => cells.includes('^')) && '^ a loss above the top edge (diverging)'];
+  lines.push(`${' '.repeat(labelWidth + 2)}${ends}`, `${' '.repeat(labelWidth + 2)}${legend.filter(Boolean).join('; ')}`);
   return lines;
 }
 

@@ -2,7 +2,7 @@
 // bad value becomes a UsageError (exit code 2) whose one-line message names the flag, the rule and
 // the value got.
 import { parseArgs } from 'node:util';
-import { ACTIVATIONS, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
+import { ACTIVATIONS, closestName, DEFAULT_LEARNING_RATE, LOSS_NAMES, OPTIMIZER_NAMES, SCHEDULE_NAMES } from 'descent-wasm';
 
 /** A mistake in the command line or its input files: reported in one line, exit code 2. */
 export class UsageError extends Error {
@@ -89,7 +89,7 @@ function wrap(text, width) {
 /** The --help text: every flag with its default, and what each --schedule becomes. */
 export function helpText(version) {
   const lines = [
-    `descent ${version}: train a dense network on a data set, in a worker thread`,
+    `descent ${version}: train a network on a data set (dense layers from --layers, layers of any type from --spec), in a worker thread`,
     '',
     'Usage: descent train [flags]',
     '       descent lr-find [flags]     the learning-rate range test: loss against a growing learning rate, and a suggestion',
@@ -135,9 +135,17 @@ function joinNegativeNumbers(args) {
   return out;
 }
 
+/** `; did you mean 'name'?` when one of `names` is near `value` (the library's rule), else ''. */
+function didYouMean(value, names, prefix = '') {
+  const close = closestName(value, names);
+  return close === undefined ? '' : `; did you mean '${prefix}${close}'?`;
+}
+
 function parseError(error) {
   const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? 'a flag';
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown flag ${flag}; descent train --help lists them`);
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return new UsageError(`unknown flag ${flag}; descent train --help lists them${didYouMean(flag.replace(/^-+/, ''), [...BY_NAME.keys()], '--')}`);
+  }
   if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(error.message)
       ? new UsageError(`${flag} is a switch and takes no value`)
@@ -185,13 +193,13 @@ export function parseCommandLine(args) {
     if (flag.kind === 'number') flags[name] = numberValue(flag, raw);
     else if (flag.kind === 'layers') flags[name] = layersValue(raw);
     else if (flag.kind === 'choice' && !flag.choices.includes(raw)) {
-      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')}; got ${JSON.stringify(raw)}`);
+      throw new UsageError(`--${name} must be one of ${flag.choices.join(', ')}; got ${JSON.stringify(raw)}${didYouMean(raw, flag.choices)}`);
     } else flags[name] = raw;
   }
   const [command, ...extra] = positionals;
   if (values.help || values.version) return { command, help: !!values.help, version: !!values.version, flags };
   if (command === undefined) throw new UsageError('a command is needed: descent train [flags] or descent lr-find [flags] (descent --help lists the flags)');
-  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(' and ')}`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(' and ')}${didYouMean(command, COMMANDS)}`);
   if (extra.length > 0) throw new UsageError(`${command} takes flags only, got the extra argument ${JSON.stringify(extra[0])}`);
   for (const name of Object.keys(flags)) {
     const only = BY_NAME.get(name).only;
@@ -235,5 +243,5 @@ export function learningRateSpec(flags, totalSteps) {
     case 'reduceOnPlateau':
       return { name: 'reduceOnPlateau', initial: lr, factor: 0.1, patience: 2 };
   }
-  throw new UsageError(`--schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got ${JSON.stringify(flags.schedule)}`);
+  throw new UsageError(`--schedule must be one of ${SCHEDULE_NAMES.join(', ')}; got ${JSON.stringify(flags.schedule)}${didYouMean(flags.schedule, SCHEDULE_NAMES)}`);
 }

@@ -7,7 +7,7 @@
 
 import type { Activation } from '../model/activations.js';
 import type { LayerSpec } from '../model/layers/index.js';
-import { describe } from '../validate.js';
+import { describe, notOneOf, oneOf } from '../validate.js';
 
 export const SUPPORTED_CLASSES = [
   'InputLayer', 'Dense', 'Dropout', 'Activation', 'ReLU', 'LeakyReLU', 'Softmax', 'Flatten', 'Conv1D', 'Conv2D',
@@ -44,7 +44,7 @@ export function activationOf(where: string, value: unknown): Activation {
   // Keras 3 writes some activations as { class_name, config }; tfjs and Keras 2 as a name
   const name = typeof value === 'object' && value !== null && 'class_name' in value ? (value as { class_name: unknown }).class_name : value;
   if (typeof name === 'string' && Object.hasOwn(ACTIVATION_NAMES, name)) return ACTIVATION_NAMES[name]!;
-  throw new RangeError(`${where} activation must be one of ${Object.keys(ACTIVATION_NAMES).join(', ')} to import; got ${describe(name)}`);
+  throw notOneOf(`${where} activation`, name, Object.keys(ACTIVATION_NAMES), `${oneOf(Object.keys(ACTIVATION_NAMES))} to import`);
 }
 
 /** A size per spatial axis from a Keras value (n or [n, …]). */
@@ -199,9 +199,11 @@ export function mapLayer(where: string, className: string, config: Record<string
   }
 }
 
+const PADDINGS = ['valid', 'same'];
+
 function convPadding(where: string, padding: unknown, input: readonly number[], span: number[], stride: number[]): 'valid' | 'same' | number[] {
   if (padding === undefined || padding === 'valid') return 'valid';
-  if (padding !== 'same') throw new RangeError(`${where} padding must be 'valid' or 'same' to import, got ${describe(padding)}`);
+  if (padding !== 'same') throw notOneOf(`${where} padding`, padding, PADDINGS, `${oneOf(PADDINGS)} to import`);
   // stride 1: Keras' 'same' is torch's, which descent has
   if (stride.every((s) => s === 1)) return 'same';
   const pads = samePadding(input, span, stride);
@@ -211,7 +213,7 @@ function convPadding(where: string, padding: unknown, input: readonly number[], 
 
 function poolPadding(where: string, padding: unknown, input: readonly number[], pool: number[], stride: number[], max: boolean): number[] | null {
   if (padding === undefined || padding === 'valid') return null;
-  if (padding !== 'same') throw new RangeError(`${where} padding must be 'valid' or 'same' to import, got ${describe(padding)}`);
+  if (padding !== 'same') throw notOneOf(`${where} padding`, padding, PADDINGS, `${oneOf(PADDINGS)} to import`);
   const pads = samePadding(input, pool, stride);
   if (!pads) throw new RangeError(`${where} padding 'same' pads one side more than the other here (input ${JSON.stringify(input)}); descent pads both sides alike`);
   if (pads.every((p) => p === 0)) return null;

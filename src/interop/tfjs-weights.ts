@@ -4,7 +4,7 @@
 // than its weight data holds: shapes are multiplied with a bound, and the declared bytes must add up
 // to the buffer's length exactly (short and long buffers are both errors).
 
-import { describe, plainObject } from '../validate.js';
+import { describe, notOneOf, plainObject } from '../validate.js';
 
 /** A weight's place in the buffer and how its values are stored. */
 export interface TfjsWeight {
@@ -48,7 +48,7 @@ export function weightPlaces(specs: unknown, byteLength: number): TfjsWeight[] {
     const storage = q ? q.dtype : spec.dtype;
     if (typeof storage !== 'string' || !Object.hasOwn(BYTES, storage)) {
       const what = q ? `${path}.quantization.dtype` : `${path}.dtype`;
-      throw new RangeError(`${what} must be one of ${Object.keys(BYTES).join(', ')}; got ${describe(storage)}`);
+      throw notOneOf(what, storage, Object.keys(BYTES));
     }
     const kind = storage as TfjsWeight['storage'];
     const affine = kind === 'uint8' || kind === 'uint16';

@@ -4,7 +4,7 @@
 // exist in workers too are used (no window, no document). Bytes are checked as safetensors before
 // they are stored and again when read, as writeCheckpoint / readCheckpoint do with files.
 
-import { describe, knownKeys, plainObject } from '../validate.js';
+import { describe, knownKeys, notOneOf, plainObject } from '../validate.js';
 import { decodeSafetensors } from './safetensors.js';
 
 /** Where checkpoints are kept: IndexedDB (default) or the Origin Private File System. */
@@ -172,7 +172,7 @@ function storageOption(options: unknown): BrowserStorage {
   knownKeys('options', o, ['storage']);
   if (o.storage === undefined) return 'indexeddb';
   if (o.storage !== 'indexeddb' && o.storage !== 'opfs') {
-    throw new RangeError(`options.storage must be 'indexeddb' or 'opfs', got ${describe(o.storage)}`);
+    throw notOneOf('options.storage', o.storage, ['indexeddb', 'opfs']);
   }
   return o.storage;
 }

@@ -1,20 +1,36 @@
 // `k.loss`: every argument checked in TypeScript (names, lengths, shapes, class indices, options),
 // the data staged in WASM memory, then the bound loss runs and the results are copied out.
 
-import { describe } from '../validate.js';
+import { choiceOption, describe, notOneOf } from '../validate.js';
 import type { Heap } from '../wasm/heap.js';
 import { WasmArray } from '../wasm/heap.js';
 import { BoundLoss } from './bound.js';
 import { checkShape, checkWasmArray, type IndexInput, isNumberArray, readFloatInput } from './inputs.js';
 import { checkLossOptionKeys, COMMON_OPTIONS, type LossOptions, lossOptionValues } from './options.js';
-import { LOSS_NAMES, LOSSES, type LossName } from './records.js';
+import { LOSS_NAMES, LOSSES, type LossName, type Reduction } from './records.js';
 import { Staging } from './staging.js';
+
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
 export interface LossResult {
   /** The reduced loss, or a Float32Array of items for reduction 'none'. */
   value: number | Float32Array;
   /** ∂value/∂input (for 'none': of the sum of the items), or null with `grad: false`. */
   grad: Float32Array | null;
+}
+
+/**
+ * `loss()`'s result as its `options` decide it: `value` a number unless `reduction: 'none'`, `grad`
+ * a Float32Array unless `grad: false`; both unions when the options are only known as LossOptions.
+ */
+export interface LossResultOf<O extends LossOptions> extends LossResult {
+  // keyof, not `O extends { reduction?: … }`: an object of optional keys only matches what shares one
+  value: 'reduction' extends keyof O
+    ? O['reduction'] extends 'mean' | 'sum' | undefined ? number : O['reduction'] extends 'none' ? Float32Array : number | Float32Array
+    : number;
+  grad: 'grad' extends keyof O
+    ? O['grad'] extends true | undefined ? Float32Array : O['grad'] extends false ? null : Float32Array | null
+    : Float32Array;
 }
 
 /** Computes loss `name` of `input` against `target` with the kernels of one instance. */
@@ -28,7 +44,7 @@ export function computeLossParts(
   heap: Heap, name: unknown, input: unknown, target: unknown, options: LossOptions = {},
 ): LossResult & { total: number; divisor: number } {
   if (typeof name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(name)) {
-    throw new TypeError(`loss name must be one of ${LOSS_NAMES.join(', ')}; got ${describe(name)}`);
+    throw notOneOf('loss name', name, LOSS_NAMES);
   }
   const lossName = name as LossName;
   const def = LOSSES[lossName];
@@ -37,10 +53,7 @@ export function computeLossParts(
   }
   checkLossOptionKeys(lossName, options, COMMON_OPTIONS);
 
-  const reduction = options.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new RangeError(`reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
-  }
+  const reduction = choiceOption('reduction', options.reduction ?? 'mean', REDUCTIONS);
   const wantGrad = options.grad ?? true;
   if (typeof wantGrad !== 'boolean') throw new TypeError(`grad must be a boolean, got ${describe(wantGrad)}`);
 

@@ -5,4 +5,4 @@ export { LOSS_NAMES, LOSSES, type LossName, type LossRecord, type Reduction, tak
 export { checkLossOptionKeys, COMMON_OPTIONS, type LossOptions, lossOptionValues, type LossValues } from './options.js';
 export type { FloatInput, IndexInput } from './inputs.js';
 export { BoundLoss } from './bound.js';
-export { computeLoss, computeLossParts, type LossResult } from './compute.js';
+export { computeLoss, computeLossParts, type LossResult, type LossResultOf } from './compute.js';

@@ -1,7 +1,7 @@
 // The options of a loss: their keys and values, checked by one validator that serves both `k.loss`
 // and spec parsing, so that a bad spec fails in the caller's thread before any worker starts.
 
-import { describe } from '../validate.js';
+import { describe, didYouMean } from '../validate.js';
 import { type Heap, WasmArray } from '../wasm/heap.js';
 import { checkWasmArray, type FloatValues, isNumberArray } from './inputs.js';
 import { LOSSES, type LossName, type Reduction } from './records.js';
@@ -87,7 +87,7 @@ export function checkLossOptionKeys(lossName: LossName, options: object, common:
   const allowed = [...common, ...LOSSES[lossName].options];
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !allowed.includes(key)) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)} for ${path}; it takes ${allowed.join(', ')}`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)} for ${path}; it takes ${allowed.join(', ')}${didYouMean(key, allowed)}`);
     }
   }
 }

@@ -5,7 +5,7 @@ import { checkLossOptionKeys, LOSS_NAMES, LOSSES, lossOptionValues, type LossNam
 import { DEFAULT_LEARNING_RATE, OPTIMIZER_NAMES, type OptimizerName, optimizerFromSpec } from '../optim/optimizers.js';
 import type { Transform } from '../optim/transform.js';
 import { type LearningRateSpec, type Schedule, scheduleFromSpec } from '../schedules.js';
-import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, describe, knownKeys, notOneOf, numberOption, oneOf, plainObject } from '../validate.js';
 import { MAX_BLOCK_BYTES } from '../wasm/heap.js';
 import { type Layer, layerFromSpec, type LayerSpec, shapeText, sizeOf } from './layers/index.js';
 
@@ -168,14 +168,14 @@ function inputShapeOf(s: Record<string, unknown>): readonly number[] {
 
 /** The spec's loss: a name, or `{ name, ...options }` with every option checked against `outputs` columns. */
 function lossFromSpec(spec: unknown, outputs: number): { lossName: LossName; lossOptions: LossOptions } {
-  const forms = `a loss name (${LOSS_NAMES.join(', ')}) or { name, ...options }`;
+  const forms = `a loss name (${oneOf(LOSS_NAMES)}) or { name, ...options }`;
   if (spec === undefined) throw new TypeError(`loss is required: ${forms}`);
   if (typeof spec !== 'string' && (spec === null || typeof spec !== 'object' || Array.isArray(spec))) {
     throw new TypeError(`loss must be ${forms}, got ${describe(spec)}`);
   }
   const l: Record<string, unknown> = typeof spec === 'string' ? { name: spec } : (spec as Record<string, unknown>);
   if (typeof l.name !== 'string' || !(LOSS_NAMES as readonly string[]).includes(l.name)) {
-    throw new RangeError(`loss must be ${forms}; got ${typeof spec === 'string' ? describe(spec) : `name ${describe(l.name)}`}`);
+    throw notOneOf(typeof spec === 'string' ? 'loss' : 'loss.name', l.name, LOSS_NAMES, forms);
   }
   const lossName = l.name as LossName;
   checkLossOptionKeys(lossName, l, ['name'], 'loss');

@@ -109,7 +109,7 @@ export function checkData(model: Model, x: unknown, y: unknown, xName: string, y
     throw new TypeError(`${yName} must be ${forms}a Float32Array, Float64Array, number[] (rows × ${outputs}) or number[][] for loss ${model.lossName}, got ${describe(y)}`);
   }
   if (targets.length !== rows * outputs) {
-    const hint = takesClassIndices(model.lossName) && targets.length === rows ? '; class indices must be integers' : '';
+    const hint = takesClassIndices(model.lossName) && targets.length === rows ? `; class indices go in an Int32Array or number[]; a ${ArrayBuffer.isView(y) ? y.constructor.name : 'number[][]'} is read as one value per output` : '';
     throw new RangeError(`${yName} length must be rows × outputs = ${rows} × ${outputs} = ${rows * outputs}, got ${targets.length}${hint}`);
   }
   // A NaN or infinite target would only surface as a 'nan' stop at some batch: refuse it now.

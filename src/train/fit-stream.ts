@@ -8,8 +8,11 @@ import { callbackOf } from './fit-options.js';
 
 export type FitEvent = ({ type: 'batch' } & BatchLog) | ({ type: 'epoch' } & EpochLog);
 
+// AsyncIterator, not AsyncIterableIterator: the latter takes its TReturn and TNext only from
+// TypeScript 5.6 on, and this .d.ts is read by consumers' compilers back to 5.0.
 /** The events of one fit, in order; `history` resolves (or rejects) as fit does. */
-export interface FitStream extends AsyncIterableIterator<FitEvent, History, undefined> {
+export interface FitStream extends AsyncIterator<FitEvent, History, undefined> {
+  [Symbol.asyncIterator](): FitStream;
   readonly history: Promise<History>;
 }
 

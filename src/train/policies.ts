@@ -2,7 +2,7 @@
 // parsed from fit's options (errors name the option) and then fed every epoch log.
 
 import { LOSSES, type LossName } from '../losses/index.js';
-import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, describe, knownKeys, notOneOf, numberOption, plainObject } from '../validate.js';
 import type { CheckpointOptions, EpochLog, Monitor } from './types.js';
 
 const MONITORS: readonly Monitor[] = ['loss', 'valLoss', 'accuracy', 'valAccuracy'];
@@ -11,7 +11,7 @@ const MONITORS: readonly Monitor[] = ['loss', 'valLoss', 'accuracy', 'valAccurac
 function monitorOf(path: string, value: unknown, hasValidation: boolean, lossName: LossName): Monitor {
   const monitor = (value ?? (hasValidation ? 'valLoss' : 'loss')) as Monitor;
   if (!MONITORS.includes(monitor)) {
-    throw new RangeError(`${path}.monitor must be 'loss', 'valLoss', 'accuracy' or 'valAccuracy', got ${describe(monitor)}`);
+    throw notOneOf(`${path}.monitor`, monitor, MONITORS);
   }
   if (monitor.startsWith('val') && !hasValidation) {
     throw new RangeError(`${path}.monitor ${monitor} needs validationSplit or validationData`);
@@ -102,7 +102,7 @@ export class CheckpointSaver {
     if (value === undefined) return null;
     const c = plainObject('checkpoint', value);
     knownKeys('checkpoint', c, ['every', 'monitor', 'onSave']);
-    if (c.every !== 'epoch' && c.every !== 'best') throw new RangeError(`checkpoint.every must be 'epoch' or 'best', got ${describe(c.every)}`);
+    if (c.every !== 'epoch' && c.every !== 'best') throw notOneOf('checkpoint.every', c.every, ['epoch', 'best']);
     if (typeof c.onSave !== 'function') throw new TypeError(`checkpoint.onSave must be a function, got ${describe(c.onSave)}`);
     return new CheckpointSaver(c.every, monitorOf('checkpoint', c.monitor, hasValidation, lossName), c.onSave as CheckpointOptions['onSave']);
   }

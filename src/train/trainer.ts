@@ -28,6 +28,7 @@ import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import { TrainingState } from './training-state.js';
 import type { DataOptions, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
+import { disposedError } from './disposed.js';
 
 export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
@@ -116,7 +117,7 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */
   async save(): Promise<Uint8Array> {
-    this.#checkAlive();
+    this.#checkAlive('save');
     return this.#state.checkpoint();
   }
 
@@ -126,7 +127,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * checked before anything is changed.
    */
   async load(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('load');
     if (this.#running) throw new Error('load is not allowed while fit is running');
     this.#state.restore(decodeCheckpoint(bytes, this.model, this.#state.network, this.#state.slotNames));
   }
@@ -138,7 +139,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * it to the layers before. Optimizer state of tensors that stay trainable is kept.
    */
   setTrainable(layer: number | string, trainable: boolean): void {
-    this.#checkAlive();
+    this.#checkAlive('setTrainable');
     if (this.#running) throw new Error('setTrainable is not allowed while fit is running');
     this.#state.setTrainable(trainableTarget(this.model, layer, trainable), trainable);
   }
@@ -148,7 +149,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * named `{i}.weight`, `{i}.bias`, … in torch's layouts); optimizer state and counters are kept.
    */
   async importWeights(bytes: unknown): Promise<void> {
-    this.#checkAlive();
+    this.#checkAlive('importWeights');
     const network = this.#state.network;
     const { params, states } = readWeights(bytes, network);
     (network.params.array as Float32Array).set(params);
@@ -162,13 +163,13 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** Parameters by checkpoint name (`{i}.weight` [out, in], `{i}.bias`, …), copied. */
   getWeights(): Record<string, Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('getWeights');
     return this.#state.inference.weights();
   }
 
   /** Replaces parameters (and states) by checkpoint name; every tensor is checked before any is written. */
   setWeights(weights: Record<string, Float32Array | readonly number[]>): void {
-    this.#checkAlive();
+    this.#checkAlive('setWeights');
     const w = plainObject('weights', weights);
     const network = this.#state.network;
     const places = new Map([
@@ -191,7 +192,7 @@ export class Trainer implements TrainerMethods<Dataset> {
     }
   }
 
-  /** Frees the trainer's memory; later calls reject with `trainer is disposed`. */
+  /** Frees the trainer's memory; later calls reject with `<call>: trainer is disposed` and the way on. */
   async dispose(): Promise<void> {
     if (this.#flags.disposed) return;
     this.#flags.stopRequested = true;
@@ -206,8 +207,12 @@ export class Trainer implements TrainerMethods<Dataset> {
     await this.dispose();
   }
 
-  #checkAlive(): void {
-    if (this.#flags.disposed) throw new Error('trainer is disposed');
+  /**
+   * Throws once the trainer is disposed: disposedError(`call`) for a call made after dispose(); a call
+   * that was running when dispose() came (no `call`) rejects with `trainer is disposed`, as in a worker.
+   */
+  #checkAlive(call?: string): void {
+    if (this.#flags.disposed) throw call === undefined ? new Error('trainer is disposed') : disposedError(call);
   }
 
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
@@ -221,7 +226,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * is made before the promise is returned; `transfer` (DataOptions) changes nothing in this thread.
    */
   async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<Dataset> {
-    this.#checkAlive();
+    this.#checkAlive('dataset');
     dataOptions('dataset options', options);
     checkRoom(this.#state.inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
@@ -242,7 +247,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * stream of batches (`fit(source, options)`); resolves with this call's history.
    */
   async fit(x: Features | Dataset | BatchSource, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
-    this.#checkAlive();
+    this.#checkAlive('fit');
     if (this.#running) throw new Error('fit is already running');
     const resident = isDataset(x);
     const streamed = !resident && isBatchSource(x);
@@ -315,7 +320,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * and history are exactly as before.
    */
   async findLearningRate(x: Features | Dataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
-    this.#checkAlive();
+    this.#checkAlive('findLearningRate');
     if (this.#running) throw new Error('findLearningRate is not allowed while fit is running');
     const alone = isDataset(x) || isBatchSource(x);
     const settings = lrFinderSettings(alone ? y : options, !isDataset(x) && isBatchSource(x));
@@ -335,7 +340,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * gradients only (in this thread, also with data-parallel workers); the trainer is left exactly as it was.
    */
   async gradientNoiseScale(x: Features | Dataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
-    this.#checkAlive();
+    this.#checkAlive('gradientNoiseScale');
     if (this.#running) throw new Error('gradientNoiseScale is not allowed while fit is running');
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
@@ -380,7 +385,7 @@ export class Trainer implements TrainerMethods<Dataset> {
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
   async evaluate(x: Features | Dataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
-    this.#checkAlive();
+    this.#checkAlive('evaluate');
     if (isDataset(x)) return this.#state.inference.evaluateDataset(this.#ownDataset(x, 'x', true));
     dataOptions('evaluate options', options);
     return this.#state.inference.evaluate(x, y);
@@ -391,7 +396,7 @@ export class Trainer implements TrainerMethods<Dataset> {
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
   async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
-    this.#checkAlive();
+    this.#checkAlive('predict');
     return this.#state.inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }
 

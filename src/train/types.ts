@@ -251,3 +251,13 @@ export interface NoiseScaleResult {
   /** Large batches measured (fewer than asked when stopped). */
   batches: number;
 }
+
+// Both trainers have `[Symbol.asyncDispose]` (for `await using`), and their .d.ts files import this
+// one. Declared here, it type-checks for a program whose lib lacks esnext.disposable (TypeScript
+// < 5.2, a target below ESNext) and that has no @types/node, a browser app's usual case; written as
+// lib.esnext.disposable.d.ts and @types/node write it, so it merges with theirs.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}

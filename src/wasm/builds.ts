@@ -7,6 +7,8 @@
 // FMA rounds once where the SIMD build rounds twice, so the relaxed build's results differ from the
 // SIMD build's in the last bits (the tests bound the difference); each build is bit-exact run to run.
 
+import { notOneOf } from '../validate.js';
+
 export type Build = 'relaxed' | 'simd' | 'scalar';
 
 /** Every build, fastest first. */
@@ -63,7 +65,7 @@ export function requestedBuild(options: { build?: unknown; simd?: unknown }, whe
     throw new TypeError(`${where}: simd must be a boolean or undefined, got ${String(simd)}`);
   }
   if (build !== undefined && !(BUILDS as readonly unknown[]).includes(build)) {
-    throw new TypeError(`${where}: build must be one of ${BUILDS.map((b) => `'${b}'`).join(', ')}, got ${typeof build === 'string' ? `'${build}'` : String(build)}`);
+    throw notOneOf(`${where}: build`, build, BUILDS);
   }
   const fromSimd: Build | undefined = simd === undefined ? undefined : simd ? 'simd' : 'scalar';
   if (build !== undefined && fromSimd !== undefined && build !== fromSimd && !(simd === true && build === 'relaxed')) {

@@ -68,9 +68,6 @@ export class Heap {
     if (!Number.isInteger(length) || length < 0) {
       throw new RangeError(`${what} must be a non-negative integer, got ${String(length)}`);
     }
-    if (type !== 'f32' && type !== 'i32') {
-      throw new TypeError(`type must be 'f32' or 'i32', got ${JSON.stringify(type)}`);
-    }
     const bytes = Math.max(length * 4, 16);
     if (bytes > MAX_BLOCK_BYTES) {
       throw new RangeError(`${what} must be at most ${MAX_BLOCK_BYTES / 4} elements (one WASM block is capped at 1 GiB), got ${length}`);

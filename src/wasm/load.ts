@@ -2,10 +2,11 @@
 // all instances of a build share one compiled WebAssembly.Module.
 
 import { checkWasmReadable, readWasm } from '#read-wasm';
-import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses/index.js';
+import { computeLoss, type LossName, type LossOptions, type LossResultOf } from '../losses/index.js';
 import { checkBuildSupported, defaultBuild, requestedBuild, type Build } from './builds.js';
 import type { KernelExports } from './exports.js';
 import { Heap, type WasmArray, type WasmArrayType } from './heap.js';
+import { choiceOption, didYouMean } from '../validate.js';
 
 export interface LoadOptions {
   /** Which build: 'relaxed' (fused multiply-add), 'simd' or 'scalar'; the fastest this engine runs by default. */
@@ -60,15 +61,15 @@ export class Kernels {
 
   /** An array of `length` elements in this instance's memory ('f32' by default, 'i32' for class indices). */
   alloc(length: number, type: WasmArrayType = 'f32'): WasmArray {
-    return this.#heap.alloc(length, type);
+    return this.#heap.alloc(length, choiceOption<WasmArrayType>('type', type, ['f32', 'i32']));
   }
 
   /**
    * Loss `name` of `input` against `target` and its gradient w.r.t. `input`, in one fused pass.
    * WasmArray inputs are used in place; `options.out` receives the gradient without a copy.
    */
-  loss(name: LossName, input: unknown, target: unknown, options?: LossOptions): LossResult {
-    return computeLoss(this.#heap, name, input, target, options);
+  loss<O extends LossOptions = {}>(name: LossName, input: unknown, target: unknown, options?: O): LossResultOf<O> {
+    return computeLoss(this.#heap, name, input, target, options) as LossResultOf<O>;
   }
 }
 
@@ -79,7 +80,7 @@ export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
   }
   for (const key of Object.keys(options)) {
     if (key !== 'simd' && key !== 'build' && (options as Record<string, unknown>)[key] !== undefined) {
-      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes build, simd`);
+      throw new TypeError(`unknown option ${JSON.stringify(key)} for loadKernels; it takes build, simd${didYouMean(key, ['build', 'simd'])}`);
     }
   }
   const build = requestedBuild(options, 'loadKernels') ?? defaultBuild();

@@ -12,6 +12,7 @@ import type { DataOptions, DatasetHandle, EvaluateResult, Features, FitOptions, 
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { crossingHooks, type DataRequest, type DatasetRef, type Hooks, rebuildError, type Reply, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
+import { disposedError } from '../train/disposed.js';
 import { TransitBuffers } from './transit.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
@@ -34,11 +35,12 @@ export interface WorkerTrainerOptions {
 export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
   readonly model: Model;
   readonly #worker: SpawnedWorker;
-  readonly #remote: Comlink.Remote<TrainerApi>;
+  #remote: Comlink.Remote<TrainerApi>;
   readonly #calls: PendingCalls;
   /** The buffers the caller's arrays cross in, reused call after call (transit.ts). */
   readonly #transit = new TransitBuffers();
   #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
+  #disposed = false;
 
   private constructor(model: Model, worker: SpawnedWorker) {
     this.model = model;
@@ -75,6 +77,8 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
   }
 
   #call<T>(run: () => Promise<T>): Promise<T> {
+    // after dispose() #remote is disposedRemote(): run() rejects with an error naming the call
+    if (this.#disposed) return run();
     return this.#calls.track(run, rebuildError);
   }
 
@@ -257,10 +261,12 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
     return this.#call(() => this.#remote.importWeights(bytes));
   }
 
-  /** Terminates the worker; pending and later calls reject with `trainer is disposed`. */
+  /** Terminates the worker; pending calls reject with `trainer is disposed`, later ones with `<call>: trainer is disposed` and the way on. */
   async dispose(): Promise<void> {
     if (this.#calls.error) return;
     this.#kill(new Error('trainer is disposed'));
+    this.#disposed = true;
+    this.#remote = disposedRemote();
     await this.#worker.terminate();
   }
 
@@ -287,4 +293,9 @@ export class WorkerDataset implements DatasetHandle {
     await this.release();
     this.#disposed = true;
   }
+}
+
+/** A stand-in for a disposed trainer's remote API: every method rejects with disposedError naming the call (TrainerApi's names are the public ones). */
+function disposedRemote(): Comlink.Remote<TrainerApi> {
+  return new Proxy({}, { get: (_, method) => () => Promise.reject(disposedError(String(method))) }) as Comlink.Remote<TrainerApi>;
 }

@@ -126,7 +126,7 @@ describe('browser checkpoint arguments', () => {
       expect(await listBrowserCheckpoints(options)).toEqual([]);
     }
     await expect(saveCheckpointToBrowser('m', trained.bytes, { storage: 'localStorage' as BrowserStorage })).rejects.toThrow(
-      new RangeError('options.storage must be \'indexeddb\' or \'opfs\', got "localStorage"'));
+      new RangeError('options.storage must be one of \'indexeddb\', \'opfs\'; got "localStorage"'));
     await expect(listBrowserCheckpoints({ store: 'opfs' } as never)).rejects.toThrow('unknown option "store" in options; it takes storage');
     await expect(loadCheckpointFromBrowser('m', 'opfs' as never)).rejects.toThrow('options must be an object, got "opfs"');
   });

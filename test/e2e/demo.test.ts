@@ -75,8 +75,11 @@ describe('the training page (production build of the packed package, in Chromium
     await expect.poll(() => page.textContent('#chart .u-legend')).toContain(finalAccuracy);
 
     // Draw a 0, a 7 and a 1 on the pad: the worker reads each as the digit drawn, through the data set's own preprocessing.
+    // The empty pad says where to draw; the prompt goes once there is ink.
+    expect(await page.isVisible('#pad-prompt')).toBe(true);
     for (const digit of [0, 7, 1]) expect(await drawDigit(page, digit), `the pad's reading of a drawn ${digit}`).toBe(digit);
     expect(await page.locator('#pad-bars .bar').count()).toBe(10);
+    expect(await page.isVisible('#pad-prompt')).toBe(false);
     await page.screenshot({ path: join(screenshots, 'train-digits-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('#pad-panel').scrollIntoViewIfNeeded();
@@ -101,7 +104,7 @@ describe('the training page (production build of the packed package, in Chromium
     expect(await page.inputValue('#dataset')).toBe('digits');
     expect(await page.inputValue('#layers')).toBe('64');
 
-    // The latest model was kept in IndexedDB after every epoch: it survives a reload.
+    // The latest model was kept in IndexedDB (at most every 15 s while training, and at the end): it survives a reload.
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     await page.waitForSelector('#restore:not([disabled])', { timeout: 10_000 });
@@ -111,19 +114,19 @@ describe('the training page (production build of the packed package, in Chromium
 
     // A long run, stopped after two epochs, resumed: epochs continue where they stopped.
     await page.click('#reset');
-    await choose(page, 'digits', { epochs: '200' });
+    await choose(page, 'digits', { epochs: '1000' });
     await page.uncheck('#slow');
     await page.click('#start');
     await page.waitForFunction(() => JSON.parse(document.body.dataset.epochLosses ?? '[]').length >= 2, undefined, { timeout: 60_000 });
     await page.click('#stop');
     expect(await runEnd(page)).toBe('stopped');
     const stoppedAt = (await epochLosses(page)).length;
-    expect(stoppedAt).toBeLessThan(200);
+    expect(stoppedAt).toBeLessThan(1000);
     expect(await page.isDisabled('#optimizer')).toBe(true);
     await page.fill('#epochs', String(stoppedAt)); // no more than already trained: refused at the field
     await page.click('#resume');
     expect(await page.getAttribute('#epochs', 'aria-invalid')).toBe('true');
-    await page.fill('#epochs', '200');
+    await page.fill('#epochs', '1000');
     await page.evaluate(() => { delete document.body.dataset.stopReason; });
     await page.click('#resume');
     await page.waitForFunction((n) => JSON.parse(document.body.dataset.epochLosses ?? '[]').length >= n + 1, stoppedAt, { timeout: 60_000 });
@@ -158,6 +161,39 @@ describe('the training page (production build of the packed package, in Chromium
     expect(Number((await page.textContent('#status'))!.match(/accuracy ([\d.]+) %/)![1])).toBeGreaterThan(85);
     await page.close();
   });
+
+  it('every preset, from the click on Start to its end, has no main-thread task over 50 ms; the CNN preset passes 98 % held out', async () => {
+    const page = await app.open('index.html');
+    const presets = await page.$$eval('#preset option', (options) => options.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(presets).toContain('mnistCnn');
+    for (const preset of presets) {
+      await page.selectOption('#preset', preset);
+      await page.uncheck('#slow');
+      await page.evaluate(() => { delete document.body.dataset.stopReason; });
+      const tasks = await mainThreadTasks(app.browser, page, async () => {
+        await page.click('#start');
+        expect(await runEnd(page, 170_000)).toBe('completed');
+      });
+      const longest = tasks.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+      const status = (await page.textContent('#status'))!;
+      console.log(`${preset} from the click on Start: ${tasks.length} tasks, most CPU ${longest.cpu.toFixed(1)} ms (wall ${longest.wall.toFixed(1)} ms), ` +
+        `longest frame ${await page.getAttribute('#meter', 'data-longest')} ms; ${status}`);
+      expect(tasks.filter((t) => t.cpu > 50).map((t) => t.cpu), `${preset}: main-thread tasks over 50 ms of CPU`).toEqual([]);
+      if (preset === 'mnistCnn') {
+        expect(await heldOutAccuracy(page)).toBeGreaterThanOrEqual(98);
+        // its time is logged above (a wall-clock limit would fail on a busy machine: speed lives in benchmarks)
+        // the conv layers' feature maps (8 + 16) of a held-out digit, then of a drawn 7, which the CNN reads
+        expect(await page.getAttribute('#weights', 'data-maps')).toBe('24');
+        expect(await drawDigit(page, 7), "the CNN's reading of a drawn 7").toBe(7);
+        await page.screenshot({ path: join(screenshots, 'train-mnist-cnn-1280.png'), fullPage: true });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.screenshot({ path: join(screenshots, 'train-mnist-cnn-390.png'), fullPage: true });
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+      await page.click('#reset');
+    }
+    await page.close();
+  }, 900_000);
 
   it('double and triple clicks on Start make one run: one trainer worker, one chart', async () => {
     const page = await app.open('index.html');
@@ -237,6 +273,12 @@ describe('the training page (production build of the packed package, in Chromium
     expect(await again.inputValue('#dataset')).toBe('moons');
     expect(await again.inputValue('#lr')).toBe('3');
     expect(await again.evaluate(() => location.search)).toContain('lr=3');
+    // the preset stays chosen, with a line on what to watch, until a setting is changed by hand
+    expect(await again.inputValue('#preset')).toBe('lrTooHigh');
+    expect(await again.textContent('#preset-caption')).toMatch(/loss jumps about/);
+    await again.fill('#epochs', '12');
+    expect(await again.inputValue('#preset')).toBe('');
+    expect(await again.textContent('#preset-caption')).toBe('');
     await page.close();
     await again.close();
   });
@@ -256,6 +298,7 @@ describe('the training page (production build of the packed package, in Chromium
     for (const width of [1280, 390]) {
       const page = await app.open('index.html', { width });
       await page.screenshot({ path: join(screenshots, `train-start-${width}.png`), fullPage: true });
+      expect(await page.getAttribute('#meter', 'data-longest')).toBeNull(); // the page's own load is not counted
       const epochs = Number(await page.inputValue('#epochs'));
       expect(await page.textContent('#build')).toBe(': relaxed SIMD build'); // Chromium's fastest, named before any run
       if (width === 390) await page.uncheck('#slow'); // slow motion once is enough

@@ -58,7 +58,15 @@ describe('the demo pages (production build of the packed package, in Chromium)',
     expect(await page.getAttribute('body', 'data-bench-done')).toBe('true');
     expect(await page.locator('#results tbody tr').count()).toBeGreaterThan(10);
     expect(await page.textContent('#headline')).toMatch(/× faster than plain JavaScript/);
-    expect(await page.textContent('#status')).toMatch(/^relaxed SIMD build: done in/);
+    expect(await page.textContent('#status')).toMatch(/^relaxed SIMD build: done in [\d.]+ s \(Chrom\w+\/[\d.]+; the browser reports \d+ threads, [\d.]+ ran at once just now\)$/);
+    expect(await page.textContent('#bars-scale')).toMatch(/log scale/);
+    // TensorFlow.js beside descent: both networks, each backend either timed or saying it cannot train the network
+    const peers = await page.$$eval('#peers tbody tr', (rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
+    console.log(`descent beside TensorFlow.js: ${JSON.stringify(peers)}; ${await page.textContent('#peers-headline')}; ${await page.textContent('#status')}`);
+    expect(peers.map((row) => row[0])).toEqual(['MLP 784-128-10 epoch (512 rows, batch 128)', 'MNIST CNN training (batch 64)']);
+    for (const row of peers) for (const cell of row.slice(1)) expect(cell).toMatch(/^[\d.]+\/s|^cannot train it$/);
+    expect(peers[0]![2]).toMatch(/^[\d.]+\/s/); // tfjs-wasm trains the MLP
+    expect(await page.textContent('#peers-headline')).toMatch(/^Beside TensorFlow\.js, descent trains the MLP [\d.]+× as fast as TensorFlow\.js's WebAssembly backend, and the small CNN/);
     for (const width of [1280, 390]) { // the results, as a phone shows them
       await page.setViewportSize({ width, height: 844 });
       expect(await overflow(page)).toBe(0);

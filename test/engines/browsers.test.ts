@@ -1,13 +1,15 @@
 // The engine suite in every browser engine: one page (test/engines/page) bundled once from dist/,
 // served with COOP/COEP on every response, run in Chromium, Firefox ESR, WebKitGTK and WebKitGTK
-// with SharedArrayBuffer on; each check the page ran is one test here. What each engine reported
-// goes to test/artifacts/engines/<engine>.json for the README's compatibility table.
+// with SharedArrayBuffer on; each check the page ran is one test here. The demo app is served as
+// `npm run preview:demo` serves it (vite preview, which answers revalidations with 304s) and trained
+// on a first visit, after a reload, after Reset and on a second visit. What each engine reported goes
+// to test/artifacts/engines/<engine>.json for the README's compatibility table.
 // DESCENT_ENGINES=chromium,firefox picks engines; a browser that is not installed is skipped unless
 // DESCENT_REQUIRE_ENGINES=1 (as in CI), where it fails.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, ENGINES, launch, missing, waitFor } from './browsers.js';
-import { bundleDemo, bundlePage } from './bundle.js';
+import { bundleDemo, bundlePage, previewDemo } from './bundle.js';
 import type { SuiteReport } from './page/checks.js';
 import { CHECK_NAMES } from './page/names.js';
 import { writeEngineResult } from './results.js';
@@ -18,14 +20,52 @@ const chosen = process.env.DESCENT_ENGINES?.split(',') ?? ENGINES;
 const required = process.env.DESCENT_REQUIRE_ENGINES === '1';
 
 let server: StaticServer;
+let demoServer: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
   await bundlePage(pageDirectory);
   await bundleDemo(`${pageDirectory}/demo`);
   server = await serveStatic(pageDirectory);
+  demoServer = await previewDemo(`${pageDirectory}/demo`);
 }, 240_000);
 
-afterAll(() => server?.close());
+afterAll(async () => {
+  await server?.close();
+  await demoServer?.close();
+});
+
+/** Waits for the train page to be ready; throws with its status line if it never gets there. */
+async function demoReady(session: BrowserSession): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  let ready = false;
+  while (!ready && performance.now() < deadline) {
+    // a navigation in progress can fail an evaluation: ask again
+    ready = await session.evaluate<boolean>("document.body?.dataset.ready === 'true'").catch(() => false);
+    if (!ready) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const status = await session.evaluate<string | null>("document.getElementById('status')?.textContent ?? null");
+  if (!ready) throw new Error(`the train page never got ready; its status says ${JSON.stringify(status)}`);
+}
+
+/** Trains the train page's current settings for two epochs (no slow motion): [stop reason, epochs trained], or the status line on a hang. */
+async function trainTwoEpochs(session: BrowserSession, button = 'start'): Promise<[string, number]> {
+  await session.evaluate(`(() => {
+    delete document.body.dataset.stopReason;
+    const epochs = document.getElementById('epochs');
+    epochs.value = '2';
+    document.getElementById('slow').checked = false;
+    for (const type of ['input', 'change']) epochs.dispatchEvent(new Event(type, { bubbles: true }));
+    document.getElementById('${button}').click();
+    return true;
+  })()`);
+  // an error on the status line ends the wait at once, with what it says
+  const ended = "document.body.dataset.stopReason ?? (document.getElementById('status').classList.contains('error') ? `failed: ${document.getElementById('status').textContent}` : null)";
+  const stopReason = await waitFor<string>(session, ended, 120_000).catch(async () => {
+    throw new Error(`no end of the run after 120 s; the status says ${JSON.stringify(await session.evaluate<string>("document.getElementById('status').textContent"))}`);
+  });
+  const epochs = (JSON.parse(await session.evaluate<string>('document.body.dataset.epochLosses')) as number[]).length;
+  return [stopReason, epochs];
+}
 
 for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
   const absent = required ? null : missing(engine);
@@ -88,24 +128,29 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
       expect(report.pageErrors).toEqual([]);
     });
 
-    it('the demo app: the train page gets ready and trains the digits for two epochs', async () => {
-      await session!.open(`${server.url}demo/index.html`);
-      const ready = await waitFor<boolean>(session!, "document.body.dataset.ready === 'true' || null", 60_000).catch(() => false);
-      const status = await session!.evaluate<string | null>("document.getElementById('status')?.textContent ?? null");
-      writeEngineResult(engine, { demo: ready ? 'ready' : `never ready (status ${JSON.stringify(status)})` });
-      expect(ready, `the train page never got ready; its status says ${JSON.stringify(status)}`).toBe(true);
-      await session!.evaluate(`(() => {
-        const epochs = document.getElementById('epochs');
-        epochs.value = '2';
-        for (const type of ['input', 'change']) epochs.dispatchEvent(new Event(type, { bubbles: true }));
-        document.getElementById('start').click();
-        return true;
-      })()`);
-      const stopReason = await waitFor<string>(session!, 'document.body.dataset.stopReason', 240_000);
-      const epochs = (JSON.parse(await session!.evaluate<string>('document.body.dataset.epochLosses')) as number[]).length;
-      writeEngineResult(engine, { demo: `ready; trained ${epochs} epochs (${stopReason})` });
-      expect(stopReason).toBe('completed');
-      expect(epochs).toBe(2);
-    }, 300_000);
+    it('the demo app under vite preview: trains the digits on a first visit, after Reset, after a reload and on a second visit', async () => {
+      const page = `${demoServer.url}index.html?dataset=digits`;
+      const steps: string[] = [];
+      const step = async (name: string, action: () => Promise<[string, number]>) => {
+        const [stopReason, epochs] = await action();
+        steps.push(`${name}: ${epochs} epochs (${stopReason})`);
+        writeEngineResult(engine, { demo: steps.join('; ') });
+        expect(`${name}: ${stopReason}, ${epochs} epochs`).toBe(`${name}: completed, 2 epochs`);
+      };
+      await session!.open(page);
+      await demoReady(session!);
+      await step('first visit', () => trainTwoEpochs(session!));
+      // Reset disposes the trainer; Start makes a new worker from the cached (revalidated) script
+      await session!.evaluate("(document.getElementById('reset').click(), true)");
+      await waitFor<boolean>(session!, "document.getElementById('start').disabled === false || null", 10_000);
+      await step('after Reset', () => trainTwoEpochs(session!));
+      await session!.evaluate("(document.body.dataset.ready = 'before the reload', location.reload(), true)");
+      await demoReady(session!);
+      await step('after a reload', () => trainTwoEpochs(session!));
+      await session!.open('about:blank');
+      await session!.open(page);
+      await demoReady(session!);
+      await step('second visit', () => trainTwoEpochs(session!));
+    }, 600_000);
   });
 }

@@ -2,7 +2,7 @@
 // bundle it: the page, its module Workers and the .wasm files, plus a crashing worker entry; and the
 // demo app (its own Vite config, which takes dist/ when no packed package is installed in demo/).
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, preview } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -32,4 +32,15 @@ export async function bundlePage(outDir: string): Promise<void> {
 /** Builds the demo app into `outDir` (emptied first). */
 export async function bundleDemo(outDir: string): Promise<void> {
   await build({ configFile: `${root}demo/vite.config.mjs`, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
+/** Serves a demo build in `outDir` with `vite preview` and the demo's config, as `npm run preview:demo` does (304s included). */
+export async function previewDemo(outDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await preview({
+    configFile: `${root}demo/vite.config.mjs`, logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' },
+  });
+  return {
+    url: server.resolvedUrls!.local[0]!,
+    close: () => server.close(),
+  };
 }

@@ -72,7 +72,7 @@ const LABELS: Record<string, string> = { node: 'Node', deno: 'Deno', bun: 'Bun' 
 const smokeRuntimes: { name: string; command: string; args: string[] }[] = [
   { name: `node${process.versions.node.split('.')[0]}`, command: process.execPath, args: [SMOKE] },
   ...NODES.map((major) => ({ name: `node${major}`, command: NPX, args: ['-y', `node@${major}`, SMOKE] })),
-  { name: 'deno', command: `${root}node_modules/.bin/deno`, args: ['run', '--allow-read', '--allow-env', SMOKE] },
+  { name: 'deno', command: `${root}node_modules/.bin/deno`, args: ['run', '--allow-read', SMOKE] }, // the README's minimum
   { name: 'bun', command: NPX, args: ['-y', BUN, SMOKE] },
 ];
 

@@ -1,7 +1,7 @@
 // What the tests that run PyTorch share: which python3, whether it has torch and safetensors (found
 // without importing torch, which takes seconds), and the rule that DESCENT_REQUIRE_TORCH=1 (as .ci/run
 // sets) turns a missing torch from a skip into a failure.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const PYTHON = process.env.PYTHON ?? 'python3';
@@ -35,14 +35,36 @@ export function torchTestPlan(file: string): { run: boolean; available: { ok: bo
   return { run: available.ok || required, available };
 }
 
-/** Runs a Python script with descent_torch importable; its stderr in the error when it fails. */
-export function runPython(args: string[], options: { cwd?: string; command?: string; timeout?: number } = {}): string {
+interface RunOptions {
+  cwd?: string;
+  timeout?: number;
+  /** Where descent_torch is imported from (default: the repository's python/). */
+  pythonPath?: string;
+  env?: Record<string, string>;
+}
+
+function execOptions(options: RunOptions) {
+  return {
+    cwd: options.cwd, encoding: 'utf8' as const, timeout: options.timeout ?? 300_000,
+    env: { ...process.env, ...options.env, PYTHONPATH: [options.pythonPath ?? DESCENT_TORCH_PATH, process.env.PYTHONPATH].filter(Boolean).join(':') },
+  };
+}
+
+/** Runs python with `args` and descent_torch importable; stderr in the error when it fails. */
+export function runPython(args: string[], options: RunOptions = {}): string {
   try {
-    return execFileSync(options.command ?? PYTHON, args, {
-      cwd: options.cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeout ?? 300_000,
-      env: { ...process.env, PYTHONPATH: [DESCENT_TORCH_PATH, process.env.PYTHONPATH].filter(Boolean).join(':') },
-    });
+    return execFileSync(PYTHON, args, { ...execOptions(options), stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    throw new Error(`${options.command ?? PYTHON} ${args.join(' ')} failed:\n${(error as { stderr?: string }).stderr ?? error}`);
+    throw new Error(`${PYTHON} ${args.join(' ')} failed:\n${(error as { stderr?: string }).stderr ?? error}`);
   }
+}
+
+/** runPython without blocking (to run two Python processes side by side). */
+export function runPythonAsync(args: string[], options: RunOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, args, execOptions(options), (error, stdout, stderr) => {
+      if (error) reject(new Error(`${PYTHON} ${args.join(' ')} failed:\n${stderr || error}`));
+      else resolve(stdout);
+    });
+  });
 }

@@ -4,7 +4,7 @@
 // backward are one kernel call each (im2col + GEMM, assembly/layers/conv.ts) plus the activation's kernels.
 
 import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
-import { booleanOption, choiceOption, describe, knownKeys, numberOption } from '../../validate.js';
+import { booleanOption, choiceOption, describe, didYouMean, knownKeys, numberOption } from '../../validate.js';
 import type { KernelExports } from '../../wasm/exports.js';
 import { type Activation, activationBackward, activationForward, ACTIVATIONS } from '../activations.js';
 import { type BackwardArgs, type ForwardArgs, INITIALIZERS, type Initializer, type Layer, shapeText, sizeOf, type TensorSpec } from './layer.js';
@@ -46,14 +46,15 @@ export interface Axis {
 }
 
 /** `value` as one positive (or, with `min` 0, non-negative) integer per axis; `also` lists other accepted forms for the message. */
-function perAxis(path: string, value: unknown, fallback: number | undefined, axes: number, min: 0 | 1, also = ''): number[] {
+function perAxis(path: string, value: unknown, fallback: number | undefined, axes: number, min: 0 | 1, names: readonly string[] = []): number[] {
   const v = value === undefined ? fallback : value;
   const ok = (d: unknown) => typeof d === 'number' && Number.isInteger(d) && d >= min;
   if (ok(v)) return Array<number>(axes).fill(v as number);
   if (Array.isArray(v) && v.length === axes && v.every(ok)) return [...v] as number[];
   const kind = min === 1 ? 'positive integer' : 'non-negative integer';
   const array = axes === 2 ? `[height, width] of ${kind}s` : `[length], a ${kind}`;
-  throw new RangeError(`${path} must be ${also}a ${kind} or ${array}, got ${Array.isArray(v) ? shapeText(v) : describe(v)}`);
+  const also = names.map((name) => `'${name}', `).join('');
+  throw new RangeError(`${path} must be ${also}a ${kind} or ${array}, got ${Array.isArray(v) ? shapeText(v) : describe(v)}${didYouMean(v, names)}`);
 }
 
 /** One member of `allowed`, by the spec's value at `path`. */
@@ -99,13 +100,16 @@ export class ConvLayer implements Layer {
     const axes = type === 'conv2d' ? 2 : 1;
     if (inputShape.length !== axes + 1) {
       const want = axes === 2 ? '[H, W, C] (channels-last)' : '[T, C] (channels-last)';
-      throw new RangeError(`${path} (${type}) needs rows of shape ${want}, got shape ${shapeText(inputShape)}`);
+      // the first layer reads the spec's inputShape: say which field to change, and how
+      const got = index === 0 ? `inputShape ${shapeText(inputShape)}` : `shape ${shapeText(inputShape)} from layers[${index - 1}]`;
+      const fix = index === 0 && inputShape.length === axes ? `; for one channel, write inputShape: ${shapeText([...inputShape, 1])}` : '';
+      throw new RangeError(`${path} (${type}) needs rows of shape ${want}, got ${got}${fix}`);
     }
     const filters = numberOption(`${path}.filters`, spec.filters, undefined, { min: 1, integer: true });
     const kernel = perAxis(`${path}.kernelSize`, spec.kernelSize, undefined, axes, 1);
     const stride = perAxis(`${path}.stride`, spec.stride, 1, axes, 1);
     const dilation = perAxis(`${path}.dilation`, spec.dilation, 1, axes, 1);
-    const padding = spec.padding === 'valid' || spec.padding === 'same' ? spec.padding : perAxis(`${path}.padding`, spec.padding, 0, axes, 0, "'valid', 'same', ");
+    const padding = spec.padding === 'valid' || spec.padding === 'same' ? spec.padding : perAxis(`${path}.padding`, spec.padding, 0, axes, 0, ['valid', 'same']);
     if (padding === 'same' && stride.some((s) => s !== 1)) {
       throw new RangeError(`${path}.padding 'same' needs stride 1 (as torch), got stride ${shapeText(stride)}; give the padding as a number instead`);
     }

@@ -1,6 +1,6 @@
 // The layer types a spec may use, by their `type`: adding one is a module here plus its kernels.
 
-import { describe } from '../../validate.js';
+import { notOneOf } from '../../validate.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
 import { BatchNormLayer, type BatchNormLayerSpec } from './batchnorm.js';
 import { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec } from './conv.js';
@@ -87,7 +87,7 @@ export function layerFromSpec(
   const type = spec.type ?? 'dense';
   const known = (table: object) => typeof type === 'string' && Object.hasOwn(table, type);
   if (known(MERGE_TYPES)) return MERGE_TYPES[type as string]!(spec, path, index, shapes, inputNames);
-  if (!known(LAYER_TYPES)) throw new RangeError(`${path}.type must be one of ${LAYER_TYPE_NAMES.map((name) => `'${name}'`).join(', ')}; got ${describe(type)}`);
+  if (!known(LAYER_TYPES)) throw notOneOf(`${path}.type`, type, LAYER_TYPE_NAMES);
   if (shapes.length !== 1) {
     throw new RangeError(`${path} (${type}) reads one input, got inputs ${JSON.stringify(inputNames)}: join them first with { type: 'add' } or { type: 'concat' }`);
   }
