@@ -4,8 +4,8 @@
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
 // an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
-// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx and the Python
-// helper refuse them naming the layer type.
+// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx refuses them
+// naming the layer type; the Python helper's nn.LSTM / nn.GRU predict what descent predicts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,34 +215,37 @@ describe('lstm and gru across workers', () => {
   });
 });
 
-describe('interop refuses the recurrent layers for now', () => {
+describe('interop: exportOnnx refuses the recurrent layers for now; the Python helper rebuilds them', () => {
   it.each(['lstm', 'gru'] as const)('exportOnnx names the %s layer', async (type) => {
     const t = await createTrainer({ ...base, inputShape: [4, 2], layers: [{ type, units: 3 }, { units: 1 }] } as TrainerSpec, { worker: false });
     await expect(exportOnnx(t)).rejects.toThrow(new RegExp(`exportOnnx does not write ${type} layers yet \\(layers\\[0\\] is ${type}\\)`));
     await t.dispose();
   });
 
-  it.runIf(python.run)('the Python helper (python/descent_torch.py) refuses them naming the layer type', async () => {
+  it.runIf(python.run)('the Python helper (python/descent_torch.py) rebuilds them as nn.LSTM / nn.GRU that predict what descent predicts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'descent-recurrent-'));
     try {
-      for (const type of ['lstm', 'gru'] as const) {
-        const t = await createTrainer({ ...base, inputShape: [4, 2], layers: [{ type, units: 3 }, { units: 1 }] } as TrainerSpec, { worker: false });
-        writeFileSync(join(dir, `${type}.safetensors`), await t.save());
-        await t.dispose();
-      }
+      const spec: TrainerSpec = {
+        ...base, inputShape: [6, 3], layers: [{ type: 'lstm', units: 7, returnSequences: true }, { type: 'gru', units: 5 }, { units: 2 }],
+      };
+      const rows = 5;
+      const x = Float32Array.from(values(rows * 18, 8, 1.2));
+      const t = await createTrainer(spec, { worker: false });
+      await t.fit(x, Float32Array.from(values(rows * 2, 9, 0.5)), { epochs: 2, batchSize: 2 });
+      writeFileSync(join(dir, 'model.safetensors'), await t.save());
+      writeFileSync(join(dir, 'x.json'), JSON.stringify(Array.from(x)));
+      const ours = Array.from(await t.predict(x));
+      await t.dispose();
       const out = runPython(['-c', [
-        'import sys, descent_torch',
-        'for path in sys.argv[1:]:',
-        '    try:',
-        '        descent_torch.load(path)',
-        '        print("loaded", path)',
-        '    except ValueError as e:',
-        '        print(e)',
-      ].join('\n'), join(dir, 'lstm.safetensors'), join(dir, 'gru.safetensors')]);
-      // the wording is the helper's; what matters is a ValueError naming the entry and its type
-      const [lstm, gru] = out.trim().split('\n');
-      expect(lstm).toMatch(/layers\[0\].*'lstm'/);
-      expect(gru).toMatch(/layers\[0\].*'gru'/);
+        'import json, sys, torch, descent_torch',
+        'model = descent_torch.load(sys.argv[1], dtype=torch.float64)[0]',
+        'x = torch.tensor(json.load(open(sys.argv[2])), dtype=torch.float64).reshape(-1, 6, 3)',
+        'print(json.dumps(model.predict(x).flatten().tolist()))',
+      ].join('\n'), join(dir, 'model.safetensors'), join(dir, 'x.json')]);
+      const theirs = JSON.parse(out.trim().split('\n').at(-1)!) as number[];
+      expect(theirs).toHaveLength(ours.length);
+      // torch in float64 from the same float32 weights: descent's float32 rounding apart
+      theirs.forEach((v, i) => expect(Math.abs(v - ours[i]!), `predict[${i}]`).toBeLessThan(2e-6 + 2e-6 * Math.abs(v)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
