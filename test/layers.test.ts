@@ -199,7 +199,7 @@ describe('layer specs', () => {
     [[{ type: 'activation', activation: 'swish' }, { units: 2 }], /layers\[0\]\.activation must be one of .*got "swish"/],
     [[{ type: 'activation', activation: 'relu', units: 3 }, { units: 2 }], /unknown option "units" in layers\[0\]; it takes type, activation/],
     [[{ type: 'activation', activation: 'relu' }], /layers must contain at least one layer with parameters \(dense\), got only activation layers/],
-    [[{ type: 'flatten', dataFormat: 'nchw' }, { units: 2 }], /layers\[0\]\.dataFormat must be one of channelsLast, channelsFirst; got "nchw"/],
+    [[{ type: 'flatten', dataFormat: 'nchw' }, { units: 2 }], /layers\[0\]\.dataFormat must be one of 'channelsLast', 'channelsFirst'; got "nchw"/],
   ])('%j is refused naming the layer', async (layers, message) => {
     await expect(createTrainer({ ...base, layers: layers as LayerSpec[] }, { worker: false })).rejects.toThrow(message);
   });
