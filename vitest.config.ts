@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
-// Three projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
+// Four projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
 // ones never share the machine's two cores with the rest of the suite:
 //   unit    — everything in Node, files in parallel
 //   timing  — event-loop delay and "rejects within 1 s" checks, one file at a time

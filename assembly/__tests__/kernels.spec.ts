@@ -1,4 +1,4 @@
-// Kernel specs, run once per build (SIMD and scalar): the scalar math helpers, and loss kernels at lengths around the lane width against plain f64
+// Kernel specs, run once per build (relaxed, simd, scalar: npm run test:asp): the scalar math helpers, and loss kernels at lengths around the lane width against plain f64
 // formulas, with `grad` and `items` pointers honoured (nothing written when 0).
 import { tanhf, logCosh } from '../math';
 import { mse_f32, mae_f32, huber_f32, log_cosh_f32 } from '../losses/regression';
@@ -26,7 +26,7 @@ function fill(ptr: usize, n: i32, scale: f64, offset: f64): void {
   for (let i = 0; i < n; i++) store<f32>(ptr + (<usize>i << 2), <f32>(random() * scale + offset));
 }
 
-describe('scalar math helpers (both builds)', () => {
+describe('scalar math helpers (every build)', () => {
   it('scalar helpers: tanhf and logCosh', () => {
     for (let i = 0; i <= 2000; i++) {
       const x = <f32>(-20.0 + 40.0 * (<f64>i / 2000.0));

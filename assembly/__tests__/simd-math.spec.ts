@@ -1,4 +1,4 @@
-// The f32x4 math (SIMD build only: the scalar build has no v128, and test:asp discludes this file
+// The f32x4 math (SIMD builds only: the scalar build has no v128, and test:asp discludes this file
 // from its scalar run) against f64 Math, with the error bounds documented in math.ts.
 import { exp_f32x4, expm1_f32x4, log1p_f32x4, log_f32x4 } from '../math';
 
