@@ -3,17 +3,12 @@
 // against the torch.optim formula in f64 from the same f32 inputs, and the four floats past the end
 // untouched (the f32x4 body must hand its last partial vector to the scalar tail).
 import { adadelta_f32, adamax_f32, lamb_direction_f32, lion_f32, nadam_f32, rmsprop_f32 } from '../optim';
+import { random, seedRandom } from './helpers';
 
 const LENGTHS: i32[] = [0, 1, 3, 4, 5, 15, 16, 17, 1023];
 const SENTINEL: f32 = 12345.0;
 
-let seed: u32 = 2024;
-function random(): f64 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f64>seed / 4294967296.0;
-}
+seedRandom(2024);
 
 /** n floats in [lo, hi), then four sentinels. */
 function filled(n: i32, lo: f64, hi: f64): usize {
