@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { rendererMainTasks, TRACE_CATEGORIES } from './test/reference/main-thread-trace.js';
 
 // Four projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
 // ones never share the machine's two cores with the rest of the suite:
@@ -80,6 +81,11 @@ export default defineConfig({
               },
             }),
             instances: [{ browser: 'chromium' }],
+            // Chromium's tracer around a test's action: its main-thread tasks' CPU time (test/reference/main-thread-trace.ts)
+            commands: {
+              startMainThreadTrace: async (ctx) => { await ctx.page.context().browser()!.startTracing(ctx.page, { categories: TRACE_CATEGORIES }); },
+              stopMainThreadTrace: async (ctx) => rendererMainTasks((await ctx.page.context().browser()!.stopTracing()).toString()),
+            },
           },
         },
       },

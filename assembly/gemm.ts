@@ -2,7 +2,9 @@
 //   gemm_nn_f32  C[M,N] (+)= A[M,K]  · B[K,N]     (backward: dX = dY · W, W stored [out, in])
 //   gemm_nt_f32  C[M,N] (+)= A[M,K]  · B[N,K]ᵀ    (forward:  Y = X · Wᵀ)
 //   gemm_tn_f32  C[M,N] (+)= A[K,M]ᵀ · B[K,N]     (backward: dW = dYᵀ · X)
-// optionally adding a bias row b[N] to every row of C.
+// optionally adding a bias row b[N] to every row of C; and gemm_strided_f32, the same product over a
+// batch of operands at any strides (leading dimensions of A, B and C, and a stride per batch item):
+// time steps, attention heads and row slices of packed tensors use it without per-step copies.
 //
 // One micro-kernel does all three (assembly/gemm-kernels.ts: 3×12 blocks in the relaxed build where
 // N suits 12-column panels, 4×8 otherwise): it computes an MR×NR block of C from a K-panel of B packed as [K × NR]
@@ -32,22 +34,22 @@ export function gemm_scratch_floats(K: i32, N: i32): i32 {
   return min(K, K_PANEL) * ((N + nr - 1) / nr) * nr;
 }
 
-// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol) and B's (k, j) at B + 4·(k·bK + j·bJ);
-// B is either row-major (bJ = 1) or transposed (bK = 1).
+// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol), B's (k, j) at B + 4·(k·bK + j·bJ)
+// and C's (i, j) at C + 4·(i·ldc + j); B is either row-major (bJ = 1) or transposed (bK = 1).
 function gemm(
-  A: usize, aRow: i32, aCol: i32, B: usize, bK: i32, bJ: i32, C: usize, M: i32, K: i32, N: i32,
+  A: usize, aRow: i32, aCol: i32, B: usize, bK: i32, bJ: i32, C: usize, ldc: i32, M: i32, K: i32, N: i32,
   bias: usize, accumulate: bool, scratch: usize,
 ): void {
   if (!accumulate) {
     // Start C from the bias row, or from zero.
     for (let i = 0; i < M; i++) {
-      const c = C + (<usize>(i * N) << 2);
+      const c = C + (<usize>(i * ldc) << 2);
       if (bias) memory.copy(c, bias, <usize>N << 2);
       else memory.fill(c, 0, <usize>N << 2);
     }
   } else if (bias) {
     for (let i = 0; i < M; i++) {
-      const c = C + (<usize>(i * N) << 2);
+      const c = C + (<usize>(i * ldc) << 2);
       for (let j = 0; j < N; j++) {
         const cj = c + (<usize>j << 2);
         store<f32>(cj, load<f32>(cj) + load<f32>(bias + (<usize>j << 2)));
@@ -68,7 +70,7 @@ function gemm(
         const panel = scratch + (<usize>(j0 * kc) << 2);
         const cols = min(nr, N - j0);
         for (let i0 = ib; i0 < iEnd; i0 += mr) {
-          microKernel(wide, A, aRow, aCol, i0, min(mr, iEnd - i0), k0, kc, panel, C, N, j0, cols);
+          microKernel(wide, A, aRow, aCol, i0, min(mr, iEnd - i0), k0, kc, panel, C, ldc, j0, cols);
         }
       }
     }
@@ -77,17 +79,38 @@ function gemm(
 
 /** C[M,N] (+)= A[M,K]·B[K,N] (+ bias[N] per row when bias ≠ 0); scratch: gemm_scratch_floats(K, N). */
 export function gemm_nn_f32(A: usize, B: usize, C: usize, M: i32, K: i32, N: i32, bias: usize, accumulate: bool, scratch: usize): void {
-  gemm(A, K, 1, B, N, 1, C, M, K, N, bias, accumulate, scratch);
+  gemm(A, K, 1, B, N, 1, C, N, M, K, N, bias, accumulate, scratch);
 }
 
 /** C[M,N] (+)= A[M,K]·B[N,K]ᵀ (+ bias[N] per row when bias ≠ 0); scratch: gemm_scratch_floats(K, N). */
 export function gemm_nt_f32(A: usize, B: usize, C: usize, M: i32, K: i32, N: i32, bias: usize, accumulate: bool, scratch: usize): void {
-  gemm(A, K, 1, B, 1, K, C, M, K, N, bias, accumulate, scratch);
+  gemm(A, K, 1, B, 1, K, C, N, M, K, N, bias, accumulate, scratch);
 }
 
 /** C[M,N] (+)= A[K,M]ᵀ·B[K,N] (+ bias[N] per row when bias ≠ 0); scratch: gemm_scratch_floats(K, N). */
 export function gemm_tn_f32(A: usize, B: usize, C: usize, M: i32, K: i32, N: i32, bias: usize, accumulate: bool, scratch: usize): void {
-  gemm(A, 1, M, B, N, 1, C, M, K, N, bias, accumulate, scratch);
+  gemm(A, 1, M, B, N, 1, C, N, M, K, N, bias, accumulate, scratch);
+}
+
+/**
+ * For b in [0, batch): C_b[M,N] (+)= op(A_b)·op(B_b) (+ bias[N] per row when bias ≠ 0), strides in
+ * floats: A_b's element (i, k) at A + 4·(b·aBatch + i·aRow + k·aCol), B_b's (k, j) at
+ * B + 4·(b·bBatch + k·bK + j·bJ) with bJ = 1 (row-major B) or bK = 1 (Bᵀ), C_b's (i, j) at
+ * C + 4·(b·cBatch + i·ldc + j). The micro-kernels and packing are gemm_nn/nt/tn's; scratch:
+ * gemm_scratch_floats(K, N). A C_b that overlaps an A_b or B_b is not allowed.
+ */
+export function gemm_strided_f32(
+  A: usize, aRow: i32, aCol: i32, aBatch: i32,
+  B: usize, bK: i32, bJ: i32, bBatch: i32,
+  C: usize, ldc: i32, cBatch: i32,
+  batch: i32, M: i32, K: i32, N: i32, bias: usize, accumulate: bool, scratch: usize,
+): void {
+  for (let b = 0; b < batch; b++) {
+    gemm(
+      A + (<usize>(b * aBatch) << 2), aRow, aCol, B + (<usize>(b * bBatch) << 2), bK, bJ,
+      C + (<usize>(b * cBatch) << 2), ldc, M, K, N, bias, accumulate, scratch,
+    );
+  }
 }
 
 /**

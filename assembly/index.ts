@@ -10,7 +10,7 @@ export {
   nll_f32,
   index_weight_sum_i32,
 } from './losses/categorical';
-export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_scratch_floats } from './gemm';
+export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_strided_f32, gemm_scratch_floats } from './gemm';
 export {
   relu_forward_f32, relu_backward_f32, leaky_relu_forward_f32, leaky_relu_backward_f32,
   sigmoid_forward_f32, sigmoid_backward_f32, tanh_forward_f32, tanh_backward_f32,
@@ -32,3 +32,6 @@ export {
   batchnorm_apply_f32, batchnorm_backward_f32,
 } from './layers/norm';
 export { conv_scratch_floats, conv2d_forward_f32, conv2d_backward_f32 } from './layers/conv';
+export { transpose_rows_f32 } from './layers/flatten';
+export { lstm_cell_forward_f32, lstm_cell_backward_f32, gru_cell_forward_f32, gru_cell_backward_f32 } from './layers/recurrent';
+export { attention_softmax_f32, attention_softmax_backward_f32 } from './layers/attention';

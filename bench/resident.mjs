@@ -27,7 +27,7 @@ async function* stream() {
 }
 const variants = {
   'in-thread, arrays': { trainer: inThread, data: null },
-  'in-thread, resident set': { trainer: inThread, data: inThread.dataset(data.x, data.y) },
+  'in-thread, resident set': { trainer: inThread, data: await inThread.dataset(data.x, data.y) },
   'in-thread, streamed': { trainer: inThread, data: 'stream' },
   'worker, arrays': { trainer: inWorker, data: null },
   'worker, resident set': { trainer: inWorker, data: await inWorker.dataset(data.x, data.y) },

@@ -18,7 +18,7 @@ export type { FitEvent, FitStream } from './train/fit-stream.js';
 export {
   Trainer, type FitOptions, type History, type EpochLog, type BatchLog, type EvaluateResult, type StopReason,
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions, type Features, type Targets, type TrainerMethods, type ParallelProfile,
-  type DatasetHandle,
+  type DatasetHandle, type DataOptions, type PredictOptions,
 } from './train/trainer.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';

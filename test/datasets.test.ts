@@ -54,20 +54,20 @@ describe('resident data set memory', () => {
     const t = await createTrainer(spec, { worker: false });
     const x = new Float32Array(50_000 * 4).map((_, i) => Math.sin(i));
     const y = Int32Array.from({ length: 50_000 }, (_, i) => i % 3);
-    const first = t.dataset(x, y);
+    const first = await t.dataset(x, y);
     const bytesWithSet = t.info.memory.datasets;
     expect(bytesWithSet).toBe(50_000 * 4 * 4 + 50_000 * 4);
     first.dispose();
     expect(t.info.memory.datasets).toBe(0);
     const wasm = t.info.memory.wasm;
-    for (let i = 0; i < 5; i++) t.dataset(x, y).dispose();
+    for (let i = 0; i < 5; i++) (await t.dataset(x, y)).dispose();
     expect(t.info.memory.wasm).toBe(wasm);
     await t.dispose();
   });
 
   it('a set cannot be disposed while a fit uses it', async () => {
     const t = await createTrainer(spec, { worker: false });
-    const ds = t.dataset(iris.x, iris.y);
+    const ds = await t.dataset(iris.x, iris.y);
     let refused: unknown = null;
     await t.fit(ds, { epochs: 1, batchSize: 8, batchCallbackInterval: 0, onBatchEnd: () => {
       if (!refused) refused = (() => { try { ds.dispose(); return 'disposed'; } catch (e) { return e; } })();
@@ -96,7 +96,7 @@ describe('shuffleBeforeSplit', () => {
     const options = { epochs: 3, batchSize: 16, validationSplit: 0.2, shuffle: false };
     const permuted = await run((t) => t.fit(x, y, options));
     expect(await run((t) => t.fit(iris.x, iris.y, { ...options, shuffleBeforeSplit: true }))).toEqual(permuted);
-    expect(await run((t) => t.fit(t.dataset(iris.x, iris.y), { ...options, shuffleBeforeSplit: true }))).toEqual(permuted);
+    expect(await run(async (t) => t.fit(await t.dataset(iris.x, iris.y), { ...options, shuffleBeforeSplit: true }))).toEqual(permuted);
     // iris is sorted by class: without the shuffle the validation rows are all of class 2
     const sorted = await run((t) => t.fit(iris.x, iris.y, options));
     expect(sorted.losses).not.toEqual(permuted.losses);

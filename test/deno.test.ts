@@ -6,12 +6,15 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `code` as a module at the package root under Deno and returns its output lines. */
-function runDeno(code: string): string[] {
+/**
+ * Runs `code` as a module at the package root under Deno with `flags` (the README's minimum,
+ * `--allow-read`, by default) and returns its output lines.
+ */
+function runDeno(code: string, flags = ['--allow-read']): string[] {
   const file = `${root}.deno-check.mjs`;
   writeFileSync(file, code);
   try {
-    return execFileSync(`${root}node_modules/.bin/deno`, ['run', '--allow-read', '--allow-env', file], {
+    return execFileSync(`${root}node_modules/.bin/deno`, ['run', ...flags, file], {
       cwd: root,
       encoding: 'utf8',
       timeout: 50_000, // a process that never exits fails the test instead of blocking it
@@ -63,6 +66,22 @@ console.log(JSON.stringify(results));
     expect(Math.abs(two!.accuracy - one!.accuracy)).toBeLessThanOrEqual(1 / 150);
     const scale = Math.max(...one!.weights.map(Math.abs));
     one!.weights.forEach((w, i) => expect(Math.abs(w - two!.weights[i]!)).toBeLessThan(1e-4 * scale));
+  });
+
+  it('without --allow-read, createTrainer and loadKernels reject in the caller naming the flag (no worker dies)', () => {
+    const lines = runDeno(`import { createTrainer, loadKernels } from 'descent-wasm';
+const spec = { inputSize: 2, layers: [{ units: 2 }], loss: 'mse' };
+for (const make of [() => createTrainer(spec), () => createTrainer(spec, { worker: false }), () => loadKernels()]) {
+  const error = await make().then(() => null, (e) => e);
+  console.log(JSON.stringify({ name: error?.name, message: error?.message }));
+}
+`, []);
+    expect(lines).toHaveLength(3);
+    const [worker, inThread, kernels] = lines.map((line) => JSON.parse(line) as { name: string; message: string });
+    for (const [error, call] of [[worker, 'createTrainer'], [inThread, 'createTrainer'], [kernels, 'loadKernels']] as const) {
+      expect(error!.name).toBe('Error');
+      expect(error!.message).toMatch(new RegExp(`^${call}: Deno needs read access to descent-wasm's worker and \\.wasm files in .+: run deno with --allow-read \\(or --allow-read=.+\\)$`));
+    }
   });
 
   it('a Deno script that never disposes its trainer exits', () => {

@@ -63,3 +63,74 @@ describe.each(BUILDS)('gemm (%s build)', (build) => {
     }
   });
 });
+
+/** One strided product, as gemm_strided_f32 reads its operands (strides in floats), in float64. */
+interface Strided {
+  aRow: number; aCol: number; aBatch: number;
+  bK: number; bJ: number; bBatch: number;
+  ldc: number; cBatch: number;
+  batch: number; M: number; K: number; N: number;
+}
+
+/** The span of floats an operand covers: the largest index it reads, plus one. */
+const span = (batch: number, batchStride: number, rows: number, rowStride: number, cols: number, colStride: number) =>
+  (batch - 1) * batchStride + (rows - 1) * rowStride + (cols - 1) * colStride + 1;
+
+// The shapes the sequence layers need: attention's Q·Kᵀ and P·V per head as row slices of a packed
+// [T, 3C] buffer (row strides 3C, batch stride over heads), a C with a leading dimension larger than
+// N (writing into a slice of wider rows), shared B (batch stride 0: one weight for every time step),
+// Aᵀ by strides, and the blocking's edges (K panels of 256, 12- and 8-column panels).
+const STRIDED: Strided[] = [
+  { aRow: 3 * 16, aCol: 1, aBatch: 4, bK: 1, bJ: 3 * 16, bBatch: 4, ldc: 9, cBatch: 9 * 9, batch: 4, M: 9, K: 4, N: 9 },
+  { aRow: 9, aCol: 1, aBatch: 81, bK: 3 * 16, bJ: 1, bBatch: 4, ldc: 16, cBatch: 4, batch: 4, M: 9, K: 9, N: 4 },
+  { aRow: 40, aCol: 1, aBatch: 40 * 7, bK: 24, bJ: 1, bBatch: 0, ldc: 50, cBatch: 50 * 7, batch: 3, M: 7, K: 33, N: 24 },
+  { aRow: 1, aCol: 20, aBatch: 5, bK: 17, bJ: 1, bBatch: 17 * 300, ldc: 17, cBatch: 17 * 5, batch: 2, M: 5, K: 300, N: 17 },
+  { aRow: 300, aCol: 1, aBatch: 0, bK: 1, bJ: 300, bBatch: 300 * 13, ldc: 13, cBatch: 13 * 6, batch: 2, M: 6, K: 259, N: 13 },
+  { aRow: 5, aCol: 1, aBatch: 5, bK: 8, bJ: 1, bBatch: 0, ldc: 8, cBatch: 8, batch: 0, M: 1, K: 5, N: 8 },
+];
+
+describe.each(BUILDS)('gemm_strided_f32 (%s build)', (build) => {
+  it('matches the float64 reference at the strides attention heads, time steps and row slices use', async () => {
+    const k = await loadKernels({ build });
+    for (const s of STRIDED) {
+      for (const accumulate of [false, true]) {
+        for (const withBias of [false, true]) {
+          const items = Math.max(1, s.batch);
+          const A = k.alloc(span(items, s.aBatch, s.M, s.aRow, s.K, s.aCol));
+          const B = k.alloc(span(items, s.bBatch, s.K, s.bK, s.N, s.bJ));
+          const C = k.alloc(span(items, s.cBatch, s.M, s.ldc, s.N, 1));
+          const bias = k.alloc(s.N);
+          const scratch = k.alloc(Math.max(1, k.raw.gemm_scratch_floats(s.K, s.N)));
+          (A.array as Float32Array).forEach((_, i, a) => { a[i] = Math.sin(i * 1.3); });
+          (B.array as Float32Array).forEach((_, i, a) => { a[i] = Math.cos(i * 0.7); });
+          (bias.array as Float32Array).forEach((_, i, a) => { a[i] = 0.1 * i - 0.3; });
+          (C.array as Float32Array).forEach((_, i, a) => { a[i] = (i % 5) - 2; });
+          const expected = Float64Array.from(C.array);
+          const written = new Uint8Array(C.length);
+          for (let b = 0; b < s.batch; b++) {
+            for (let i = 0; i < s.M; i++) {
+              for (let j = 0; j < s.N; j++) {
+                const at = b * s.cBatch + i * s.ldc + j;
+                let sum = (accumulate ? expected[at]! : 0) + (withBias ? bias.array[j]! : 0);
+                for (let q = 0; q < s.K; q++) sum += A.array[b * s.aBatch + i * s.aRow + q * s.aCol]! * B.array[b * s.bBatch + q * s.bK + j * s.bJ]!;
+                expected[at] = sum;
+                written[at] = 1;
+              }
+            }
+          }
+          k.raw.gemm_strided_f32(A.ptr, s.aRow, s.aCol, s.aBatch, B.ptr, s.bK, s.bJ, s.bBatch, C.ptr, s.ldc, s.cBatch,
+            s.batch, s.M, s.K, s.N, withBias ? bias.ptr : 0, accumulate, scratch.ptr);
+          const atol = 1e-6 * Math.max(1, s.K);
+          for (let i = 0; i < C.length; i++) {
+            // elements between the rows of C (ldc > N) and between batch items stay as they were
+            const want = written[i] ? expected[i]! : (i % 5) - 2;
+            if (Math.abs(C.array[i]! - want) > atol + 1e-6 * Math.abs(want)) {
+              expect.fail(`${JSON.stringify(s)} acc=${accumulate} bias=${withBias}: C[${i}] = ${C.array[i]}, expected ${want}`);
+            }
+          }
+          for (const array of [A, B, C, bias, scratch]) array.free();
+        }
+      }
+    }
+  });
+});

@@ -9,7 +9,7 @@ import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { createTrainer, decodeSafetensors, encodeSafetensors, loadModel, type TrainerSpec } from '../src/index.js';
 import { spawnWorker } from '../dist/worker/spawn.node.js';
-import type { WorkerApi } from '../src/worker/api.js';
+import type { TrainerApi as WorkerApi } from '../src/worker/protocol.js';
 import { RAW_FAILURE, withInstanceMemories } from './fixtures/hardening.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -222,7 +222,7 @@ describe('the worker accepts only calls of its API', () => {
     const remote = Comlink.wrap<WorkerApi>(worker.endpoint);
     try {
       await remote.init(spec, {});
-      await remote.fit(x, y, { epochs: 1 });
+      await remote.fit({ x, y, options: { epochs: 1 } });
       const weights = await remote.getWeights();
       for (const [, message] of RAW_MESSAGES) worker.endpoint.postMessage(message);
       // a real call after them all is answered in order, so every raw message has been handled
@@ -240,8 +240,10 @@ describe('the worker accepts only calls of its API', () => {
       }
       // nothing was replaced, released or run: the API works as before
       expect(await remote.getWeights()).toEqual(weights);
-      expect((await remote.predict(x)).length).toBe(20);
-      expect((await remote.fit(x, y, { epochs: 1 })).stopReason).toBe('completed');
+      expect((await remote.predict({ x, options: {} })).result.length).toBe(20);
+      expect((await remote.fit({ x, y, options: { epochs: 1 } })).result.stopReason).toBe('completed');
+      // a call in another shape is answered with an error, and the worker lives on
+      await expect(remote.fit(x as never)).rejects.toThrow(/takes one request object/);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(death).toBeNull();
     } finally {

@@ -36,6 +36,16 @@ const LAYER_CASES: Record<string, LayerCase> = {
     layers: [{ type: 'flatten' }, { units: 4, activation: 'tanh' }, { units: 3 }],
     tensors: { '1.weight': [4, 12], '1.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
   },
+  'flatten channelsFirst ([2, 3, 2] rows in (C, H, W) order, then dense)': {
+    inputShape: [2, 3, 2],
+    layers: [{ type: 'flatten', dataFormat: 'channelsFirst' }, { units: 4, activation: 'tanh' }, { units: 3 }],
+    tensors: { '1.weight': [4, 12], '1.bias': [4], '2.weight': [3, 4], '2.bias': [3] },
+  },
+  'flatten channelsFirst ([4, 3] sequences after a conv1d, then dense)': {
+    inputShape: [4, 2],
+    layers: [{ type: 'conv1d', filters: 3, kernelSize: 2, padding: 'same', activation: 'relu' }, { type: 'flatten', dataFormat: 'channelsFirst' }, { units: 3 }],
+    tensors: { '0.weight': [3, 2, 2], '0.bias': [3], '2.weight': [3, 12], '2.bias': [3] },
+  },
   'activation (softmax over the last axis of [3, 2] rows)': {
     inputShape: [3, 2],
     layers: [{ type: 'activation', activation: 'softmax' }, { type: 'flatten' }, { units: 3 }],

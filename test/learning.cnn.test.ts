@@ -26,8 +26,8 @@ describe('MNIST CNN', () => {
   it('reaches ≥ 98 % held-out accuracy within 10 epochs', async () => {
     const { train, test } = trainTestSplit(loadMnist(), 0.2, 7) as { train: { x: Float32Array; y: Int32Array }; test: { x: Float32Array; y: Int32Array } };
     const t = await createTrainer(spec, { worker: false });
-    const trainSet = t.dataset(train.x, train.y);
-    const testSet = t.dataset(test.x, test.y);
+    const trainSet = await t.dataset(train.x, train.y);
+    const testSet = await t.dataset(test.x, test.y);
     let accuracy = 0;
     let epochs = 0;
     while (epochs < 10 && accuracy < 0.98) {

@@ -86,7 +86,7 @@ describe('data-parallel training (workers: n)', () => {
     const { trainer: t } = await trainerWithPool(classifier);
     const fromArrays = await trainWith(classifier, 2, digits.x, digits.y, { epochs: 1, batchSize: 64 }, false);
     try {
-      const ds = t.dataset(digits.x, digits.y);
+      const ds = await t.dataset(digits.x, digits.y);
       sharing.mockClear();
       await t.fit(ds, { epochs: 1, batchSize: 64 });
       expect(sharing).toHaveBeenCalledTimes(2); // x and y, once
@@ -96,7 +96,7 @@ describe('data-parallel training (workers: n)', () => {
       expect(sharing).toHaveBeenCalledTimes(2);
       // the first fit on the set trained as the first fit on the arrays did
       const again = await trainerWithPool(classifier);
-      await again.trainer.fit(again.trainer.dataset(digits.x, digits.y), { epochs: 1, batchSize: 64 });
+      await again.trainer.fit(await again.trainer.dataset(digits.x, digits.y), { epochs: 1, batchSize: 64 });
       expect(again.trainer.getWeights()).toEqual(fromArrays.weights);
       await again.trainer.dispose();
     } finally {

@@ -11,6 +11,7 @@ import { decodeSafetensors, tensorToFloat32 } from '../io/safetensors.js';
 import type { Activation } from '../model/activations.js';
 import { BatchNormLayer, ConvLayer, DenseLayer, EmbeddingLayer, LayerNormLayer, PoolLayer } from '../model/layers/index.js';
 import type { Layer } from '../model/layers/layer.js';
+import type { FlattenLayer } from '../model/layers/flatten.js';
 import { type Model, modelFromSpec } from '../model/spec.js';
 import { booleanOption, describe, knownKeys, plainObject } from '../validate.js';
 import { type AttributeValue, DOUBLE, FLOAT, INT32, type Message, model as modelProto, node, tensor, valueInfo } from './onnx-proto.js';
@@ -192,7 +193,8 @@ function addLayer(g: Graph, v: Value, layer: Layer, weight: (name: string, lengt
     case 'activation':
       return g.activation(v, layer.activation as Activation);
     case 'flatten': {
-      const x = g.channelsLast(v);
+      // channelsFirst: torch's nn.Flatten of NCHW, (C, H, W) order
+      const x = (layer as FlattenLayer).dataFormat === 'channelsFirst' ? g.channelsFirst(v) : g.channelsLast(v);
       return { name: g.op('Flatten', [x.name], { axis: 1 }), rank: 2, layout: 'last' };
     }
     case 'globalavgpool': {

@@ -8,7 +8,6 @@ import type { Network } from '../model/network.js';
 import type { GradientStep, Staged } from '../train/step.js';
 import { PassStats } from '../train/step.js';
 import type { ParallelProfile } from '../train/types.js';
-import { toShared } from '../worker/shared-memory.js';
 import type { WasmArray } from '../wasm/heap.js';
 import type { ShardPool } from './pool.js';
 import { multiplyAddsPerRow } from '../model/cost.js';
@@ -55,7 +54,7 @@ export class DataParallelStep {
     const minRows = minChunkRows(size, multiplyAddsPerRow(network.model));
     const chunks = chunkCount(batchSize, pool.shards, minRows);
     // a resident set's rows are shared once (and kept by the shard workers); arrays' rows per fit
-    const rows = train.share?.() ?? { key: null, x: toShared(train.x.array).buffer as SharedArrayBuffer, y: toShared(train.y.array).buffer as SharedArrayBuffer };
+    const rows = train.share?.() ?? pool.shareRows(train.x.array, train.y.array);
     const shared: ShardBuffers = {
       control: new SharedArrayBuffer(CONTROL_SLOTS * 4),
       params: new SharedArrayBuffer(size * 4),

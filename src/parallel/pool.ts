@@ -32,6 +32,8 @@ export class ShardPool {
   #control: Int32Array | null = null;
   #ready: Int32Array | null = null;
   #runs: Promise<unknown>[] = [];
+  /** Shared buffers that carry array fits' rows, kept from fit to fit (see shareRows). */
+  #rowBuffers: { x: SharedArrayBuffer | null; y: SharedArrayBuffer | null } = { x: null, y: null };
 
   private constructor(workers: ShardWorker[]) {
     this.#workers = workers;
@@ -72,6 +74,21 @@ export class ShardPool {
   /** `run()`, or a rejection as soon as any worker dies. */
   #call<T>(run: () => Promise<T>): Promise<T> {
     return this.#calls.track(run);
+  }
+
+  /**
+   * The staged rows of a fit on arrays in shared memory, for the shard workers to copy in at `begin`:
+   * written into buffers kept from fit to fit, since a fresh 31 MB buffer pays its page faults
+   * (20–100 ms on the 2-core VM) on every fit. Only `begin` reads them, so the next fit may reuse them.
+   */
+  shareRows(x: Float32Array | Int32Array, y: Float32Array | Int32Array): { key: null; x: SharedArrayBuffer; y: SharedArrayBuffer } {
+    const into = (values: Float32Array | Int32Array, kept: SharedArrayBuffer | null): SharedArrayBuffer => {
+      const buffer = kept && kept.byteLength >= values.byteLength ? kept : new SharedArrayBuffer(values.byteLength);
+      new (values.constructor as Float32ArrayConstructor)(buffer, 0, values.length).set(values);
+      return buffer;
+    };
+    this.#rowBuffers = { x: into(x, this.#rowBuffers.x), y: into(y, this.#rowBuffers.y) };
+    return { key: null, x: this.#rowBuffers.x!, y: this.#rowBuffers.y! };
   }
 
   /** Hands this fit's shared memory to every worker (they copy the data set in) and starts their loops. */
@@ -164,6 +181,7 @@ export class ShardPool {
   }
 
   async dispose(): Promise<void> {
+    this.#rowBuffers = { x: null, y: null };
     this.#fail(new Error('trainer is disposed'));
     await Promise.all(this.#workers.map((w) => w.spawned.terminate()));
   }

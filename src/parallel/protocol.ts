@@ -108,7 +108,7 @@ export interface ShardBuffers {
   ready: SharedArrayBuffer;
   /** The batch's row indices into the training set (Int32, batch size). */
   indices: SharedArrayBuffer;
-  /** The training set, already normalised (Float32 features or Int32 token ids, rows × inputSize). */
+  /** The training set, already normalised (Float32 features or Int32 token ids, rows × inputSize; the buffer may be longer). */
   x: SharedArrayBuffer;
   xType: 'i32' | 'f32';
   /** Names rows that stay put (a resident set): a shard worker that holds them already copies nothing. */

@@ -54,10 +54,14 @@ export function shardApi() {
       if (buffers.dataKey !== null && kept?.key === buffers.dataKey) {
         train = kept.train;
       } else {
-        const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x) : new Float32Array(buffers.x), buffers.xType, 'shard');
+        // the buffers may be longer than the rows (they are reused from fit to fit: ShardPool.shareRows)
+        const model = network.model;
+        const xLength = buffers.rows * model.inputSize;
+        const yLength = buffers.rows * (buffers.yType === 'i32' ? 1 : model.outputs);
+        const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x, 0, xLength) : new Float32Array(buffers.x, 0, xLength), buffers.xType, 'shard');
         let y;
         try {
-          y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y) : new Float32Array(buffers.y), buffers.yType, 'shard');
+          y = heap.copyIn(buffers.yType === 'i32' ? new Int32Array(buffers.y, 0, yLength) : new Float32Array(buffers.y, 0, yLength), buffers.yType, 'shard');
         } catch (error) {
           x.free();
           throw error;

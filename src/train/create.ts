@@ -6,6 +6,7 @@ import { checkpointSpec } from '../io/checkpoint.js';
 import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
 import { booleanOption, knownKeys, numberOption, plainObject } from '../validate.js';
 import { checkBuildSupported, requestedBuild, type Build } from '../wasm/builds.js';
+import { checkWasmReadable } from '#read-wasm';
 import { hardwareConcurrency } from '#worker-spawn';
 import { WorkerTrainer } from '../worker/client.js';
 import { Trainer } from './trainer.js';
@@ -52,6 +53,7 @@ export async function createTrainer(spec: TrainerSpec | Uint8Array, options: Cre
   const worker = booleanOption('worker', o.worker, true);
   const build = requestedBuild(o, 'createTrainer');
   if (build !== undefined) checkBuildSupported(build);
+  checkWasmReadable('createTrainer');
   if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
     throw new TypeError(`workerUrl must be a string or URL, got ${typeof o.workerUrl}`);
   }

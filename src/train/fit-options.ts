@@ -9,7 +9,7 @@ import type { BatchLog, EpochLog } from './types.js';
 
 const FIT_KEYS = [
   'epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'onEpochEnd', 'onBatchEnd',
-  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch', 'shuffleBeforeSplit',
+  'batchCallbackInterval', 'earlyStopping', 'classWeight', 'signal', 'checkpoint', 'stepsPerEpoch', 'shuffleBeforeSplit', 'transfer',
 ];
 
 export interface FitPlan {
@@ -32,6 +32,8 @@ export interface FitPlan {
   stepsPerEpoch: number | null;
   /** Shuffle the rows (seeded) before validationSplit takes the last ones (default false, as Keras). */
   shuffleBeforeSplit: boolean;
+  /** Move the arrays to a worker instead of copying them (in this thread: nothing to move). */
+  transfer: boolean;
 }
 
 /** fit's `onEpochEnd` or `onBatchEnd` option: a function, or null when absent. */
@@ -39,6 +41,13 @@ export function callbackOf<T>(options: Record<string, unknown>, key: 'onEpochEnd
   const value = options[key];
   if (value !== undefined && typeof value !== 'function') throw new TypeError(`${key} must be a function, got ${describe(value)}`);
   return (value as ((log: T) => unknown) | undefined) ?? null;
+}
+
+/** Checks the options of a call that takes arrays and nothing else (dataset, evaluate): DataOptions. */
+export function dataOptions(what: string, options: unknown): { transfer: boolean } {
+  const o = plainObject('options', options ?? {});
+  knownKeys(what, o, ['transfer']);
+  return { transfer: booleanOption('transfer', o.transfer, false) };
 }
 
 /** Whether a value is a resident data set handle (in this thread, or a worker trainer's). */
@@ -79,6 +88,7 @@ export function planFit(model: Model, options: unknown): FitPlan {
     classWeight, earlyStopping, checkpoint,
     stepsPerEpoch: o.stepsPerEpoch === undefined ? null : numberOption('stepsPerEpoch', o.stepsPerEpoch, undefined, { min: 1, integer: true }),
     shuffleBeforeSplit: booleanOption('shuffleBeforeSplit', o.shuffleBeforeSplit, false),
+    transfer: booleanOption('transfer', o.transfer, false),
   };
 }
 

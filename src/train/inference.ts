@@ -58,7 +58,8 @@ export class Inference {
    */
   predict(x: unknown, options: { raw?: boolean } = {}): Float32Array {
     const o = plainObject('options', options);
-    knownKeys('predict options', o, ['raw']);
+    knownKeys('predict options', o, ['raw', 'transfer']);
+    booleanOption('transfer', o.transfer, false);
     const raw = booleanOption('raw', o.raw, false);
     const { model, network } = this;
     const heap = network.heap;

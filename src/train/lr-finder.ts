@@ -15,7 +15,7 @@
 // way, so no lag) keeps both the noise reduction and the position: 1.9 × and 0.84 × there.
 
 import type { Schedule } from '../schedules.js';
-import { describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import { isDataset } from './fit-options.js';
 import { type BatchSource, isBatchSource, SourceExhaustedError } from './stream.js';
 import type { BatchLog, Features, FitOptions, History, LrFinderResult, LrFinderStep, Targets } from './types.js';
@@ -30,7 +30,7 @@ export interface LrFinderSettings {
   onStep: ((log: LrFinderStep) => unknown) | null;
 }
 
-const KEYS = ['minLr', 'maxLr', 'steps', 'batchSize', 'smoothing', 'onStep'];
+const KEYS = ['minLr', 'maxLr', 'steps', 'batchSize', 'smoothing', 'onStep', 'transfer'];
 /** fastai stops when the smoothed loss exceeds 4 × the best so far. */
 const DIVERGENCE_FACTOR = 4;
 /** fastai's suggestion ignores the last five points (their loss is already diverging). */
@@ -54,6 +54,7 @@ export function lrFinderSettings(options: unknown, streamed: boolean): LrFinderS
   }
   const batchSize = streamed ? null : numberOption('batchSize', o.batchSize, 32, { min: 1, integer: true });
   const smoothing = numberOption('smoothing', o.smoothing, 0.98, { min: 0, max: 1, maxExclusive: true });
+  booleanOption('transfer', o.transfer, false);
   if (o.onStep !== undefined && typeof o.onStep !== 'function') throw new TypeError(`onStep must be a function, got ${describe(o.onStep)}`);
   return { minLr, maxLr, steps, batchSize, smoothing, onStep: (o.onStep as LrFinderSettings['onStep'] | undefined) ?? null };
 }

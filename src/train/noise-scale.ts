@@ -10,7 +10,7 @@
 // biased; the paper averages them separately for the same reason).
 
 import { Random } from '../model/random.js';
-import { describe, knownKeys, numberOption, plainObject } from '../validate.js';
+import { booleanOption, describe, knownKeys, numberOption, plainObject } from '../validate.js';
 import type { WasmArray } from '../wasm/heap.js';
 import type { GradientStep, Staged } from './step.js';
 import type { NoiseScaleResult } from './types.js';
@@ -21,7 +21,7 @@ export interface NoiseScaleSettings {
   batches: number;
 }
 
-const KEYS = ['smallBatchSize', 'largeBatchSize', 'batches'];
+const KEYS = ['smallBatchSize', 'largeBatchSize', 'batches', 'transfer'];
 // Earlier names: refused with the new name rather than kept as aliases (one spelling per option).
 const RENAMED: Record<string, string> = { small: 'smallBatchSize', large: 'largeBatchSize' };
 
@@ -40,6 +40,7 @@ export function noiseScaleSettings(options: unknown): NoiseScaleSettings {
     );
   }
   const batches = numberOption('batches', o.batches, 20, { min: 1, integer: true });
+  booleanOption('transfer', o.transfer, false);
   return { smallBatchSize, largeBatchSize, batches };
 }
 

@@ -21,7 +21,7 @@ import { sharedMemoryAvailable } from '../worker/shared-memory.js';
 import { checkData, checkFeatures, checkRoom, featureStats, lengthOf } from './data.js';
 import { Dataset } from './dataset.js';
 import { Inference } from './inference.js';
-import { checkLastBatch, isDataset, planFit } from './fit-options.js';
+import { checkLastBatch, dataOptions, isDataset, planFit } from './fit-options.js';
 import { fitStream, type FitStream } from './fit-stream.js';
 import { type FitHost, runEpochs, yieldToEventLoop } from './fit-loop.js';
 import { arraySource, type Owned, residentSource, type SourceContext, streamSource } from './sources.js';
@@ -30,10 +30,10 @@ import { type BatchSource, isBatchSource } from './stream.js';
 import { findLearningRate, lrFinderSettings } from './lr-finder.js';
 import { measureNoiseScale, noiseScaleSettings } from './noise-scale.js';
 import type { BoundLoss } from '../losses/index.js';
-import type { EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo, TrainerMethods } from './types.js';
+import type { DataOptions, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
-export type { BatchLog, CheckpointOptions, DatasetHandle, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
+export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 
 export { HISTORY_KEPT } from './fit-loop.js';
@@ -43,7 +43,7 @@ export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: 
 
 export { Dataset } from './dataset.js';
 
-export class Trainer implements TrainerMethods {
+export class Trainer implements TrainerMethods<Dataset> {
   readonly model: Model;
   readonly #heap: Heap;
   readonly #network: Network;
@@ -248,13 +248,14 @@ export class Trainer implements TrainerMethods {
     return fitStream(this, x, y, options);
   }
 
-  /** Trains on x (rows × inputSize) and y; resolves with this call's history. */
   /**
    * Checks `x` and `y` once and copies them into this trainer's WASM memory, where fit, evaluate and
-   * predict use them in place on every call (`y` may be left out for a predict-only set).
+   * predict use them in place on every call (`y` may be left out for a predict-only set). The copy
+   * is made before the promise is returned; `transfer` (DataOptions) changes nothing in this thread.
    */
-  dataset(x: Features, y?: Targets): Dataset {
+  async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<Dataset> {
     this.#checkAlive();
+    dataOptions('dataset options', options);
     checkRoom(this.#inference.stateBytes + this.#datasetBytes(), [['x', lengthOf(x)], ['y', lengthOf(y)]]);
     const data = y === undefined ? { rows: checkFeatures(this.model, x, 'x').length / this.model.inputSize, x: checkFeatures(this.model, x, 'x'), y: null }
       : checkData(this.model, x, y, 'x', 'y');
@@ -462,9 +463,10 @@ export class Trainer implements TrainerMethods {
   }
 
   /** Loss and accuracy (classification) or mae (regression) on x, y, in inference mode. */
-  async evaluate(x: Features | Dataset, y?: Targets): Promise<EvaluateResult> {
+  async evaluate(x: Features | Dataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
     this.#checkAlive();
     if (isDataset(x)) return this.#inference.evaluateDataset(this.#ownDataset(x, 'x', true));
+    dataOptions('evaluate options', options);
     return this.#inference.evaluate(x, y);
   }
 
@@ -472,7 +474,7 @@ export class Trainer implements TrainerMethods {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
-  async predict(x: Features | Dataset, options: { raw?: boolean } = {}): Promise<Float32Array> {
+  async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
     this.#checkAlive();
     return this.#inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);
   }

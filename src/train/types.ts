@@ -82,6 +82,24 @@ export interface FitOptions {
   shuffleBeforeSplit?: boolean;
   /** A stream of batches: batches per epoch (default: one pass over the source per epoch). */
   stepsPerEpoch?: number;
+  /** See DataOptions.transfer (x, y and validationData's arrays). */
+  transfer?: boolean;
+}
+
+/** What every call that takes arrays accepts, in this thread and in a worker alike. */
+export interface DataOptions {
+  /**
+   * Move the arrays' buffers to the worker instead of copying them (default false): they are detached
+   * in the caller. Arrays are always copied (or moved) before the call returns, so a later change
+   * to them never reaches a running call; in this thread nothing moves and the flag changes nothing.
+   */
+  transfer?: boolean;
+}
+
+/** predict's options. */
+export interface PredictOptions extends DataOptions {
+  /** Raw outputs instead of probabilities (default false). */
+  raw?: boolean;
 }
 
 /** Runtime facts of a trainer. */
@@ -126,15 +144,24 @@ export interface ParallelProfile {
   ownChunks: number;
 }
 
+/** Batches from a stream (train/stream.ts): an (async) iterable of { x, y }, or a function that gives one per pass. */
+type StreamOfBatches = Iterable<{ x: Features; y: Targets }> | AsyncIterable<{ x: Features; y: Targets }> | (() => Iterable<{ x: Features; y: Targets }> | AsyncIterable<{ x: Features; y: Targets }>);
+
 /**
  * The methods every trainer offers, in this thread (Trainer) or in a worker (WorkerTrainer, whose
- * methods all return promises): both classes implement it, so neither can drift from the other.
+ * methods all return promises), with every form of their arguments: both classes implement it, so
+ * neither can drift from the other. `D` is the trainer's own resident data set type.
  */
-export interface TrainerMethods {
+export interface TrainerMethods<D extends DatasetHandle = DatasetHandle> {
+  readonly info: TrainerInfo;
+  /** Checks x (and y) and copies them into the trainer's memory once: fit, evaluate and predict then name the set. */
+  dataset(x: Features, y?: Targets, options?: DataOptions): Promise<D>;
   fit(x: Features, y: Targets, options?: FitOptions): Promise<History>;
+  fit(data: D | StreamOfBatches, options?: FitOptions): Promise<History>;
   stop(): void;
-  predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
+  predict(x: Features | D, options?: PredictOptions): Promise<Float32Array>;
+  evaluate(x: Features, y: Targets, options?: DataOptions): Promise<EvaluateResult>;
+  evaluate(data: D): Promise<EvaluateResult>;
   getWeights(): Record<string, Float32Array> | Promise<Record<string, Float32Array>>;
   setWeights(weights: Record<string, Float32Array>): void | Promise<void>;
   summary(): string | Promise<string>;
@@ -145,12 +172,14 @@ export interface TrainerMethods {
   dispose(): Promise<void>;
   /** The learning-rate range test; the trainer is left exactly as it was. */
   findLearningRate(x: Features, y: Targets, options?: LrFinderOptions): Promise<LrFinderResult>;
+  findLearningRate(data: D | StreamOfBatches, options?: LrFinderOptions): Promise<LrFinderResult>;
   /** The gradient noise scale (a batch-size estimate); the trainer is left exactly as it was. */
   gradientNoiseScale(x: Features, y: Targets, options?: NoiseScaleOptions): Promise<NoiseScaleResult>;
+  gradientNoiseScale(data: D, options?: NoiseScaleOptions): Promise<NoiseScaleResult>;
 }
 
 /** Options of `findLearningRate` (fastai's lr_find defaults). */
-export interface LrFinderOptions {
+export interface LrFinderOptions extends DataOptions {
   /** The first step's learning rate (default 1e-7). */
   minLr?: number;
   /** The last step's learning rate (default 10). */
@@ -195,7 +224,7 @@ export interface LrFinderResult {
 }
 
 /** Options of `gradientNoiseScale`. */
-export interface NoiseScaleOptions {
+export interface NoiseScaleOptions extends DataOptions {
   /** Rows of the small batches (default 32). */
   smallBatchSize?: number;
   /** Rows of the large batches (default 8 × smallBatchSize); more than smallBatchSize. */

@@ -38,6 +38,18 @@ export interface KernelExports {
   gemm_nn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_nt_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
   gemm_tn_f32(A: Ptr, B: Ptr, C: Ptr, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr): void;
+  // sequence layers' element-wise kernels (assembly/layers/recurrent.ts, attention.ts); 0 = a zero state
+  lstm_cell_forward_f32(gates: Ptr, cPrev: Ptr, c: Ptr, tanhC: Ptr, h: Ptr, hStride: number, rows: number, units: number): void;
+  lstm_cell_backward_f32(gates: Ptr, cPrev: Ptr, tanhC: Ptr, dh: Ptr, dhStride: number, dc: Ptr, rows: number, units: number): void;
+  gru_cell_forward_f32(gi: Ptr, gh: Ptr, hPrev: Ptr, hPrevStride: number, h: Ptr, hStride: number, rows: number, units: number): void;
+  gru_cell_backward_f32(gi: Ptr, gh: Ptr, hPrev: Ptr, hPrevStride: number, dh: Ptr, dhStride: number, dhPrev: Ptr, dhPrevStride: number, rows: number, units: number): void;
+  attention_softmax_f32(S: Ptr, rows: number, cols: number, ld: number, batch: number, batchStride: number, scale: number, causal: boolean): void;
+  attention_softmax_backward_f32(P: Ptr, dP: Ptr, rows: number, cols: number, ld: number, batch: number, batchStride: number, scale: number, causal: boolean): void;
+  /** Batched, strided GEMM (assembly/gemm.ts): strides in floats; bJ = 1 (B row-major) or bK = 1 (Bᵀ). */
+  gemm_strided_f32(
+    A: Ptr, aRow: number, aCol: number, aBatch: number, B: Ptr, bK: number, bJ: number, bBatch: number,
+    C: Ptr, ldc: number, cBatch: number, batch: number, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr,
+  ): void;
   relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
   relu_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
   leaky_relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
@@ -109,6 +121,7 @@ export interface KernelExports {
   ): void;
   globalavgpool_forward_f32(x: Ptr, y: Ptr, rows: number, positions: number, C: number): void;
   globalavgpool_backward_f32(dy: Ptr, dx: Ptr, rows: number, positions: number, C: number): void;
+  transpose_rows_f32(x: Ptr, out: Ptr, rows: number, a: number, b: number): void;
   embedding_forward_f32(ids: Ptr, count: number, weight: Ptr, units: number, out: Ptr): void;
   embedding_backward_f32(ids: Ptr, count: number, dOut: Ptr, units: number, grad: Ptr, vocab: number, paddingIdx: number): void;
   layernorm_forward_f32(x: Ptr, positions: number, C: number, weight: Ptr, bias: Ptr, eps: number, out: Ptr, mean: Ptr, rstd: Ptr): void;

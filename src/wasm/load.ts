@@ -1,7 +1,7 @@
 // Picks and instantiates a WASM build. Each loadKernels() call gets its own instance (own memory);
 // all instances of a build share one compiled WebAssembly.Module.
 
-import { readWasm } from '#read-wasm';
+import { checkWasmReadable, readWasm } from '#read-wasm';
 import { computeLoss, type LossName, type LossOptions, type LossResult } from '../losses/index.js';
 import { checkBuildSupported, defaultBuild, requestedBuild, type Build } from './builds.js';
 import type { KernelExports } from './exports.js';
@@ -84,6 +84,7 @@ export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
   }
   const build = requestedBuild(options, 'loadKernels') ?? defaultBuild();
   checkBuildSupported(build);
+  checkWasmReadable('loadKernels');
   const module = await compiledModule(build);
   const instance = await WebAssembly.instantiate(module, { env: { abort } });
   const exports = instance.exports as unknown as KernelExports;

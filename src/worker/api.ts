@@ -1,13 +1,15 @@
 // The worker's side of the protocol (protocol.ts): one Trainer per worker, created by `init`, whose
-// methods TrainerApi exposes. fit's callbacks arrive as Comlink proxies and are awaited, so every
-// onEpochEnd reaches the caller before fit resolves.
+// methods TrainerApi exposes. Each call's reply carries the trainer's info after it and gives back
+// the buffers the caller's arrays came in (transit.ts). fit's hooks arrive as one Comlink proxy and
+// are awaited, so every onEpochEnd reaches the caller before fit resolves.
 
 import * as Comlink from 'comlink';
 import type { TrainerSpec } from '../model/spec.js';
 import { ShardPool } from '../parallel/pool.js';
 import { type Dataset, Trainer } from '../train/trainer.js';
-import { type CrossingCallbacks, type DatasetRef, type FitData, type InitOptions, joinFit, type PullBatch, pulledSource, releaseCallbacks, type TrainerApi } from './protocol.js';
-import type { LrFinderOptions } from '../train/types.js';
+import type { Features, FitOptions, LrFinderOptions, Targets } from '../train/types.js';
+import { type DataRequest, type DatasetRef, type Hooks, type InitOptions, joinFit, pulledSource, releaseHooks, type Reply, type TrainerApi } from './protocol.js';
+import { lentBuffers } from './transit.js';
 
 /** The API a worker exposes. */
 export function workerApi(): TrainerApi {
@@ -19,60 +21,83 @@ export function workerApi(): TrainerApi {
   // resident data sets by id: the caller's handles name them
   const datasets = new Map<number, Dataset>();
   let nextId = 1;
-  const resolve = (ref: DatasetRef): Dataset => {
+  const resolve = (ref: DatasetRef, what = 'x'): Dataset => {
     const dataset = datasets.get(ref.dataset);
-    if (!dataset) throw new Error('x is a disposed data set');
+    if (!dataset) throw new Error(`${what} is a disposed data set`);
     return dataset;
   };
   const isRef = (value: unknown): value is DatasetRef =>
     value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !Array.isArray(value) && typeof (value as DatasetRef).dataset === 'number';
-  const dataOf = <T>(x: T | DatasetRef): T | Dataset => (isRef(x) ? resolve(x) : x);
+  /** A call's request as the client sends it (a message from elsewhere gets a TypeError, not a crash). */
+  const checked = <R extends DataRequest<unknown>>(request: R): R => {
+    const options = (request as { options?: unknown } | null)?.options;
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new TypeError('a descent worker call takes one request object { x?, y?, options, hooks? }');
+    }
+    return request;
+  };
+  /** The request's x as the trainer takes it: arrays as they came, a data set by its id. */
+  const xOf = (request: DataRequest<unknown>): Features | Dataset => (isRef(request.x) ? resolve(request.x) : request.x as Features);
+  /** `result` with the trainer's info and the request's array buffers (x, y, validationData), given back to the caller. */
+  const reply = <T>(request: DataRequest<unknown>, result: T): Reply<T> => {
+    const validation = (request.options as FitOptions | undefined)?.validationData;
+    const buffers = lentBuffers(request.x, request.y, ...(Array.isArray(validation) ? validation : []));
+    return Comlink.transfer({ result, info: live().info, buffers }, buffers);
+  };
+  /** Runs `body` with the request's hooks, released afterwards (their port would keep the caller alive). */
+  const withHooks = async <T>(hooks: Hooks | undefined, body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } finally {
+      releaseHooks(hooks);
+    }
+  };
   return {
     async init(spec: TrainerSpec, options: InitOptions) {
       trainer = await Trainer.create(spec, { ...options, startPool: ShardPool.start });
       return trainer.info;
     },
-    dataset(x, y) {
-      const dataset = live().dataset(x, y);
+    async dataset(request) {
+      checked(request);
+      const dataset = await live().dataset(request.x as Features, request.y);
       const id = nextId++;
       datasets.set(id, dataset);
-      return { id, rows: dataset.rows, info: live().info };
+      return reply(request, { id, rows: dataset.rows });
     },
     disposeDataset(id) {
       datasets.get(id)?.dispose();
       datasets.delete(id);
-      return live().info;
+      return { result: null, info: live().info, buffers: [] };
     },
-    async fit(x, y, data: FitData, ...callbacks: CrossingCallbacks) {
-      try {
-        const options = joinFit(data, callbacks, resolve);
-        return await (isRef(x) ? live().fit(resolve(x), options) : live().fit(x, y, options));
-      } finally {
-        releaseCallbacks(callbacks);
+    fit: (request, hooks) => withHooks(hooks, async () => {
+      checked(request);
+      const names = request.hooks ?? [];
+      const options = joinFit(request.options, names, hooks, (ref) => resolve(ref, 'validationData'));
+      if (request.x === undefined) {
+        if (!hooks || !names.includes('pull')) throw new TypeError('a streamed fit needs its batch source');
+        return reply(request, await live().fit(pulledSource(hooks.pull!), options));
       }
-    },
-    async fitStreamed(data: FitData, ...rest: [...CrossingCallbacks, PullBatch?]) {
-      const [onEpochEnd, onBatchEnd, onSave, pull] = rest;
-      const callbacks: CrossingCallbacks = [onEpochEnd, onBatchEnd, onSave];
-      try {
-        if (!pull) throw new TypeError('a streamed fit needs its batch source');
-        return await live().fit(pulledSource(pull), joinFit(data, callbacks, resolve));
-      } finally {
-        releaseCallbacks([...callbacks, pull]);
+      const x = xOf(request);
+      return reply(request, await (isRef(request.x) ? live().fit(x as Dataset, options) : live().fit(x as Features, request.y as Targets, options)));
+    }),
+    findLearningRate: (request, hooks) => withHooks(hooks, async () => {
+      checked(request);
+      const names = request.hooks ?? [];
+      const options: LrFinderOptions = hooks && names.includes('onStep') ? { ...request.options, onStep: async (log) => { await hooks.onStep!(log); } } : request.options;
+      if (request.x === undefined) {
+        if (!hooks || !names.includes('pull')) throw new TypeError('findLearningRate on a stream needs its batch source');
+        return reply(request, await live().findLearningRate(pulledSource(hooks.pull!), options));
       }
+      const x = xOf(request);
+      return reply(request, await (isRef(request.x) ? live().findLearningRate(x as Dataset, options) : live().findLearningRate(x as Features, request.y, options)));
+    }),
+    async gradientNoiseScale(request) {
+      checked(request);
+      const x = xOf(request);
+      return reply(request, await (isRef(request.x) ? live().gradientNoiseScale(x as Dataset, request.options) : live().gradientNoiseScale(x as Features, request.y, request.options)));
     },
-    async findLearningRate(x, y, data, onStep, pull) {
-      try {
-        const options: LrFinderOptions = onStep ? { ...data, onStep: async (log) => { await onStep(log); } } : data;
-        if (pull) return await live().findLearningRate(pulledSource(pull), options);
-        return await (isRef(x) ? live().findLearningRate(resolve(x), options) : live().findLearningRate(x!, y, options));
-      } finally {
-        releaseCallbacks([onStep, pull]);
-      }
-    },
-    gradientNoiseScale: (x, y, options) => (isRef(x) ? live().gradientNoiseScale(resolve(x), options) : live().gradientNoiseScale(x, y, options)),
-    predict: (x, options) => live().predict(dataOf(x), options),
-    evaluate: (x, y) => live().evaluate(dataOf(x), y),
+    predict: async (request) => reply(request, await live().predict(xOf(checked(request)), request.options)),
+    evaluate: async (request) => reply(request, await live().evaluate(xOf(checked(request)), request.y)),
     stop: () => trainer?.stop(),
     getWeights: () => live().getWeights(),
     setWeights: (weights) => live().setWeights(weights),

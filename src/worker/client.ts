@@ -5,22 +5,21 @@
 import { spawnWorker, type SpawnedWorker } from '#worker-spawn';
 import * as Comlink from 'comlink';
 import { type Model, modelFromSpec, type TrainerSpec } from '../model/spec.js';
-import { DATASET, isDataset, planFit } from '../train/fit-options.js';
+import { DATASET, dataOptions, isDataset, planFit } from '../train/fit-options.js';
 import { type BatchSource, isBatchSource } from '../train/stream.js';
 import { fitStream, type FitStream } from '../train/fit-stream.js';
-import type { DatasetHandle, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerMethods } from '../train/types.js';
+import type { DataOptions, DatasetHandle, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerMethods } from '../train/types.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
-import { type DatasetRef, rebuildError, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
+import { crossingHooks, type DataRequest, type DatasetRef, type Hooks, rebuildError, type Reply, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
+import { TransitBuffers } from './transit.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 import type { Build } from '../wasm/builds.js';
 
-export interface RemoteFitOptions extends FitOptions {
-  /** Move x and y to the worker instead of copying them (the caller's buffers are detached). */
-  transfer?: boolean;
-}
+/** fit's options in a worker: the same as in this thread (`transfer` is one of them). */
+export type RemoteFitOptions = FitOptions;
 
 export interface WorkerTrainerOptions {
   /** Serve the worker file yourself (CSP, CDN): the URL of dist/worker/entry.web.js (or entry.node.js). */
@@ -32,11 +31,13 @@ export interface WorkerTrainerOptions {
 }
 
 /** A trainer running in a worker; every method returns a promise. */
-export class WorkerTrainer implements TrainerMethods {
+export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
   readonly model: Model;
   readonly #worker: SpawnedWorker;
   readonly #remote: Comlink.Remote<TrainerApi>;
   readonly #calls: PendingCalls;
+  /** The buffers the caller's arrays cross in, reused call after call (transit.ts). */
+  readonly #transit = new TransitBuffers();
   #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
 
   private constructor(model: Model, worker: SpawnedWorker) {
@@ -62,13 +63,14 @@ export class WorkerTrainer implements TrainerMethods {
     return trainer;
   }
 
-  /** Runtime, build, worker kind and parameter count. */
+  /** Runtime, build, worker kind and parameter count (memory as of the last call). */
   get info(): TrainerInfo {
     return { ...this.#info };
   }
 
   #kill(error: Error): void {
     if (!this.#calls.fail(error)) return;
+    this.#transit.clear();
     this.#remote[Comlink.releaseProxy]?.();
   }
 
@@ -76,28 +78,49 @@ export class WorkerTrainer implements TrainerMethods {
     return this.#calls.track(run, rebuildError);
   }
 
+  /** A call that takes data: its reply's info is kept and its buffers go back to the transit pool. */
+  async #request<T>(run: () => Promise<Reply<T>>): Promise<T> {
+    const reply = await this.#call(run);
+    this.#info = { ...reply.info, worker: this.#worker.kind };
+    this.#transit.reclaim(reply.buffers);
+    return reply.result;
+  }
+
+  /**
+   * `x` and `y` as they cross: a data set by its id, typed arrays copied into reused buffers (or moved
+   * with `move`) before this returns, so a later change to the caller's arrays never reaches the worker.
+   */
+  #pack<O>(x: unknown, y: unknown, options: O, move: boolean, hooks: Hooks = {}): { request: DataRequest<O>; moved: ArrayBuffer[]; hooks: Hooks | undefined } {
+    const moved: ArrayBuffer[] = [];
+    const request: DataRequest<O> = { options };
+    if (x !== undefined) request.x = isDataset(x) ? this.#ref(x, 'x') : this.#transit.carry(x, move, moved) as Features;
+    if (y !== undefined) request.y = this.#transit.carry(y, move, moved) as Targets;
+    const validation = (options as { validationData?: unknown }).validationData;
+    if (Array.isArray(validation)) {
+      (options as { validationData?: unknown }).validationData = validation.map((v) => this.#transit.carry(v, move, moved));
+    }
+    const crossing = crossingHooks(hooks);
+    if (crossing.names.length > 0) request.hooks = crossing.names;
+    return { request, moved, hooks: crossing.proxy };
+  }
+
   /**
    * A resident data set in the worker: x and y cross once (moved with `{ transfer: true }`), then fit,
    * evaluate and predict name it instead of sending rows again.
    */
-  async dataset(x: Features, y?: Targets, options: { transfer?: boolean } = {}): Promise<WorkerDataset> {
-    const o = plainObject('options', options);
-    knownKeys('dataset options', o, ['transfer']);
-    const [xs, ys] = [wholeBuffer(x), wholeBuffer(y)];
-    const moved = booleanOption('transfer', o.transfer, false) ? transferable(xs, ys) : [];
-    const { id, rows, info } = await this.#call(() => this.#remote.dataset(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined));
-    this.#info = { ...info, worker: this.#worker.kind };
+  async dataset(x: Features, y?: Targets, options: DataOptions = {}): Promise<WorkerDataset> {
+    const { transfer } = dataOptions('dataset options', options);
+    const { request, moved } = this.#pack(x, y, {}, transfer);
+    const { id, rows } = await this.#request(() => this.#remote.dataset(Comlink.transfer(request, moved)));
     return new WorkerDataset(this, id, rows, async () => {
-      const after = await this.#call(() => this.#remote.disposeDataset(id));
-      this.#info = { ...after, worker: this.#worker.kind };
+      // a set whose trainer is gone (disposed, or its worker died) has no memory left to free
+      if (this.#calls.error) return;
+      try {
+        await this.#request(() => this.#remote.disposeDataset(id));
+      } catch (error) {
+        if (!this.#calls.error) throw error;
+      }
     });
-  }
-
-  /** Reads the worker's info again (its memory changes with fits), then gives back `result`. */
-  async #refreshInfo<T>(result: T): Promise<T> {
-    const info = await this.#call(() => this.#remote.info());
-    this.#info = { ...info, worker: this.#worker.kind };
-    return result;
   }
 
   /** `value` as a reference to one of this trainer's data sets, or an error naming `what`. */
@@ -107,43 +130,38 @@ export class WorkerTrainer implements TrainerMethods {
     return { dataset: value.id };
   }
 
-  /**
-   * Trains in the worker on x and y, or on a resident data set (`fit(dataset, options)`); callbacks
-   * run in this thread, and `signal` aborts like stop(). Options are checked here first.
-   */
-  async fit(x: Features | WorkerDataset | BatchSource, y?: Targets | RemoteFitOptions, options: RemoteFitOptions = {}): Promise<History> {
-    const resident = isDataset(x);
-    const streamed = !resident && isBatchSource(x);
-    const { transfer, ...fitOptions } = plainObject('options', (resident || streamed ? y : options) ?? {}) as RemoteFitOptions;
-    const move = booleanOption('transfer', transfer, false);
-    planFit(this.model, fitOptions);
-    const { data, callbacks, signal } = splitFit(fitOptions as FitOptions, (value) => this.#ref(value, 'validationData'));
-    if (streamed) {
-      const pull = Comlink.proxy(servePulls(x));
-      const abort = () => this.stop();
-      signal?.addEventListener('abort', abort);
-      if (signal?.aborted) queueMicrotask(abort);
-      try {
-        return await this.#refreshInfo(await this.#call(() => this.#remote.fitStreamed(data, ...callbacks, pull)));
-      } finally {
-        signal?.removeEventListener('abort', abort);
-      }
-    }
-    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x);
-    const ys = resident ? undefined : wholeBuffer(y);
+  /** Turns `signal`'s abort into stop() for as long as `run` runs. */
+  async #abortable<T>(signal: AbortSignal | null | undefined, run: () => Promise<T>): Promise<T> {
     const abort = () => this.stop();
     signal?.addEventListener('abort', abort);
     if (signal?.aborted) queueMicrotask(abort);
     try {
-      const moved = move ? transferable(xs, ys) : [];
-      return await this.#refreshInfo(await this.#call(() => this.#remote.fit(Comlink.transfer(xs, moved) as Features, ys as Targets | undefined, data, ...callbacks)));
+      return await run();
     } finally {
       signal?.removeEventListener('abort', abort);
     }
   }
 
+  /**
+   * Trains in the worker on x and y, on a resident data set (`fit(dataset, options)`) or on a stream
+   * of batches (`fit(source, options)`); callbacks run in this thread, and `signal` aborts like
+   * stop(). Options are checked here first.
+   */
+  fit(x: Features, y: Targets, options?: FitOptions): Promise<History>;
+  fit(data: WorkerDataset | BatchSource, options?: FitOptions): Promise<History>;
+  async fit(x: Features | WorkerDataset | BatchSource, y?: Targets | FitOptions, options: FitOptions = {}): Promise<History> {
+    const alone = isDataset(x) || isBatchSource(x);
+    const given = plainObject('options', (alone ? y : options) ?? {}) as FitOptions;
+    const plan = planFit(this.model, given);
+    const { data, hooks, signal } = splitFit(given, (value) => this.#ref(value, 'validationData'));
+    const streamed = !isDataset(x) && isBatchSource(x);
+    if (streamed) hooks.pull = servePulls(x);
+    const packed = this.#pack(streamed ? undefined : x, alone ? undefined : y, data, plan.transfer, hooks);
+    return this.#abortable(signal, () => this.#request(() => this.#remote.fit(Comlink.transfer(packed.request, packed.moved), packed.hooks)));
+  }
+
   /** fit() as an async iterator of batch and epoch events; leaving the loop early stops training. */
-  fitStream(x: Features, y: Targets, options?: RemoteFitOptions): FitStream {
+  fitStream(x: Features, y: Targets, options?: FitOptions): FitStream {
     return fitStream(this, x, y, options);
   }
 
@@ -151,26 +169,30 @@ export class WorkerTrainer implements TrainerMethods {
    * The learning-rate range test in the worker (Trainer.findLearningRate): options are checked here
    * first, onStep runs in this thread; the worker's trainer is left exactly as it was.
    */
+  findLearningRate(x: Features, y: Targets, options?: LrFinderOptions): Promise<LrFinderResult>;
+  findLearningRate(data: WorkerDataset | BatchSource, options?: LrFinderOptions): Promise<LrFinderResult>;
   async findLearningRate(x: Features | WorkerDataset | BatchSource, y?: Targets | LrFinderOptions, options?: LrFinderOptions): Promise<LrFinderResult> {
-    const resident = isDataset(x);
-    const streamed = !resident && isBatchSource(x);
-    const given = ((resident || streamed ? y : options) ?? {}) as LrFinderOptions;
+    const alone = isDataset(x) || isBatchSource(x);
+    const streamed = !isDataset(x) && isBatchSource(x);
+    const given = ((alone ? y : options) ?? {}) as LrFinderOptions;
     lrFinderSettings(given, streamed);
-    const { onStep, ...data } = given;
-    const step = onStep ? Comlink.proxy(onStep) : undefined;
-    if (streamed) return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(undefined, undefined, data, step, Comlink.proxy(servePulls(x)))));
-    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
-    return this.#refreshInfo(await this.#call(() => this.#remote.findLearningRate(xs, resident ? undefined : wholeBuffer(y) as Targets, data, step)));
+    const { onStep, transfer, ...data } = given;
+    const hooks: Hooks = { onStep, pull: streamed ? servePulls(x) : undefined };
+    const packed = this.#pack(streamed ? undefined : x, alone ? undefined : y, data, transfer === true, hooks);
+    return this.#request(() => this.#remote.findLearningRate(Comlink.transfer(packed.request, packed.moved), packed.hooks));
   }
 
   /** The gradient noise scale, computed in the worker (Trainer.gradientNoiseScale); options are checked here first. */
+  gradientNoiseScale(x: Features, y: Targets, options?: NoiseScaleOptions): Promise<NoiseScaleResult>;
+  gradientNoiseScale(data: WorkerDataset, options?: NoiseScaleOptions): Promise<NoiseScaleResult>;
   async gradientNoiseScale(x: Features | WorkerDataset, y?: Targets | NoiseScaleOptions, options?: NoiseScaleOptions): Promise<NoiseScaleResult> {
     const resident = isDataset(x);
     if (!resident && isBatchSource(x)) throw new TypeError('gradientNoiseScale needs arrays or a data set to draw its batches from, not a stream of batches');
     const given = ((resident ? y : options) ?? {}) as NoiseScaleOptions;
     noiseScaleSettings(given);
-    const xs = resident ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
-    return this.#refreshInfo(await this.#call(() => this.#remote.gradientNoiseScale(xs, resident ? undefined : wholeBuffer(y) as Targets, given)));
+    const { transfer, ...data } = given;
+    const packed = this.#pack(x, resident ? undefined : y, data, transfer === true);
+    return this.#request(() => this.#remote.gradientNoiseScale(Comlink.transfer(packed.request, packed.moved)));
   }
 
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */
@@ -179,14 +201,22 @@ export class WorkerTrainer implements TrainerMethods {
     this.#remote.stop().catch(() => {});
   }
 
-  async predict(x: Features | WorkerDataset, options?: { raw?: boolean }): Promise<Float32Array> {
-    const xs = isDataset(x) ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
-    return this.#call(() => this.#remote.predict(xs, options));
+  /** Outputs for x (rows × outputs); see Trainer.predict. */
+  async predict(x: Features | WorkerDataset, options: PredictOptions = {}): Promise<Float32Array> {
+    const o = plainObject('options', options);
+    knownKeys('predict options', o, ['raw', 'transfer']);
+    const raw = booleanOption('raw', o.raw, false);
+    const packed = this.#pack(x, undefined, { raw }, booleanOption('transfer', o.transfer, false));
+    return this.#request(() => this.#remote.predict(Comlink.transfer(packed.request, packed.moved)));
   }
 
-  async evaluate(x: Features | WorkerDataset, y?: Targets): Promise<EvaluateResult> {
-    const xs = isDataset(x) ? this.#ref(x, 'x') : wholeBuffer(x) as Features;
-    return this.#call(() => this.#remote.evaluate(xs, wholeBuffer(y) as Targets | undefined));
+  /** Loss and accuracy or mae on x, y (or a data set), in inference mode. */
+  evaluate(x: Features, y: Targets, options?: DataOptions): Promise<EvaluateResult>;
+  evaluate(data: WorkerDataset): Promise<EvaluateResult>;
+  async evaluate(x: Features | WorkerDataset, y?: Targets, options: DataOptions = {}): Promise<EvaluateResult> {
+    const { transfer } = dataOptions('evaluate options', options);
+    const packed = this.#pack(x, y, {}, transfer);
+    return this.#request(() => this.#remote.evaluate(Comlink.transfer(packed.request, packed.moved)));
   }
 
   getWeights(): Promise<Record<string, Float32Array>> {
@@ -251,25 +281,4 @@ export class WorkerDataset implements DatasetHandle {
     await this.release();
     this.#disposed = true;
   }
-}
-
-/** The buffers of `values` that can move to the worker: typed arrays' own buffers, never shared memory. */
-function transferable(...values: unknown[]): ArrayBuffer[] {
-  return values.filter((v): v is ArrayBufferView => ArrayBuffer.isView(v) && !isShared(v.buffer)).map((v) => v.buffer as ArrayBuffer);
-}
-
-/** True for a SharedArrayBuffer (a global that pages without cross-origin isolation lack). */
-function isShared(buffer: ArrayBufferLike): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-}
-
-// Arrays in shared memory cross as they are (the worker sees the same memory, nothing is copied).
-// Otherwise a typed-array view that does not cover its whole buffer is copied, so that cloning or
-// transferring never carries (or detaches) more of the caller's memory than the view shows.
-function wholeBuffer(value: unknown): unknown {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
-  const view = value as unknown as { byteOffset: number; byteLength: number; buffer: ArrayBufferLike; slice(): unknown };
-  if (isShared(view.buffer)) return value;
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) return value;
-  return view.slice();
 }

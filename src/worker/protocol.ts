@@ -27,26 +27,55 @@ export interface DatasetRef {
   dataset: number;
 }
 
-/** fit's options without its functions: what crosses as data (the checkpoint's onSave becomes a flag, a data set its id). */
-export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 'checkpoint' | 'validationData'> & {
+/** fit's options without its functions: what crosses as data (the checkpoint's onSave becomes a hook, a data set its id). */
+export type FitData = Omit<FitOptions, 'onEpochEnd' | 'onBatchEnd' | 'signal' | 'checkpoint' | 'validationData' | 'transfer'> & {
   checkpoint?: Omit<NonNullable<FitOptions['checkpoint']>, 'onSave'>;
   validationData?: [Features, Targets] | DatasetRef;
 };
 
-/** The methods a trainer's worker exposes (Comlink proxies only top-level arguments: fit's callbacks come one by one). */
+/**
+ * The caller's functions a call uses, crossing as one Comlink proxy (Comlink proxies only top-level
+ * arguments); the request's `hooks` names those given, so the worker never calls an absent one.
+ */
+export interface Hooks {
+  onEpochEnd?: EpochCallback;
+  onBatchEnd?: BatchCallback;
+  onSave?: SaveCallback;
+  onStep?: LrFinderStepCallback;
+  /** A stream of batches that stays in the caller's thread (fit and findLearningRate on a stream). */
+  pull?: PullBatch;
+}
+export type HookName = keyof Hooks;
+
+/** One call's data and options: arrays (copied or moved by transit.ts), a data set's id, or neither for a stream. */
+export interface DataRequest<O> {
+  x?: Features | DatasetRef;
+  y?: Targets;
+  options: O;
+  /** The functions in the call's Hooks proxy. */
+  hooks?: HookName[];
+}
+
+/** A call's result with the worker's info after it (memory changes with data) and the caller's buffers given back. */
+export interface Reply<T> {
+  result: T;
+  info: TrainerInfo;
+  buffers: ArrayBuffer[];
+}
+
+/** The methods a trainer's worker exposes: one request object per call, one reply. */
 export interface TrainerApi {
   init(spec: TrainerSpec, options: InitOptions): Promise<TrainerInfo>;
-  /** Makes a resident data set in the worker; returns its id (x and y cross once). */
-  dataset(x: Features, y?: Targets): { id: number; rows: number; info: TrainerInfo };
-  disposeDataset(id: number): TrainerInfo;
-  fit(x: Features | DatasetRef, y: Targets | undefined, data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback): Promise<History>;
-  /** fit on a stream of batches that lives in the caller's thread: the worker pulls them through `pull`. */
-  fitStreamed(data: FitData, onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback, pull?: PullBatch): Promise<History>;
-  /** findLearningRate on arrays or a data set, or (x undefined) on a stream in the caller's thread pulled through `pull`. */
-  findLearningRate(x: Features | DatasetRef | undefined, y: Targets | undefined, data: LrFinderData, onStep?: LrFinderStepCallback, pull?: PullBatch): Promise<LrFinderResult>;
-  gradientNoiseScale(x: Features | DatasetRef, y: Targets | undefined, options: NoiseScaleOptions): Promise<NoiseScaleResult>;
-  predict(x: Features | DatasetRef, options?: { raw?: boolean }): Promise<Float32Array>;
-  evaluate(x: Features | DatasetRef, y?: Targets): Promise<EvaluateResult>;
+  /** Makes a resident data set in the worker; its id names it in later calls (x and y cross once). */
+  dataset(request: DataRequest<Record<string, never>>): Promise<Reply<{ id: number; rows: number }>>;
+  disposeDataset(id: number): Reply<null>;
+  /** fit on arrays or a data set, or (x absent) on a stream in the caller's thread pulled through `hooks.pull`. */
+  fit(request: DataRequest<FitData>, hooks?: Hooks): Promise<Reply<History>>;
+  /** findLearningRate on arrays, a data set or a stream (as fit). */
+  findLearningRate(request: DataRequest<LrFinderData>, hooks?: Hooks): Promise<Reply<LrFinderResult>>;
+  gradientNoiseScale(request: DataRequest<NoiseScaleOptions>): Promise<Reply<NoiseScaleResult>>;
+  predict(request: DataRequest<{ raw?: boolean }>): Promise<Reply<Float32Array>>;
+  evaluate(request: DataRequest<Record<string, never>>): Promise<Reply<EvaluateResult>>;
   stop(): void;
   getWeights(): Record<string, Float32Array>;
   setWeights(weights: Record<string, Float32Array>): void;
@@ -120,17 +149,12 @@ export function pulledSource(pull: PullBatch): () => AsyncIterable<{ x: Features
   });
 }
 
-/** fit's callbacks as they cross: Comlink proxies, in TrainerApi.fit's argument order. */
-export type CrossingCallbacks = [onEpochEnd?: EpochCallback, onBatchEnd?: BatchCallback, onSave?: SaveCallback];
-
 /**
- * The caller's side of fit: options (already checked) split into data and proxied callbacks, and
- * the signal, which cannot cross (the caller turns it into stop()).
+ * The caller's side of fit: options (already checked) split into data, the functions that cross as
+ * hooks, and the signal, which cannot cross (the caller turns it into stop()).
  */
-export function splitFit(
-  options: FitOptions, refOf: (dataset: unknown) => DatasetRef,
-): { data: FitData; callbacks: CrossingCallbacks; signal: AbortSignal | null } {
-  const { onEpochEnd, onBatchEnd, signal, checkpoint, validationData, ...rest } = options;
+export function splitFit(options: FitOptions, refOf: (dataset: unknown) => DatasetRef): { data: FitData; hooks: Hooks; signal: AbortSignal | null } {
+  const { onEpochEnd, onBatchEnd, signal, checkpoint, validationData, transfer: _transfer, ...rest } = options;
   const data: FitData = rest;
   if (validationData) data.validationData = Array.isArray(validationData) ? validationData as [Features, Targets] : refOf(validationData);
   let onSave: SaveCallback | undefined;
@@ -139,25 +163,32 @@ export function splitFit(
     data.checkpoint = checkpointData;
     onSave = save;
   }
-  const proxied = <F extends (...args: never[]) => unknown>(f: F | undefined) => (f ? Comlink.proxy(f) : undefined);
-  return { data, callbacks: [proxied(onEpochEnd), proxied(onBatchEnd), proxied(onSave)], signal: signal ?? null };
+  return { data, hooks: { onEpochEnd, onBatchEnd, onSave }, signal: signal ?? null };
 }
 
-/** The worker's side of fit: the options the trainer's fit takes, each callback awaited in the caller's thread. */
-export function joinFit(data: FitData, [onEpochEnd, onBatchEnd, onSave]: CrossingCallbacks, resolve: (ref: DatasetRef) => unknown): FitOptions {
+/** The hooks that are given, as one Comlink proxy and their names (none: no proxy, no port). */
+export function crossingHooks(hooks: Hooks): { names: HookName[]; proxy: Hooks | undefined } {
+  const given = Object.fromEntries(Object.entries(hooks).filter(([, f]) => typeof f === 'function')) as Hooks;
+  const names = Object.keys(given) as HookName[];
+  return { names, proxy: names.length > 0 ? Comlink.proxy(given) : undefined };
+}
+
+/** The worker's side of fit: the options the trainer's fit takes, each hook awaited in the caller's thread. */
+export function joinFit(data: FitData, names: readonly HookName[], hooks: Hooks | undefined, resolve: (ref: DatasetRef) => unknown): FitOptions {
   const options: FitOptions = { ...data } as FitOptions;
   if (data.validationData && !Array.isArray(data.validationData)) options.validationData = resolve(data.validationData) as FitOptions['validationData'];
-  if (onEpochEnd) options.onEpochEnd = async (log) => { await onEpochEnd(log); };
-  if (onBatchEnd) options.onBatchEnd = async (log) => { await onBatchEnd(log); };
-  if (onSave && data.checkpoint) {
-    options.checkpoint = { ...data.checkpoint, onSave: async (bytes, log) => { await onSave(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), log); } };
+  if (!hooks) return options;
+  if (names.includes('onEpochEnd')) options.onEpochEnd = async (log) => { await hooks.onEpochEnd!(log); };
+  if (names.includes('onBatchEnd')) options.onBatchEnd = async (log) => { await hooks.onBatchEnd!(log); };
+  if (names.includes('onSave') && data.checkpoint) {
+    options.checkpoint = { ...data.checkpoint, onSave: async (bytes, log) => { await hooks.onSave!(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), log); } };
   }
   return options;
 }
 
-/** Releases the proxies of a fit's callbacks: their message ports would keep the caller's process alive. */
-export function releaseCallbacks(callbacks: readonly unknown[]): void {
-  for (const callback of callbacks) (callback as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
+/** Releases a call's hooks proxy: its message port would keep the caller's process alive. */
+export function releaseHooks(hooks: Hooks | undefined): void {
+  (hooks as Partial<Comlink.ProxyMethods> | undefined)?.[Comlink.releaseProxy]?.();
 }
 
 const ERROR_TYPES: Record<string, new (message: string) => Error> = {

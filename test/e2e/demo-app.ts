@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { rendererMainTasks, type TaskTime, TRACE_CATEGORIES } from '../reference/main-thread-trace.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const demo = join(root, 'demo');
@@ -80,22 +81,9 @@ export async function runEnd(page: Page, timeout = 90_000): Promise<string> {
 /** How far the page is wider than its viewport (0: no horizontal scrolling). */
 export const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-/**
- * Runs `action` under Chromium's tracer and returns the page's main-thread tasks in that span: wall
- * time and the thread's CPU time (ms). Wall time includes waiting for a core on a loaded machine;
- * CPU time is the work the page itself did in the task.
- */
-export async function mainThreadTasks(browser: Browser, page: Page, action: () => Promise<void>): Promise<{ wall: number; cpu: number }[]> {
-  await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline'] });
+/** Runs `action` under Chromium's tracer and returns the page's main-thread tasks in that span (wall and CPU ms). */
+export async function mainThreadTasks(browser: Browser, page: Page, action: () => Promise<void>): Promise<TaskTime[]> {
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
   await action();
-  const { traceEvents } = JSON.parse((await browser.stopTracing()).toString()) as {
-    traceEvents: { ph: string; name: string; pid: number; tid: number; dur?: number; tdur?: number; args?: { name?: string } }[];
-  };
-  const main = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const tasks = traceEvents.filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`));
-  // the page's renderer is the main thread that ran the most tasks meanwhile
-  const counts = new Map<string, number>();
-  for (const e of tasks) counts.set(`${e.pid}:${e.tid}`, (counts.get(`${e.pid}:${e.tid}`) ?? 0) + 1);
-  const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-  return tasks.filter((e) => `${e.pid}:${e.tid}` === busiest).map((e) => ({ wall: (e.dur ?? 0) / 1000, cpu: (e.tdur ?? 0) / 1000 }));
+  return rendererMainTasks((await browser.stopTracing()).toString());
 }

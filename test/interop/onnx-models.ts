@@ -70,6 +70,27 @@ export const ONNX_CASES: OnnxCase[] = [
     },
     outputs: 2,
   },
+  {
+    // torch's nn.Flatten order straight after a pool (channels-first in the graph); the next case after a layernorm (channels-last)
+    name: 'cnn with flatten channelsFirst (conv2d, maxpool, flatten in (C, H, W) order)',
+    spec: {
+      inputShape: [6, 5, 2], seed: 6, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'maxpool2d', poolSize: 2 },
+        { type: 'flatten', dataFormat: 'channelsFirst' }, { units: 3 },
+      ],
+    },
+    classes: 3, outputs: 3,
+  },
+  {
+    name: 'cnn 1d with layernorm before flatten channelsFirst',
+    spec: {
+      inputShape: [5, 3], seed: 7, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [{ type: 'conv1d', filters: 4, kernelSize: 2, activation: 'tanh' }, { type: 'layernorm' }, { type: 'flatten', dataFormat: 'channelsFirst' }, { units: 2 }],
+    },
+    outputs: 2,
+  },
 ];
 
 /** Seeded rows for a case: x as predict takes it and targets for fit. */

@@ -140,7 +140,13 @@ export const LAYER_REFERENCES: Record<string, LayerReference> = {
   },
   dropout: (_layer, h, _w, _i, shape) => [h, shape],
   activation: (layer, h, _w, _i, shape) => [activateLastAxis((layer as { activation: Activation }).activation, h, shape), shape],
-  flatten: (_layer, h) => [h, [h.length]],
+  // channelsFirst: torch's nn.Flatten of (N, C, ...): out[c·P + p] = h[p·C + c]
+  flatten: (layer, h, _w, _i, shape) => {
+    if ((layer as { dataFormat?: string }).dataFormat !== 'channelsFirst' || shape.length < 2) return [h, [h.length]];
+    const C = shape.at(-1)!;
+    const positions = h.length / C;
+    return [Array.from({ length: h.length }, (_, j) => h[(j % positions) * C + Math.floor(j / positions)]!), [h.length]];
+  },
   maxpool2d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
   avgpool2d: (layer, h, _w, _i, shape) => pool(layer, h, shape),
   maxpool1d: (layer, h, _w, _i, shape) => pool(layer, h, shape),

@@ -1,0 +1,291 @@
+// The PyTorch handoff (python/descent_torch.py) run for real, both ways, for every optimizer torch has
+// and every schedule, on a dense and a convolutional model:
+//
+//   descent -> torch  descent trains N steps and saves; (a) descent resumes M steps (every build),
+//                     (b) torch continues the same M batches from descent_torch.load(checkpoint).
+//   torch -> descent  torch loads a fresh checkpoint, trains N steps and saves with descent_torch.save;
+//                     descent resumes it for M steps (every build), torch continues the same M batches.
+//
+// Tolerance: the golden suite's (test/reference/golden.ts). torch continues in float32 and in float64
+// from the same checkpoint; d32 = their distance, and descent's weights must lie within
+// max(K · d32, FLOOR) of the float64 continuation, per tensor, max |a − r| / max |r|. A state that did
+// not cross (Adam's moments restarted, a step count off by one, a schedule at the wrong position)
+// moves the weights by 1e-3 or more: a control case drops the optimizer state in torch and must land
+// at least 100× the tolerance away from descent.
+//
+// from_torch: four standard torch models (an MLP, the MNIST CNN with torch's Flatten, a BatchNorm
+// CNN, an embedding text classifier) become checkpoints whose predict(x, { raw: true }) gives torch's
+// eval-mode outputs within 1e-5 relative (max |Δ| / max |torch|); those without dropout also continue
+// two Adam steps in descent as in torch (float32 against float32, within 1e-5 relative per tensor). importWeights: torch's Conv2d → BatchNorm2d → MaxPool2d →
+// Flatten → Linear state dict, as torch saves it, into the same spec with flatten channelsFirst.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
+import { random } from './interop/numbers.js';
+import { BUILDS } from './reference/builds.js';
+import { FLOOR, K, relArray } from './reference/golden.js';
+import { REPOSITORY, runPython, torchTestPlan } from './reference/python.js';
+
+const plan = torchTestPlan('test/torch.handoff.test.ts');
+const driver = join(REPOSITORY, 'test/fixtures/python/handoff.py');
+const BATCH = 8;
+const BEFORE = 3; // N: batches before the handoff
+const AFTER = 4; // M: batches after it
+
+interface Model {
+  inputShape: number[];
+  layers: LayerSpec[];
+  loss: TrainerSpec['loss'];
+  /** Int32 labels below this, else float targets of `outputs` columns. */
+  classes?: number;
+  outputs: number;
+}
+
+const MODELS: Record<string, Model> = {
+  dense: {
+    inputShape: [6], layers: [{ units: 8, activation: 'tanh', l2: 1e-3 }, { units: 3 }], loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+  },
+  conv: {
+    inputShape: [5, 5, 2],
+    layers: [
+      { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }, { type: 'batchnorm' },
+      { type: 'maxpool2d', poolSize: 2 }, { type: 'flatten', dataFormat: 'channelsFirst' }, { units: 2 },
+    ],
+    loss: 'mse', outputs: 2,
+  },
+};
+
+type Optimizer = NonNullable<TrainerSpec['optimizer']> & Record<string, unknown>;
+
+const OPTIMIZERS: Record<string, Optimizer> = {
+  'sgd': { name: 'sgd', learningRate: 0.1 },
+  'sgd momentum, dampening, weight decay': { name: 'sgd', learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3 },
+  'sgd nesterov, clipValue': { name: 'sgd', learningRate: 0.05, momentum: 0.8, nesterov: true, clipValue: 0.05 },
+  'adam': { name: 'adam', learningRate: 0.01 },
+  'adam amsgrad, weight decay, clipGlobalNorm': { name: 'adam', learningRate: 0.01, amsgrad: true, weightDecay: 0.01, clipGlobalNorm: 0.5 },
+  'adamw amsgrad': { name: 'adamw', learningRate: 0.01, amsgrad: true },
+  'rmsprop': { name: 'rmsprop', learningRate: 0.005 },
+  'rmsprop centered, momentum, weight decay': { name: 'rmsprop', learningRate: 0.003, centered: true, momentum: 0.5, weightDecay: 1e-3 },
+  'adagrad lrDecay, initialAccumulatorValue, weight decay': { name: 'adagrad', learningRate: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, weightDecay: 1e-3 },
+  'adadelta weight decay': { name: 'adadelta', learningRate: 1, weightDecay: 1e-3 },
+  'adamax weight decay': { name: 'adamax', learningRate: 0.01, weightDecay: 1e-3 },
+  'nadam weight decay, momentumDecay': { name: 'nadam', learningRate: 0.01, weightDecay: 1e-3, momentumDecay: 0.01 },
+};
+
+/** Every schedule (with SGD + momentum on the dense model), each crossing the handoff mid-way. */
+const SCHEDULES: Record<string, { learningRate: Optimizer['learningRate']; epochs?: number }> = {
+  constant: { learningRate: { name: 'constant', initial: 0.05 } },
+  step: { learningRate: { name: 'step', initial: 0.05, stepSize: 2, gamma: 0.5 } },
+  exponential: { learningRate: { name: 'exponential', initial: 0.05, gamma: 0.8 } },
+  'cosine (tMax 5: the continuation runs past it)': { learningRate: { name: 'cosine', initial: 0.05, tMax: 5, etaMin: 0.005 } },
+  'linearWarmup then cosine': { learningRate: { name: 'linearWarmup', warmupSteps: 4, then: { name: 'cosine', initial: 0.05, tMax: 10 } } },
+  oneCycle: { learningRate: { name: 'oneCycle', maxLr: 0.1, totalSteps: 8 } },
+  'reduceOnPlateau (2 epochs a phase, patience 0)': { learningRate: { name: 'reduceOnPlateau', initial: 0.05, factor: 0.5, patience: 0 }, epochs: 2 },
+};
+
+interface Case {
+  name: string;
+  direction: 'descent->torch' | 'torch->descent';
+  model: Model;
+  spec: TrainerSpec;
+  epochs: number;
+  control?: boolean;
+}
+
+const cases: Case[] = [];
+for (const direction of ['descent->torch', 'torch->descent'] as const) {
+  for (const [modelName, model] of Object.entries(MODELS)) {
+    for (const [name, optimizer] of Object.entries(OPTIMIZERS)) {
+      const spec = { inputShape: model.inputShape, layers: model.layers, loss: model.loss, optimizer, seed: 11 } as TrainerSpec;
+      cases.push({ name: `${modelName}, ${name}`, direction, model, spec, epochs: 1, control: name === 'adam' });
+    }
+  }
+  for (const [name, { learningRate, epochs }] of Object.entries(SCHEDULES)) {
+    const model = MODELS.dense!;
+    const optimizer = { name: 'sgd', momentum: 0.9, learningRate } as Optimizer;
+    const spec = { inputShape: model.inputShape, layers: model.layers, loss: model.loss, optimizer, seed: 12 } as TrainerSpec;
+    cases.push({ name: `dense, schedule ${name}`, direction, model, spec, epochs: epochs ?? 1 });
+  }
+}
+
+/** `count` batches of seeded rows and targets. */
+function batchesOf(model: Model, count: number, seed: number): { x: number[][]; y: number[] | number[][] }[] {
+  const next = random(seed);
+  const size = model.inputShape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: count }, () => {
+    const x = Array.from({ length: BATCH }, () => Array.from({ length: size }, () => 2 * next()));
+    const y = x.map((row) => (model.classes
+      ? (row[0]! + row[1]! > 0 ? 1 : 0) + (row[2]! > 0.5 ? 1 : 0)
+      : Array.from({ length: model.outputs }, (_, j) => Math.tanh(row[j]! - row[size - 1 - j]!))));
+    return { x, y: y as number[] | number[][] };
+  });
+}
+
+/** Batches as one fit's x and y (rows in order: fit with shuffle off takes them batch by batch). */
+function arraysOf(model: Model, batches: ReturnType<typeof batchesOf>): { x: Float32Array; y: Float32Array | Int32Array } {
+  const x = Float32Array.from(batches.flatMap((b) => b.x.flat()));
+  const labels = batches.flatMap((b) => b.y);
+  const y = model.classes ? Int32Array.from(labels as number[]) : Float32Array.from((labels as number[][]).flat());
+  return { x, y };
+}
+
+/** Trains a checkpoint's trainer on `batches` (no shuffle), on `build`; its weights after. */
+async function resume(bytes: Uint8Array, c: Case, batches: ReturnType<typeof batchesOf>, build: (typeof BUILDS)[number]): Promise<Record<string, Float32Array>> {
+  const trainer = await createTrainer(bytes, { worker: false, build });
+  try {
+    const { x, y } = arraysOf(c.model, batches);
+    await trainer.fit(x, y, { epochs: c.epochs, batchSize: BATCH, shuffle: false });
+    return trainer.getWeights();
+  } finally {
+    await trainer.dispose();
+  }
+}
+
+/** The largest per-tensor error of `a` against `r` (integer counters compared apart, exactly). */
+function worstError(a: Record<string, Float32Array>, r: Record<string, number[]>): number {
+  let worst = 0;
+  for (const [name, values] of Object.entries(r)) {
+    if (name.endsWith('num_batches_tracked')) {
+      expect(Array.from(a[name]!), name).toEqual(values);
+      continue;
+    }
+    worst = Math.max(worst, relArray(a[name], values));
+  }
+  return worst;
+}
+
+interface CaseResult { torch32: Record<string, number[]>; torch64: Record<string, number[]>; fresh?: Record<string, number[]> }
+interface FromTorch {
+  name: string; path: string; ids: boolean; x: number[][]; outputs: number[][];
+  batches: { x: number[][]; y: number[] }[]; continued: Record<string, number[]>;
+}
+interface Response {
+  torch: string;
+  cases: CaseResult[];
+  unsupported: Record<string, string>;
+  fromTorch: FromTorch[];
+  importWeights: { path: string; x: number[][]; outputs: number[][] };
+}
+
+describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
+  let dir = '';
+  let response: Response;
+  const after: ReturnType<typeof batchesOf>[] = [];
+  const measured: string[] = [];
+
+  beforeAll(async () => {
+    if (!plan.available.ok) throw new Error(`DESCENT_REQUIRE_TORCH=1 but ${plan.available.why}`);
+    dir = mkdtempSync(join(tmpdir(), 'descent-handoff-'));
+    const requests = [];
+    for (const [n, c] of cases.entries()) {
+      const before = batchesOf(c.model, BEFORE, 1000 + n);
+      after.push(batchesOf(c.model, AFTER, 2000 + n));
+      const trainer = await createTrainer(c.spec, { worker: false });
+      try {
+        const checkpoint = join(dir, `case-${n}.safetensors`);
+        if (c.direction === 'descent->torch') {
+          const { x, y } = arraysOf(c.model, before);
+          await trainer.fit(x, y, { epochs: c.epochs, batchSize: BATCH, shuffle: false });
+        }
+        writeFileSync(checkpoint, await trainer.save());
+        requests.push({
+          direction: c.direction, checkpoint, out: join(dir, `case-${n}-torch.safetensors`), epochs: c.epochs, control: c.control,
+          classes: c.model.classes, before: c.direction === 'torch->descent' ? before : undefined, batches: after[n],
+        });
+      } finally {
+        await trainer.dispose();
+      }
+    }
+    const unsupported: Record<string, string> = {};
+    for (const name of ['lion', 'lamb']) {
+      const trainer = await createTrainer({ inputSize: 2, layers: [{ units: 1 }], loss: 'mse', optimizer: { name } } as TrainerSpec, { worker: false });
+      unsupported[name] = join(dir, `${name}.safetensors`);
+      writeFileSync(unsupported[name]!, await trainer.save());
+      await trainer.dispose();
+    }
+    writeFileSync(join(dir, 'request.json'), JSON.stringify({ cases: requests, unsupported, fromTorchDir: dir }));
+    runPython([driver, join(dir, 'request.json'), join(dir, 'response.json')], { cwd: dir });
+    response = JSON.parse(readFileSync(join(dir, 'response.json'), 'utf8'));
+  }, 180_000);
+
+  afterAll(() => {
+    if (measured.length) console.log(`descent vs torch's float64 continuation (torch ${response?.torch}):\n${measured.join('\n')}`);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe.each(cases.map((c, n) => ({ ...c, n })))('$direction: $name', (c) => {
+    it(`${BEFORE} steps, handoff, ${AFTER} more: descent (every build) and torch agree at the golden tolerance`, async () => {
+      const result = response.cases[c.n]!;
+      const checkpoint = readFileSync(join(dir, c.direction === 'descent->torch' ? `case-${c.n}.safetensors` : `case-${c.n}-torch.safetensors`));
+      const d32 = worstError(Object.fromEntries(Object.entries(result.torch32).map(([k, v]) => [k, Float32Array.from(v)])), result.torch64);
+      const tol = Math.max(K * d32, FLOOR);
+      for (const build of BUILDS) {
+        const weights = await resume(checkpoint, c, after[c.n]!, build);
+        const error = worstError(weights, result.torch64);
+        measured.push(`${c.direction} ${c.name} (${build}): ${error.toExponential(2)} (tol ${tol.toExponential(2)}, d32 ${d32.toExponential(2)})`);
+        expect(error, `${build}: error ${error} over tol ${tol} (d32 ${d32})`).toBeLessThanOrEqual(tol);
+        if (result.fresh) {
+          const control = worstError(weights, result.fresh);
+          expect(control, 'the control (optimizer state dropped in torch) must land far away').toBeGreaterThan(100 * tol);
+        }
+      }
+    });
+  });
+
+  it('lion and lamb, which torch lacks, say so', () => {
+    expect(response.unsupported.lion).toMatch(/'lion' optimizer has no torch\.optim counterpart.*no Lion/);
+    expect(response.unsupported.lamb).toMatch(/'lamb' optimizer has no torch\.optim counterpart.*no LAMB/);
+  });
+
+  describe('from_torch: standard torch models', () => {
+    it.each([0, 1, 2, 3])('model %i: predict(x, { raw: true }) gives torch\'s eval outputs within 1e-5 relative; training continues alike', async (i) => {
+      const m = response.fromTorch[i]!;
+      const bytes = readFileSync(m.path);
+      for (const build of BUILDS) {
+        const trainer = await createTrainer(bytes, { worker: false, build });
+        try {
+          const x = m.ids ? Int32Array.from(m.x.flat()) : Float32Array.from(m.x.flat());
+          const got = await trainer.predict(x, { raw: true });
+          const error = relArray(got, m.outputs.flat());
+          measured.push(`from_torch ${m.name} (${build}): predict ${error.toExponential(2)}`);
+          expect(error, `${m.name}, ${build}`).toBeLessThanOrEqual(1e-5);
+          if (m.batches.length) {
+            const xs = m.batches.flatMap((b) => b.x.flat());
+            await trainer.fit(m.ids ? Int32Array.from(xs) : Float32Array.from(xs), Int32Array.from(m.batches.flatMap((b) => b.y)),
+              { epochs: 1, batchSize: m.batches[0]!.y.length, shuffle: false });
+            const continued = worstError(trainer.getWeights(), m.continued);
+            measured.push(`from_torch ${m.name} (${build}): 2 more Adam steps ${continued.toExponential(2)}`);
+            expect(continued, `${m.name}, ${build}: 2 Adam steps after from_torch`).toBeLessThanOrEqual(1e-5);
+          }
+        } finally {
+          await trainer.dispose();
+        }
+      }
+    });
+  });
+
+  it('importWeights: torch\'s Conv2d → BatchNorm2d → MaxPool2d → Flatten → Linear predicts the same with flatten channelsFirst (and not with channelsLast)', async () => {
+    const { path, x, outputs } = response.importWeights;
+    const layers: LayerSpec[] = [
+      { type: 'conv2d', filters: 4, kernelSize: 3, padding: 1 }, { type: 'batchnorm' }, { type: 'maxpool2d', poolSize: 2 },
+      { type: 'flatten', dataFormat: 'channelsFirst' }, { units: 3 },
+    ];
+    const predict = async (flatten: LayerSpec, build: (typeof BUILDS)[number]) => {
+      const trainer = await createTrainer({ inputShape: [6, 5, 2], layers: layers.map((l, i) => (i === 3 ? flatten : l)), loss: 'softmax_cross_entropy' }, { worker: false, build });
+      try {
+        await trainer.importWeights(readFileSync(path));
+        return await trainer.predict(Float32Array.from(x.flat()), { raw: true });
+      } finally {
+        await trainer.dispose();
+      }
+    };
+    for (const build of BUILDS) {
+      const error = relArray(await predict(layers[3]!, build), outputs.flat());
+      measured.push(`importWeights torch CNN, flatten channelsFirst (${build}): ${error.toExponential(2)}`);
+      expect(error).toBeLessThanOrEqual(1e-5);
+    }
+    expect(relArray(await predict({ type: 'flatten' }, 'scalar'), outputs.flat())).toBeGreaterThan(1e-2);
+  });
+});
