@@ -16,11 +16,10 @@
 //               as the last rate before the loss, past its minimum, rises 1 % above it (on a flat curve
 //               the end of the plateau, not its noisy lowest point)
 //   edge/5, edge/10  the same edge, further below
-//   findLearningRate  the rule the library now uses (src/train/lr-finder.ts suggestedRate), as a check
+//   findLearningRate  the library's own suggestion from the same range test (it now follows edge/5)
 import os from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { createTrainer } from 'descent-wasm';
-import { blowUp, smoothWithoutLag, suggestedRate } from '../dist/train/lr-finder.js';
 import { loadDigits, loadIris, trainTestSplit } from '../data/datasets.mjs';
 import { planeDataset } from '../demo/plane-data.js';
 import { environment } from './harness.mjs';
@@ -100,6 +99,25 @@ const TASKS = [
   },
 ];
 
+/** fastai's AvgSmoothLoss run forwards, then backwards over the result (findLearningRate's curve, without lag). */
+function smoothWithoutLag(values, beta) {
+  const average = (v) => {
+    let sum = 0;
+    return v.map((value, i) => {
+      sum = beta * sum + (1 - beta) * value;
+      return sum / (1 - beta ** (i + 1));
+    });
+  };
+  return average(average(values).reverse()).reverse();
+}
+
+/** Where the loss blew up (findLearningRate's rule): the first of two steps in a row above 4 × the best smoothed loss before it. */
+function blowUp(raw, bests) {
+  const high = (i) => raw[i] > 4 * bests[i];
+  for (let i = 0; i + 1 < raw.length; i++) if (high(i) && high(i + 1)) return i;
+  return raw.length;
+}
+
 /** fastai's steep (the rule findLearningRate used before): the rate where the loss falls fastest before its minimum. */
 function steepestRate(lrs, losses, start) {
   const firstNonFinite = losses.findIndex((loss) => !Number.isFinite(loss));
@@ -155,8 +173,8 @@ function edge(lrs, losses, start, end) {
   return end > start ? lrs[last] : NaN;
 }
 
-/** Every rule's rate from one range test's raw losses and forward-smoothed losses. */
-function rulesOf(lrs, raw, forward) {
+/** Every rule's rate from one range test's raw losses and forward-smoothed losses, and the library's suggestion. */
+function rulesOf(lrs, raw, forward, suggestion) {
   const bests = forward.map((_, i) => Math.min(Infinity, ...forward.slice(0, i)));
   const kept = Math.max(0, blowUp(raw, bests) - 5);
   const curve = smoothWithoutLag(raw.slice(0, kept), SMOOTHING);
@@ -172,7 +190,7 @@ function rulesOf(lrs, raw, forward) {
     'minimum/10': atMinimum / 10,
     'edge/3': edge(lrs, curve, start, end) / 3,
     'edge/5': edge(lrs, curve, start, end) / 5,
-    findLearningRate: suggestedRate(lrs.slice(0, kept), curve, start),
+    findLearningRate: suggestion,
     'edge/10': edge(lrs, curve, start, end) / 10,
   };
 }
@@ -202,12 +220,12 @@ for (const task of TASKS) {
     const raw = [];
     const forward = [];
     const lrs = [];
-    await t.findLearningRate(task.data.train.x, task.data.train.y, {
+    const { suggestion } = await t.findLearningRate(task.data.train.x, task.data.train.y, {
       steps: STEPS, batchSize: task.finderBatch ?? task.fit.batchSize, smoothing: SMOOTHING,
       onStep: ({ lr, loss, smoothedLoss }) => { lrs.push(lr); raw.push(loss); forward.push(smoothedLoss); },
     });
     await t.dispose();
-    const rates = rulesOf(lrs, raw, forward);
+    const rates = rulesOf(lrs, raw, forward, suggestion);
     for (const rule of RULES) {
       perRule[rule].lrs.push(rates[rule]);
       perRule[rule].scores.push(Number.isFinite(rates[rule]) ? await train(task, seed, rates[rule]) : NaN);
