@@ -1,4 +1,4 @@
-// Every layer type, one row each: a small network around the layer is checked on both builds
+// Every layer type, one row each: a small network around the layer is checked on every build (relaxed, simd, scalar)
 // against the float64 reference network (test/reference/network.ts): forward outputs, the whole
 // gradient against central differences, and the checkpoint tensors (names and torch shapes).
 // A new layer type adds its module under src/model/layers/, its reference in LAYER_REFERENCES and
