@@ -3,7 +3,7 @@ import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { rendererMainTasks, TRACE_CATEGORIES } from './test/reference/main-thread-trace.js';
 
-// Three projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
+// Four projects, run one group after another (sequence.groupOrder) so that the timing-sensitive
 // ones never share the machine's two cores with the rest of the suite:
 //   unit    — everything in Node, files in parallel
 //   timing  — event-loop delay and "rejects within 1 s" checks, one file at a time

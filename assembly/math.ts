@@ -2,7 +2,7 @@
 //
 // exp and log are the Cephes single-precision polynomials (S. L. Moshier), evaluated four lanes at a
 // time; log1p and expm1 are built on them with the classic compensation tricks. Maximum errors
-// against float64 Math, measured by assembly/__tests__/math.spec.ts over the ranges below:
+// against float64 Math, measured by assembly/__tests__/simd-math.spec.ts over the ranges below:
 //   exp_f32x4   x in [-87, 88]        ≤ 2 ulp
 //   log_f32x4   x in [1e-38, 3e38]    ≤ 2 ulp
 //   log1p_f32x4 x in (-1, 3e38]       ≤ 3 ulp

@@ -1,4 +1,4 @@
-// Activation kernels (raw exports) against float64 references, forward and backward, on both builds;
+// Activation kernels (raw exports) against float64 references, forward and backward, on every build (relaxed, simd, scalar);
 // the references' derivatives are themselves checked by central differences.
 import { describe, expect, it } from 'vitest';
 import { loadKernels } from '../src/index.js';

@@ -1,5 +1,5 @@
 // descent-wasm/bench: runBenchmarks (the in-thread suite a browser worker runs): row structure,
-// descent vs plain-JS agreement on both builds, case selection; the roofline kernels, which live in
+// descent vs plain-JS agreement on every build (relaxed, simd, scalar), case selection; the roofline kernels, which live in
 // build/bench-simd.wasm and in neither production build. Speed is never asserted.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Safetensors checkpoints: bit-exact round trips and resume equivalence on both builds, a fixture
+// Safetensors checkpoints: bit-exact round trips and resume equivalence on every build (relaxed, simd, scalar), a fixture
 // written in Python from the format spec, hostile files (hand-made and fuzzed) that must fail with
 // a clear error and leave the trainer exactly as it was.
 import { readFileSync } from 'node:fs';

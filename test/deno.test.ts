@@ -1,4 +1,4 @@
-// Deno imports the package by name and runs both builds (deno comes from npm as a devDependency).
+// Deno imports the package by name and runs every build: relaxed, simd, scalar (deno comes from npm as a devDependency).
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

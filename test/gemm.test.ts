@@ -1,4 +1,4 @@
-// GEMM kernels (raw exports) against a float64 triple loop, on both builds, at sizes around the
+// GEMM kernels (raw exports) against a float64 triple loop, on every build (relaxed, simd, scalar), at sizes around the
 // 4×8 register block and the 256-deep K panel.
 import { describe, expect, it } from 'vitest';
 import { loadKernels } from '../src/index.js';

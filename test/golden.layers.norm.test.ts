@@ -7,7 +7,7 @@
 //   training  short fits (shuffle off) of small models with these layers: final weights and states,
 //             epoch losses, evaluate() and predict() in eval mode.
 // Here each layer runs through its module's forward and backward on the raw kernels (that is where
-// the input gradient is visible), and each fit through the trainer, on both builds.
+// the input gradient is visible), and each fit through the trainer, on every build (relaxed, simd, scalar).
 //
 // Errors and tolerances as in golden.torch.test.ts: per array max |a − r| / max |r|, per loss
 // |a − r| / |r|; tol = max(K · d32, FLOOR) with d32 the same error between torch's float32 and

@@ -7,7 +7,7 @@
 //   with repeated values (max pooling ties go to the first maximum, as torch's CPU kernels);
 // - training cases: a small model (pooling + flatten or globalavgpool + dense) trained a few epochs
 //   with SGD + momentum on mse, in a fixed order: final weights, each epoch's loss, predict().
-// Each runs here on both builds. Error: max |a − r| / max |r| per array (per weight tensor), and
+// Each runs here on every build (relaxed, simd, scalar). Error: max |a − r| / max |r| per array (per weight tensor), and
 // |a − r| / |r| per epoch loss; tolerance max(K · d32, FLOOR) with d32 the same error between torch's
 // float32 and float64 runs, as test/golden.torch.test.ts explains (K = 8, FLOOR = 1e-6: max pooling
 // is exact in float32, so only the few float32 roundings of sums remain).

@@ -1,4 +1,4 @@
-// The embedding layer (torch nn.Embedding) on both builds: it reads Int32 token ids, so it has its own
+// The embedding layer (torch nn.Embedding) on every build (relaxed, simd, scalar): it reads Int32 token ids, so it has its own
 // block here rather than a row in layers.test.ts (whose rows feed Float32 features and check an
 // input gradient). Forward against the float64 reference network, the whole gradient (embedding
 // table included) against central differences of the float64 objective, paddingIdx (a zero row that

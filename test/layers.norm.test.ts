@@ -1,4 +1,4 @@
-// Batch normalisation (torch BatchNorm1d/2d over the channel, last, axis) on both builds, on [n],
+// Batch normalisation (torch BatchNorm1d/2d over the channel, last, axis) on every build (relaxed, simd, scalar), on [n],
 // [T, C] and [H, W, C] rows: the gradient of a training step uses the batch statistics, so it is
 // checked here against central differences of the float64 training objective (the rows of
 // layers.test.ts check against the inference objective); the running statistics after one step

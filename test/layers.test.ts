@@ -1,4 +1,4 @@
-// Every layer type, one row each: a small network around the layer is checked on both builds
+// Every layer type, one row each: a small network around the layer is checked on every build (relaxed, simd, scalar)
 // against the float64 reference network (test/reference/network.ts): forward outputs, the whole
 // gradient against central differences, and the checkpoint tensors (names and torch shapes).
 // A new layer type adds its module under src/model/layers/, its reference in LAYER_REFERENCES and
@@ -199,7 +199,7 @@ describe('layer specs', () => {
     [[{ type: 'activation', activation: 'swish' }, { units: 2 }], /layers\[0\]\.activation must be one of .*got "swish"/],
     [[{ type: 'activation', activation: 'relu', units: 3 }, { units: 2 }], /unknown option "units" in layers\[0\]; it takes type, activation/],
     [[{ type: 'activation', activation: 'relu' }], /layers must contain at least one layer with parameters \(dense\), got only activation layers/],
-    [[{ type: 'flatten', dataFormat: 'nchw' }, { units: 2 }], /layers\[0\]\.dataFormat must be one of channelsLast, channelsFirst; got "nchw"/],
+    [[{ type: 'flatten', dataFormat: 'nchw' }, { units: 2 }], /layers\[0\]\.dataFormat must be one of 'channelsLast', 'channelsFirst'; got "nchw"/],
   ])('%j is refused naming the layer', async (layers, message) => {
     await expect(createTrainer({ ...base, layers: layers as LayerSpec[] }, { worker: false })).rejects.toThrow(message);
   });

@@ -1,5 +1,5 @@
 // Gradients checked against central finite differences in float64: first the reference's analytic
-// gradient (which proves the oracle), then the kernels' gradient on both builds.
+// gradient (which proves the oracle), then the kernels' gradient on every build (relaxed, simd, scalar).
 import { describe, expect, it } from 'vitest';
 import { loadKernels, type LossName, type LossOptions } from '../src/index.js';
 import { referenceLoss } from './reference/losses.js';

@@ -1,4 +1,4 @@
-// Every loss × reduction × option variant against the float64 reference, on both builds, at
+// Every loss × reduction × option variant against the float64 reference, on every build (relaxed, simd, scalar), at
 // lengths around the f32x4 lane width and block size; the zero-copy path against the copy path;
 // and the worked examples of the contract.
 import { describe, expect, it } from 'vitest';

@@ -1,12 +1,15 @@
 // findLearningRate (the learning-rate range test): on least squares with a known curvature L its
-// suggestion lies within a factor of 3 of the rate that minimises the loss after 20 steps, found by
-// sweeping with real training; the trainer is left exactly as it was (weights, save() bytes, the next
+// suggestion lies at most at, and within a factor of 6 below, the rate that minimises the loss after
+// 20 steps, found by sweeping with real training; on a plateau-shaped curve (spirals) the suggestion
+// trains where fastai's steep rule (the old one) did not; the trainer is left exactly as it was (weights, save() bytes, the next
 // fit) on every build, in this thread and in a worker, with arrays, data sets and streams, also when
 // stopped midway; bad options are refused before anything runs.
 import { describe, expect, it } from 'vitest';
 import { createTrainer, type CreateTrainerOptions, type LrFinderStep, type TrainerSpec } from '../src/index.js';
 // @ts-expect-error: plain JavaScript module without declarations
 import { loadIris } from '../data/datasets.mjs';
+// @ts-expect-error: plain JavaScript module without declarations
+import { planeDataset } from '../demo/plane-data.js';
 import { BUILDS as ALL_BUILDS } from './reference/builds.js';
 import { expectNextFitAsTwin } from './reference/twin.js';
 
@@ -56,7 +59,7 @@ describe('findLearningRate on least squares with known curvature', () => {
     expect(measuredCurvature()).toBeCloseTo(CURVATURE, 12);
   });
 
-  it.each([ROWS, 32])('suggests within a factor of 3 of the best rate for 20 SGD steps, found by sweeping (batch %i)', async (batchSize) => {
+  it.each([ROWS, 32])('suggests a rate at most the best for 20 SGD steps and within a factor of 6 below it, found by sweeping (batch %i)', async (batchSize) => {
     const sweep: { lr: number; loss: number }[] = [];
     for (let k = 0; k <= 60; k++) {
       const lr = 1e-3 * 10 ** (k / 20);
@@ -74,8 +77,10 @@ describe('findLearningRate on least squares with known curvature', () => {
     expect(lrs[0]).toBeCloseTo(1e-7, 20);
     // the loss diverged before maxLr = 10 (far above 2/L) and the test stopped there
     expect(lrs.length).toBeLessThan(100);
-    expect(suggestion / best.lr).toBeGreaterThan(1 / 3);
-    expect(suggestion / best.lr).toBeLessThan(3);
+    // a fifth of the edge: on the safe side of the short run's optimum (measured 0.55× at batch 256,
+    // 0.20× at batch 32, where the noisy curve reaches its edge sooner)
+    expect(suggestion / best.lr).toBeGreaterThan(1 / 6);
+    expect(suggestion / best.lr).toBeLessThanOrEqual(1);
     await t.dispose();
   });
 
@@ -109,6 +114,49 @@ function* irisBatches() {
   }
 }
 type Data = 'arrays' | 'dataset' | 'stream';
+
+describe('findLearningRate on a plateau-shaped curve (bench/results/2026-12-07-lr-finder.md)', () => {
+  // A tanh network on spirals: the range test's loss stays flat at log 2 until it blows up, with no dip
+  // to read. Rules that read the flat part (fastai's steep, minimum/10) picked 1e-4 to 1e-3, where 150
+  // epochs of Adam reach 60–65 % held out; a fifth of the plateau's end trains the same network.
+  const train = planeDataset('spirals', 1) as { x: Float32Array; y: Int32Array };
+  const test = planeDataset('spirals', 2) as { x: Float32Array; y: Int32Array };
+  const spiralsSpec = (learningRate: number): TrainerSpec => ({
+    inputSize: 2,
+    layers: [{ units: 64, activation: 'tanh', init: 'torchDefault' }, { units: 64, activation: 'tanh', init: 'torchDefault' }, { units: 2, init: 'torchDefault' }],
+    loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate }, seed: 1,
+  });
+  const heldOut = async (learningRate: number) => {
+    const t = await createTrainer(spiralsSpec(learningRate), { worker: false });
+    await t.fit(train.x, train.y, { epochs: 150, batchSize: 32 });
+    const { accuracy } = await t.evaluate(test.x, test.y);
+    await t.dispose();
+    return accuracy!;
+  };
+
+  /** fastai's steep on the returned curve (the rule before): the rate where it falls fastest, from step 10 to its lowest point. */
+  const steep = (lrs: number[], losses: number[]) => {
+    let lowest = 10;
+    for (let i = 10; i < losses.length; i++) if (losses[i]! < losses[lowest]!) lowest = i;
+    let best = 10;
+    for (let i = 10; i < lowest; i++) {
+      const slope = (j: number) => (losses[j + 1]! - losses[j]!) / Math.log(lrs[j + 1]! / lrs[j]!);
+      if (slope(i) < slope(best)) best = i;
+    }
+    return lrs[best]!;
+  };
+
+  it('the suggestion trains 64-64 tanh (Adam, batch 32) to ≥ 90 % held out in 150 epochs; fastai\'s steep rate on the same curve does not', async () => {
+    const t = await createTrainer(spiralsSpec(1e-3), { worker: false });
+    const { lrs, losses, suggestion } = await t.findLearningRate(train.x, train.y, { batchSize: 32 });
+    await t.dispose();
+    // the curve is a plateau: its first 60 points lie within 2 % of each other
+    const flat = losses.slice(0, 60);
+    expect(Math.max(...flat) / Math.min(...flat)).toBeLessThan(1.02);
+    expect(await heldOut(suggestion)).toBeGreaterThanOrEqual(0.9);
+    expect(await heldOut(steep(lrs, losses))).toBeLessThan(0.8);
+  });
+});
 
 describe.each(BUILDS)('findLearningRate leaves the trainer as it was (%j)', (build) => {
   describe.each([{ worker: false }, { worker: true }])('%j', ({ worker }) => {

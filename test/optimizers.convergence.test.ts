@@ -1,6 +1,6 @@
 // Convergence table in the style of optax's alias_test: every optimizer, at a learning rate that
 // suits it, drives a convex quadratic and the 2-D Rosenbrock function below a threshold within a
-// bounded number of steps, on both builds. The gradients are computed in plain JS and written into
+// bounded number of steps, on every build (relaxed, simd, scalar). The gradients are computed in plain JS and written into
 // the gradient buffer each step: this tests the optimizers, not a model. Each threshold sits at least
 // 5× above the value its row ends at (above the whole band where an optimizer hovers), so it catches
 // a broken update, not a change in the last bits.

@@ -8,7 +8,7 @@
 //   torch -> descent  test/fixtures/python/readme_torch.py builds nn.Sequential models with a seeded
 //                     init and saves their state dicts with safetensors in F32, F16 and BF16 under
 //                     descent's names; importWeights must read the very same (rounded) weights, and
-//                     predict(x, { raw: true }) must give torch's outputs (both builds). Their
+//                     predict(x, { raw: true }) must give torch's outputs (every build). Their
 //                     weights are bit-compared too: F16 subnormals and a negative zero included.
 //
 // Which README block: the one fenced ```python block whose code calls `descent_torch.load(` (the

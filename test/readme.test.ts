@@ -100,7 +100,7 @@ const NAME_ERRORS = new Set([
 ]);
 
 // The blocks run as a user runs them: plain `node file.mjs`. Node 20 validates the relaxed build only
-// with a flag, so there they run a second time with it, and the printed values must hold on both builds.
+// with a flag, so there they run a second time with it, and the printed values must hold on both (the simd build by default, then relaxed).
 const PASSES: [string, string[]][] = Number(process.versions.node.split('.')[0]) < 22
   ? [['', []], [' with relaxed SIMD on', ['--experimental-wasm-relaxed-simd']]]
   : [['', []]];

@@ -1,6 +1,7 @@
-// Kernel specs, run once per build (SIMD and scalar): the scalar math helpers, and loss kernels at lengths around the lane width against plain f64
+// Kernel specs, run once per build (relaxed, simd, scalar: npm run test:asp): the scalar math helpers, and loss kernels at lengths around the lane width against plain f64
 // formulas, with `grad` and `items` pointers honoured (nothing written when 0).
 import { tanhf, logCosh } from '../math';
+import { random, ulps } from './helpers';
 import { mse_f32, mae_f32, huber_f32, log_cosh_f32 } from '../losses/regression';
 import { poisson_f32 } from '../losses/regression';
 import { hinge_f32 } from '../losses/binary';
@@ -8,25 +9,12 @@ import { hinge_f32 } from '../losses/binary';
 const LENGTHS: i32[] = [0, 1, 3, 4, 5, 15, 16, 17, 1001];
 const SENTINEL: f32 = 12345.0;
 
-// Relative error of an f32 result in units of 2^-23 (ulps at 1).
-function ulps(got: f32, want: f64): f64 {
-  if (want == 0) return Math.abs(<f64>got) * 8388608.0;
-  return Math.abs((<f64>got - want) / want) * 8388608.0;
-}
-
-let seed: u32 = 12345;
-function random(): f64 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return <f64>seed / 4294967296.0;
-}
 
 function fill(ptr: usize, n: i32, scale: f64, offset: f64): void {
   for (let i = 0; i < n; i++) store<f32>(ptr + (<usize>i << 2), <f32>(random() * scale + offset));
 }
 
-describe('scalar math helpers (both builds)', () => {
+describe('scalar math helpers (every build)', () => {
   it('scalar helpers: tanhf and logCosh', () => {
     for (let i = 0; i <= 2000; i++) {
       const x = <f32>(-20.0 + 40.0 * (<f64>i / 2000.0));

@@ -1,12 +1,8 @@
-// The f32x4 math (SIMD build only: the scalar build has no v128, and test:asp discludes this file
+// The f32x4 math (SIMD builds only: the scalar build has no v128, and test:asp discludes this file
 // from its scalar run) against f64 Math, with the error bounds documented in math.ts.
 import { exp_f32x4, expm1_f32x4, log1p_f32x4, log_f32x4 } from '../math';
+import { ulps } from './helpers';
 
-// Relative error of an f32 result in units of 2^-23 (ulps at 1).
-function ulps(got: f32, want: f64): f64 {
-  if (want == 0) return Math.abs(<f64>got) * 8388608.0;
-  return Math.abs((<f64>got - want) / want) * 8388608.0;
-}
 
 function splat4(x: f32): v128 {
   return f32x4.splat(x);

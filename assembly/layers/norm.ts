@@ -5,7 +5,7 @@
 // Both see the data as `count` vectors of C channels ([count, C], row-major). Variances are the
 // biased ones (÷ C, ÷ count) in the normalisation, as torch's; sums over a position's channels run
 // in f32 lanes added up in f64, sums over a batch's rows in f32 per channel (lanes = channels, so
-// both builds add in the same order).
+// every build adds in the same order).
 
 import { hsum_f32x4 } from '../math';
 

@@ -4,106 +4,76 @@
 // gradients are scaled by `gscale`, the return value is Σ item in f64, and items are one per row.
 // Class weights come as (pointer, step): step 1 walks one weight per class, step 0 reads w[0] for all.
 
-import { BLOCK, EPS, EPS_LANES, hsum_f32x4, lanes, log_f32x4, rowMax_f32, rowSumExp } from '../math';
+import { EPS, EPS_LANES, hsum_f32x4, lanes, log_f32x4, rowMax_f32, rowSumExp } from '../math';
+import { sumItems } from './reduce';
 import { scale_f32 } from '../vec';
 
-/** A loss over n elements of two arrays, writing gscale-scaled gradients when grad ≠ 0; returns Σ item. */
-type Span = (x: usize, y: usize, n: i32, grad: usize, gscale: f32) => f64;
-
-// A row loss whose items are sums over each row's elements: one pass over all elements when no
-// per-row items are wanted, else one span per row.
-function spanByRows(span: Span, x: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
-  if (!items) return span(x, y, rows * cols, grad, gscale);
+// A row loss whose items are sums over each row's elements (K as in reduce.ts, with a = −gscale): one
+// pass over all elements when no per-row items are wanted, else one pass per row.
+// @ts-ignore: decorator
+@inline
+function spanByRows<K>(x: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
+  if (!items) return sumItems<K>(x, y, rows * cols, grad, 0, -gscale, 0, 0);
   let total: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const off = (<usize>r * <usize>cols) << 2;
-    const rowLoss = span(x + off, y + off, cols, grad ? grad + off : 0, gscale);
+    const rowLoss = sumItems<K>(x + off, y + off, cols, grad ? grad + off : 0, 0, -gscale, 0, 0);
     store<f32>(items + (<usize>r << 2), <f32>rowLoss);
     total += rowLoss;
   }
   return total;
 }
 
-// −Σ y·log max(p, eps) over n elements (a term with y = 0 adds 0); gradient −y/p, 0 where p < eps.
-function crossEntropySpan(p: usize, y: usize, n: i32, grad: usize, gscale: f32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const ngs = f32x4.splat(-gscale);
-    const eps = lanes(EPS_LANES);
-    const zero = f32x4.splat(0);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const pv = v128.load(p + o);
-        const yv = v128.load(y + o);
-        const term = f32x4.mul(yv, log_f32x4(f32x4.pmax(pv, eps)));
-        acc = f32x4.sub(acc, v128.and(term, f32x4.ne(yv, zero)));
-        if (grad) {
-          const g = f32x4.mul(f32x4.div(yv, pv), ngs);
-          v128.store(grad + o, v128.andnot(g, f32x4.lt(pv, eps)));
-        }
-      }
-      total += hsum_f32x4(acc);
-    }
+// −y·log max(p, eps) per element (a term with y = 0 adds 0); gradient −y/p, 0 where p < eps.
+@final @unmanaged class CrossEntropy {
+  // @ts-ignore: decorator
+  @inline vectors(ngs: f32, _b: f32, _c: f32, which: i32): v128 {
+    return which == 0 ? f32x4.splat(ngs) : which == 1 ? lanes(EPS_LANES) : f32x4.splat(0);
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const pv = load<f32>(p + o);
-    const yv = load<f32>(y + o);
-    if (yv != 0) total -= yv * Mathf.log(Mathf.max(pv, EPS));
-    if (grad) store<f32>(grad + o, pv < EPS ? 0 : (yv / pv) * -gscale);
+
+  // @ts-ignore: decorator
+  @inline lanes4(p: v128, y: v128, o: usize, grad: usize, _items: usize, ngs: v128, eps: v128, zero: v128, _w: usize, _pw: usize): v128 {
+    const term = f32x4.mul(y, log_f32x4(f32x4.pmax(p, eps)));
+    if (grad) v128.store(grad + o, v128.andnot(f32x4.mul(f32x4.div(y, p), ngs), f32x4.lt(p, eps)));
+    return f32x4.neg(v128.and(term, f32x4.ne(y, zero)));
   }
-  return total;
+
+  // @ts-ignore: decorator
+  @inline lane1(p: f32, y: f32, o: usize, grad: usize, _items: usize, ngs: f32, _b: f32, _c: f32, _w: usize, _pw: usize): f32 {
+    if (grad) store<f32>(grad + o, p < EPS ? 0 : (y / p) * ngs);
+    return y != 0 ? -(y * Mathf.log(Mathf.max(p, EPS))) : 0;
+  }
 }
 
 /** Categorical cross-entropy on probabilities p [rows, cols] against y [rows, cols]; items per row. */
 export function cross_entropy_f32(p: usize, y: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
-  return spanByRows(crossEntropySpan, p, y, rows, cols, grad, items, gscale);
+  return spanByRows<CrossEntropy>(p, y, rows, cols, grad, items, gscale);
 }
 
-// Σ p·log(p / max(q, eps)) over n elements (p = 0 adds 0); gradient w.r.t. q: −p/q, 0 where q < eps.
-function klDivSpan(q: usize, p: usize, n: i32, grad: usize, gscale: f32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const ngs = f32x4.splat(-gscale);
-    const eps = lanes(EPS_LANES);
-    const zero = f32x4.splat(0);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const qv = v128.load(q + o);
-        const pv = v128.load(p + o);
-        const term = f32x4.mul(pv, f32x4.sub(log_f32x4(pv), log_f32x4(f32x4.pmax(qv, eps))));
-        acc = f32x4.add(acc, v128.and(term, f32x4.ne(pv, zero)));
-        if (grad) {
-          const g = f32x4.mul(f32x4.div(pv, qv), ngs);
-          v128.store(grad + o, v128.andnot(g, f32x4.lt(qv, eps)));
-        }
-      }
-      total += hsum_f32x4(acc);
-    }
+// p·log(p / max(q, eps)) per element (p = 0 adds 0); gradient w.r.t. q: −p/q, 0 where q < eps.
+@final @unmanaged class KlDiv {
+  // @ts-ignore: decorator
+  @inline vectors(ngs: f32, _b: f32, _c: f32, which: i32): v128 {
+    return which == 0 ? f32x4.splat(ngs) : which == 1 ? lanes(EPS_LANES) : f32x4.splat(0);
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const qv = load<f32>(q + o);
-    const pv = load<f32>(p + o);
-    if (pv != 0) total += pv * (Mathf.log(pv) - Mathf.log(Mathf.max(qv, EPS)));
-    if (grad) store<f32>(grad + o, qv < EPS ? 0 : (pv / qv) * -gscale);
+
+  // @ts-ignore: decorator
+  @inline lanes4(q: v128, p: v128, o: usize, grad: usize, _items: usize, ngs: v128, eps: v128, zero: v128, _w: usize, _pw: usize): v128 {
+    const term = f32x4.mul(p, f32x4.sub(log_f32x4(p), log_f32x4(f32x4.pmax(q, eps))));
+    if (grad) v128.store(grad + o, v128.andnot(f32x4.mul(f32x4.div(p, q), ngs), f32x4.lt(q, eps)));
+    return v128.and(term, f32x4.ne(p, zero));
   }
-  return total;
+
+  // @ts-ignore: decorator
+  @inline lane1(q: f32, p: f32, o: usize, grad: usize, _items: usize, ngs: f32, _b: f32, _c: f32, _w: usize, _pw: usize): f32 {
+    if (grad) store<f32>(grad + o, q < EPS ? 0 : (p / q) * ngs);
+    return p != 0 ? p * (Mathf.log(p) - Mathf.log(Mathf.max(q, EPS))) : 0;
+  }
 }
 
 /** Kullback–Leibler divergence KL(p ‖ q), q = input probabilities [rows, cols]; items per row. */
 export function kl_div_f32(q: usize, p: usize, rows: i32, cols: i32, grad: usize, items: usize, gscale: f32): f64 {
-  return spanByRows(klDivSpan, q, p, rows, cols, grad, items, gscale);
+  return spanByRows<KlDiv>(q, p, rows, cols, grad, items, gscale);
 }
 
 // Softmax cross-entropy from logits (torch.nn.CrossEntropyLoss), fused with its softmax.

@@ -6,11 +6,13 @@
 //   items     0, or n f32 written with the per-element loss (reduction 'none')
 //   returns   Σ item, accumulated in f32x4 blocks of BLOCK elements and summed in f64
 // SIMD build: f32x4 body over the largest multiple of 4, then the scalar tail; the scalar build runs
-// the tail loop from 0.
+// the tail loop from 0. That loop is reduce.ts's sumItems, each loss a class of its per-element work;
+// mse (two vectors per iteration) and barron (six loop-invariant vectors) keep loops of their own.
 
 import {
   BLOCK, EPS, EPS_LANES, exp_f32x4, expm1_f32x4, HALF, hsum_f32x4, lanes, log1p_f32x4, log_f32x4, logCosh, logCosh_f32x4, MINUS_HALF, NAN, ONE, tanh_f32x4, tanhf,
 } from '../math';
+import { sumItems } from './reduce';
 
 /** Mean squared error: item (x − y)², gradient 2(x − y). */
 export function mse_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
@@ -56,43 +58,70 @@ export function mse_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, g
   return total;
 }
 
-/** Mean absolute error: item |x − y|, gradient sign(x − y) (0 at 0, NaN for NaN). */
-export function mae_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const gs = f32x4.splat(gscale);
-    const zero = f32x4.splat(0);
-    const nan = lanes(NAN);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const d = f32x4.sub(v128.load(x + o), v128.load(y + o));
-        const item = f32x4.abs(d);
-        acc = f32x4.add(acc, item);
-        if (grad) {
-          // copysign(gscale, d) where d ≠ 0, 0 where d = 0, NaN where d is NaN
-          let g = v128.or(gs, v128.and(d, i32x4.splat(0x80000000)));
-          g = v128.and(g, f32x4.ne(d, zero));
-          v128.store(grad + o, v128.bitselect(nan, g, f32x4.ne(d, d)));
-        }
-        if (items) v128.store(items + o, item);
-      }
-      total += hsum_f32x4(acc);
-    }
+// |x − y|, gradient copysign(gscale, d) where d ≠ 0, 0 where d = 0, NaN where d is NaN.
+@final @unmanaged class Mae {
+  // @ts-ignore: decorator
+  @inline vectors(gscale: f32, _b: f32, _c: f32, which: i32): v128 {
+    return which == 0 ? f32x4.splat(gscale) : which == 1 ? f32x4.splat(0) : lanes(NAN);
   }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const d = load<f32>(x + o) - load<f32>(y + o);
+
+  // @ts-ignore: decorator
+  @inline lanes4(x: v128, y: v128, o: usize, grad: usize, items: usize, gs: v128, zero: v128, nan: v128, _w: usize, _pw: usize): v128 {
+    const d = f32x4.sub(x, y);
+    const item = f32x4.abs(d);
+    if (grad) {
+      let g = v128.or(gs, v128.and(d, i32x4.splat(0x80000000)));
+      g = v128.and(g, f32x4.ne(d, zero));
+      v128.store(grad + o, v128.bitselect(nan, g, f32x4.ne(d, d)));
+    }
+    if (items) v128.store(items + o, item);
+    return item;
+  }
+
+  // @ts-ignore: decorator
+  @inline lane1(x: f32, y: f32, o: usize, grad: usize, items: usize, gscale: f32, _b: f32, _c: f32, _w: usize, _pw: usize): f32 {
+    const d = x - y;
     const item = Mathf.abs(d);
-    total += item;
     if (grad) store<f32>(grad + o, d > 0 ? gscale : d < 0 ? -gscale : d == 0 ? 0 : NaN);
     if (items) store<f32>(items + o, item);
+    return item;
   }
-  return total;
+}
+
+/** Mean absolute error: item |x − y|, gradient sign(x − y) (0 at 0, NaN for NaN). */
+export function mae_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
+  return sumItems<Mae>(x, y, n, grad, items, gscale, 0, 0);
+}
+
+// With m = min(|d|, δ): m(|d| − ½m) is ½d² inside the threshold and δ(|d| − ½δ) outside; a = gscale·k,
+// b = k, c = δ.
+@final @unmanaged class Huber {
+  // @ts-ignore: decorator
+  @inline vectors(gk: f32, k: f32, delta: f32, which: i32): v128 {
+    return f32x4.splat(which == 0 ? gk : which == 1 ? k : delta);
+  }
+
+  // @ts-ignore: decorator
+  @inline lanes4(x: v128, y: v128, o: usize, grad: usize, items: usize, gs: v128, kv: v128, dv: v128, _w: usize, _pw: usize): v128 {
+    const d = f32x4.sub(x, y);
+    const a = f32x4.abs(d);
+    const m = f32x4.pmin(a, dv);
+    const item = f32x4.mul(f32x4.mul(m, f32x4.sub(a, f32x4.mul(lanes(HALF), m))), kv);
+    if (grad) v128.store(grad + o, f32x4.mul(f32x4.pmax(f32x4.pmin(d, dv), f32x4.neg(dv)), gs));
+    if (items) v128.store(items + o, item);
+    return item;
+  }
+
+  // @ts-ignore: decorator
+  @inline lane1(x: f32, y: f32, o: usize, grad: usize, items: usize, gk: f32, k: f32, delta: f32, _w: usize, _pw: usize): f32 {
+    const d = x - y;
+    const a = Mathf.abs(d);
+    const m = Mathf.min(a, delta);
+    const item = m * (a - 0.5 * m) * k;
+    if (grad) store<f32>(grad + o, Mathf.max(Mathf.min(d, delta), -delta) * gk);
+    if (items) store<f32>(items + o, item);
+    return item;
+  }
 }
 
 /**
@@ -100,76 +129,38 @@ export function mae_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, g
  * k·clamp(d, −δ, δ). smooth_l1 with beta β is this with δ = β and k = 1/β.
  */
 export function huber_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32, delta: f32, k: f32): f64 {
-  // With m = min(|d|, δ): m(|d| − ½m) is ½d² inside the threshold and δ(|d| − ½δ) outside.
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const gs = f32x4.splat(gscale * k);
-    const kv = f32x4.splat(k);
-    const dv = f32x4.splat(delta);
-    const ndv = f32x4.splat(-delta);
-    const half = lanes(HALF);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const d = f32x4.sub(v128.load(x + o), v128.load(y + o));
-        const a = f32x4.abs(d);
-        const m = f32x4.pmin(a, dv);
-        const item = f32x4.mul(f32x4.mul(m, f32x4.sub(a, f32x4.mul(half, m))), kv);
-        acc = f32x4.add(acc, item);
-        if (grad) v128.store(grad + o, f32x4.mul(f32x4.pmax(f32x4.pmin(d, dv), ndv), gs));
-        if (items) v128.store(items + o, item);
-      }
-      total += hsum_f32x4(acc);
-    }
+  return sumItems<Huber>(x, y, n, grad, items, gscale * k, k, delta);
+}
+
+// log cosh(x − y), gradient tanh(x − y); a = gscale.
+@final @unmanaged class LogCosh {
+  // @ts-ignore: decorator
+  @inline vectors(gscale: f32, _b: f32, _c: f32, _which: i32): v128 {
+    return f32x4.splat(gscale);
   }
-  const gk = gscale * k;
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const d = load<f32>(x + o) - load<f32>(y + o);
-    const a = Mathf.abs(d);
-    const m = Mathf.min(a, delta);
-    const item = m * (a - 0.5 * m) * k;
-    total += item;
-    if (grad) store<f32>(grad + o, Mathf.max(Mathf.min(d, delta), -delta) * gk);
+
+  // @ts-ignore: decorator
+  @inline lanes4(x: v128, y: v128, o: usize, grad: usize, items: usize, gs: v128, _v1: v128, _v2: v128, _w: usize, _pw: usize): v128 {
+    const d = f32x4.sub(x, y);
+    const item = logCosh_f32x4(d);
+    if (grad) v128.store(grad + o, f32x4.mul(tanh_f32x4(d), gs));
+    if (items) v128.store(items + o, item);
+    return item;
+  }
+
+  // @ts-ignore: decorator
+  @inline lane1(x: f32, y: f32, o: usize, grad: usize, items: usize, gscale: f32, _b: f32, _c: f32, _w: usize, _pw: usize): f32 {
+    const d = x - y;
+    const item = logCosh(d);
+    if (grad) store<f32>(grad + o, tanhf(d) * gscale);
     if (items) store<f32>(items + o, item);
+    return item;
   }
-  return total;
 }
 
 /** log cosh(x − y), gradient tanh(x − y). */
 export function log_cosh_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const gs = f32x4.splat(gscale);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const d = f32x4.sub(v128.load(x + o), v128.load(y + o));
-        const item = logCosh_f32x4(d);
-        acc = f32x4.add(acc, item);
-        if (grad) v128.store(grad + o, f32x4.mul(tanh_f32x4(d), gs));
-        if (items) v128.store(items + o, item);
-      }
-      total += hsum_f32x4(acc);
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const d = load<f32>(x + o) - load<f32>(y + o);
-    const item = logCosh(d);
-    total += item;
-    if (grad) store<f32>(grad + o, tanhf(d) * gscale);
-    if (items) store<f32>(items + o, item);
-  }
-  return total;
+  return sumItems<LogCosh>(x, y, n, grad, items, gscale, 0, 0);
 }
 
 // Barron's general robust loss (CVPR 2019), with z = ((x − y)/c)² and b = |α − 2|:
@@ -267,40 +258,33 @@ export function barron_f32(
   return total;
 }
 
+// x − y·log(x + eps), gradient 1 − y/(x + eps); a = gscale.
+@final @unmanaged class Poisson {
+  // @ts-ignore: decorator
+  @inline vectors(gscale: f32, _b: f32, _c: f32, which: i32): v128 {
+    return which == 0 ? f32x4.splat(gscale) : which == 1 ? lanes(EPS_LANES) : lanes(ONE);
+  }
+
+  // @ts-ignore: decorator
+  @inline lanes4(x: v128, y: v128, o: usize, grad: usize, items: usize, gs: v128, eps: v128, one: v128, _w: usize, _pw: usize): v128 {
+    const xe = f32x4.add(x, eps);
+    const item = f32x4.sub(x, f32x4.mul(y, log_f32x4(xe)));
+    if (grad) v128.store(grad + o, f32x4.mul(f32x4.sub(one, f32x4.div(y, xe)), gs));
+    if (items) v128.store(items + o, item);
+    return item;
+  }
+
+  // @ts-ignore: decorator
+  @inline lane1(x: f32, y: f32, o: usize, grad: usize, items: usize, gscale: f32, _b: f32, _c: f32, _w: usize, _pw: usize): f32 {
+    const xe = x + EPS;
+    const item = x - y * Mathf.log(xe);
+    if (grad) store<f32>(grad + o, (1 - y / xe) * gscale);
+    if (items) store<f32>(items + o, item);
+    return item;
+  }
+}
+
 /** Poisson loss x − y·log(x + eps) on rates x and counts y; gradient 1 − y/(x + eps). */
 export function poisson_f32(x: usize, y: usize, n: i32, grad: usize, items: usize, gscale: f32): f64 {
-  let total: f64 = 0;
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const gs = f32x4.splat(gscale);
-    const eps = lanes(EPS_LANES);
-    const one = lanes(ONE);
-    const nv = n & ~3;
-    while (i < nv) {
-      const end = min(i + BLOCK, nv);
-      let acc = f32x4.splat(0);
-      for (; i < end; i += 4) {
-        const o = <usize>i << 2;
-        const xv = v128.load(x + o);
-        const yv = v128.load(y + o);
-        const xe = f32x4.add(xv, eps);
-        const item = f32x4.sub(xv, f32x4.mul(yv, log_f32x4(xe)));
-        acc = f32x4.add(acc, item);
-        if (grad) v128.store(grad + o, f32x4.mul(f32x4.sub(one, f32x4.div(yv, xe)), gs));
-        if (items) v128.store(items + o, item);
-      }
-      total += hsum_f32x4(acc);
-    }
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const xv = load<f32>(x + o);
-    const yv = load<f32>(y + o);
-    const xe = xv + EPS;
-    const item = xv - yv * Mathf.log(xe);
-    total += item;
-    if (grad) store<f32>(grad + o, (1 - yv / xe) * gscale);
-    if (items) store<f32>(items + o, item);
-  }
-  return total;
+  return sumItems<Poisson>(x, y, n, grad, items, gscale, 0, 0);
 }

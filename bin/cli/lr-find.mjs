@@ -74,7 +74,7 @@ export async function lrFind(flags, version) {
       return 1;
     }
     if (!flags.quiet) for (const line of plotCurve(lrs, losses, suggestion)) out(line);
-    if (Number.isFinite(suggestion)) out(`suggested learning rate ${suggestion.toPrecision(3)} (steepest fall of the smoothed loss; ${lrs.length} steps from ${rate(lrs[0])} to ${rate(lrs[lrs.length - 1])})`);
+    if (Number.isFinite(suggestion)) out(`suggested learning rate ${suggestion.toPrecision(3)} (a fifth of the rate where the smoothed loss stops falling; ${lrs.length} steps from ${rate(lrs[0])} to ${rate(lrs[lrs.length - 1])})`);
     else out(`no suggestion: the loss diverged after ${lrs.length} steps; lower --min-lr or raise --steps`);
     return interrupted ? EXIT_INTERRUPTED : 0;
   } finally {

@@ -42,11 +42,11 @@ export class ShardPool {
     this.#calls = new PendingCalls((busy) => { for (const w of workers) w.spawned.keepAlive(busy); });
   }
 
-  /** Starts `shards − 1` workers, each building a trainer from `spec`. */
-  static async start(shards: number, spec: TrainerSpec, options: { build?: Build }): Promise<ShardPool> {
+  /** Starts `shards − 1` workers, each building a trainer from `spec`; `spawn` starts one worker thread. */
+  static async start(shards: number, spec: TrainerSpec, options: { build?: Build }, spawn: () => SpawnedWorker = spawnShardWorker): Promise<ShardPool> {
     const workers: ShardWorker[] = [];
     for (let i = 1; i < shards; i++) {
-      const spawned = spawnShardWorker();
+      const spawned = spawn();
       workers.push({ spawned, remote: Comlink.wrap<ShardApi>(spawned.endpoint) });
     }
     const pool = new ShardPool(workers);
@@ -178,16 +178,6 @@ export class ShardPool {
     Atomics.notify(control, GENERATION);
     await Promise.allSettled(this.#runs);
     this.#runs = [];
-  }
-
-  /** @internal (tests) The key of the rows each shard worker keeps across fits. */
-  keptRows(): Promise<(string | null)[]> {
-    return Promise.all(this.#workers.map((w) => this.#call(() => w.remote.keptRows())));
-  }
-
-  /** @internal (tests) Terminates shard worker `k` (1-based), as a crash would. */
-  async kill(k: number): Promise<void> {
-    await this.#workers[k - 1]!.spawned.terminate();
   }
 
   async dispose(): Promise<void> {

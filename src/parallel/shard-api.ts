@@ -122,8 +122,6 @@ export function shardApi() {
         endFit();
       }
     },
-    /** The key of the rows this worker keeps across fits, or null (tests). */
-    keptRows: () => kept?.key ?? null,
     async dispose(): Promise<void> {
       endFit();
       if (kept) freeRows(kept.train);

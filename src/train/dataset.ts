@@ -6,11 +6,11 @@ import { type Heap, WasmArray } from '../wasm/heap.js';
 import { type CheckedData, type FeatureStats, inputType, writeFeatures } from './data.js';
 import { DATASET } from './fit-options.js';
 import type { SharedRows, Staged } from './step.js';
+import type { DatasetHandle } from './types.js';
 import { toShared } from '../worker/shared-memory.js';
 
 /** Names data sets across trainers and threads (with a version for each shared copy). */
 let nextDatasetId = 1;
-import type { DatasetHandle } from './types.js';
 
 export class Dataset implements DatasetHandle {
   readonly [DATASET] = true;

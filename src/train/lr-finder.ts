@@ -1,12 +1,13 @@
 // The learning-rate range test (L. N. Smith, "Cyclical Learning Rates for Training Neural Networks",
 // 2017; fastai's `lr_find`): train for a few steps while the learning rate grows exponentially from
 // minLr to maxLr, record the loss, stop once its moving average diverges (fastai's rule: 4 × the best),
-// and suggest the rate where the smoothed loss falls fastest (fastai's `steep`). The steps are the
-// trainer's own fit (same batches, optimizer, penalties, NaN guard, data-parallel workers) with the
-// learning rate replaced; the trainer puts everything back afterwards.
+// and suggest a fifth of the largest rate before the smoothed loss rises above its lowest (see
+// suggestedRate: of fastai's steep, valley and minimum, Smith's and others, the rule that trained
+// best). The steps are the trainer's own fit (same batches, optimizer, penalties, NaN guard,
+// data-parallel workers) with the learning rate replaced; the trainer puts everything back afterwards.
 //
-// One departure from fastai, measured on least squares with known curvature (test/lr-finder.test.ts):
-// fastai takes the steepest point of the causal moving average, which lags the loss by up to
+// One departure from fastai's smoothing, measured on least squares with known curvature (then with
+// fastai's `steep` rule): fastai takes the steepest point of the causal moving average, which lags the loss by up to
 // 1/(1 − smoothing) = 50 steps, more than the few steps over which a small model's loss falls. Its
 // steepest point then sits where the raw loss is already lowest, at the edge of divergence (2.7 × the
 // best rate after 20 full-batch steps), and with mini-batches the noise of the first steps wins
@@ -34,6 +35,10 @@ const KEYS = ['minLr', 'maxLr', 'steps', 'batchSize', 'smoothing', 'onStep', 'tr
 const DIVERGENCE_FACTOR = 4;
 /** fastai's suggestion ignores the last five points (their loss is already diverging). */
 const SKIP_END = 5;
+/** The curve's edge: where the loss has risen this fraction of its magnitude above its minimum. */
+const EDGE_RISE = 0.01;
+/** The suggestion is the edge's rate divided by this (see suggestedRate). */
+const EDGE_DIVISOR = 5;
 
 /** Checks findLearningRate's options (every error names the option, the rule and the value). */
 export function lrFinderSettings(options: unknown, streamed: boolean): LrFinderSettings {
@@ -124,7 +129,7 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
   const cut = blowUp(raw, bests);
   const losses = [...smoothWithoutLag(raw.slice(0, cut), beta), ...smoothWithoutLag(raw.slice(cut), beta)];
   const kept = Math.max(0, cut - SKIP_END);
-  const suggestion = steepestRate(lrs.slice(0, kept), smoothWithoutLag(raw.slice(0, kept), beta), Math.floor(settings.steps / 10));
+  const suggestion = suggestedRate(lrs.slice(0, kept), smoothWithoutLag(raw.slice(0, kept), beta), Math.floor(settings.steps / 10));
   return { lrs, losses, suggestion };
 }
 
@@ -133,35 +138,31 @@ export async function findLearningRate(host: LrFinderHost, x: Features | object 
  * before it (fastai's divergence rule on the raw loss; two in a row so that one hard batch is not
  * taken for divergence); the number of steps when there is none.
  */
-function blowUp(raw: readonly number[], bests: readonly number[]): number {
+export function blowUp(raw: readonly number[], bests: readonly number[]): number {
   const high = (i: number) => raw[i]! > DIVERGENCE_FACTOR * bests[i]!;
   for (let i = 0; i + 1 < raw.length; i++) if (high(i) && high(i + 1)) return i;
   return raw.length;
 }
 
 /**
- * fastai's `steep` suggestion (fastai.callback.schedule.steep): of the points from `start` up to the
- * lowest loss, the rate at the start of the segment over which the loss falls fastest per unit of
- * log(lr). Stopping at the lowest point keeps out the swings of a loss that has begun to diverge but
- * never reached 4 × its best (a bounded loss such as cross-entropy may not). NaN when fewer than two
- * finite points remain.
+ * The suggestion: a fifth of the curve's edge, the last rate before the loss, past its lowest point
+ * from `start` on, rises 1 % (of its magnitude) above that point. On a curve with a dip the edge is
+ * just past the minimum; on a plateau that only rises at the end (a tanh network on spirals) it is the
+ * plateau's end, where a rule reading the noisy lowest point or the steepest fall lands anywhere on the
+ * plateau, often far too low. L. Smith (2017, §3.3) puts a good rate a factor of 3–4 below the largest
+ * that still trains, fastai's `minimum` a factor of 10 below the minimum; a factor of 5 trained best
+ * over seven tasks (bench/results/2026-12-07-lr-finder.md). NaN when no finite point remains.
  */
-export function steepestRate(lrs: readonly number[], losses: readonly number[], start: number): number {
+export function suggestedRate(lrs: readonly number[], losses: readonly number[], start: number): number {
   const firstNonFinite = losses.findIndex((loss) => !Number.isFinite(loss));
-  let end = firstNonFinite >= 0 ? firstNonFinite : losses.length;
+  const end = firstNonFinite >= 0 ? firstNonFinite : losses.length;
+  if (end <= start) return NaN;
   let lowest = start;
   for (let i = start; i < end; i++) if (losses[i]! < losses[lowest]!) lowest = i;
-  end = Math.min(end, lowest + 1);
-  let steepest = Infinity;
-  let suggestion = NaN;
-  for (let i = start; i + 1 < end; i++) {
-    const slope = (losses[i + 1]! - losses[i]!) / (Math.log(lrs[i + 1]!) - Math.log(lrs[i]!));
-    if (slope < steepest) {
-      steepest = slope;
-      suggestion = lrs[i]!;
-    }
-  }
-  return suggestion;
+  const ceiling = losses[lowest]! + EDGE_RISE * Math.abs(losses[lowest]!);
+  let edge = lowest;
+  while (edge + 1 < end && losses[edge + 1]! <= ceiling) edge++;
+  return lrs[edge]! / EDGE_DIVISOR;
 }
 
 /**
