@@ -69,3 +69,13 @@ describe("init: 'torchDefault' (torch's nn.Linear / nn.Conv2d defaults)", () => 
     for (const trainer of [t, again, same]) await trainer.dispose();
   });
 });
+
+describe("lstm and gru: every tensor ~ U(±1/√units), torch's RNNBase.reset_parameters", () => {
+  it.each([['lstm', 64], ['gru', 80]] as const)('%s(%i): weight_ih, weight_hh, bias_ih, bias_hh', async (type, units) => {
+    const spec: TrainerSpec = { inputShape: [7, 20], layers: [{ type, units }, { units: 2 }], loss: 'mse', seed: 6 };
+    const t = await createTrainer(spec, { worker: false });
+    const w = t.getWeights();
+    for (const tensor of ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']) expectUniform(w[`0.${tensor}`]!, 1 / Math.sqrt(units), `0.${tensor}`);
+    await t.dispose();
+  });
+});

@@ -120,7 +120,7 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
   const x = Float32Array.from(values(rows * 7 * 3, 2, 1));
   const y = Float32Array.from(values(rows * 2, 3, 0.8));
 
-  it('summary() shows the layers; torch\'s init bounds; a checkpoint round-trips after training (trainer and loadModel)', async () => {
+  it('summary() shows the layers and torch\'s tensor names; a checkpoint round-trips after training (trainer and loadModel)', async () => {
     const t = await createTrainer(spec, { worker: false, build });
     const lines = t.summary().split('\n').map((line) => line.split(/ +/).filter(Boolean));
     expect(lines.slice(1, 4)).toEqual([
@@ -130,12 +130,6 @@ describe.each(BUILDS)('lstm and gru in a trainer (%s build)', (build) => {
     ]);
     const w = t.getWeights();
     expect(Object.keys(w).slice(0, 4)).toEqual(['0.weight_ih_l0', '0.weight_hh_l0', '0.bias_ih_l0', '0.bias_hh_l0']);
-    for (const [tensor, units] of [['0.weight_ih_l0', 6], ['0.bias_hh_l0', 6], ['1.weight_hh_l0', 5], ['1.bias_ih_l0', 5]] as const) {
-      const bound = Math.max(...Array.from(w[tensor]!, Math.abs));
-      // U(±1/√units): the largest of ≥ 15 draws is near the bound, never past it
-      expect(bound, tensor).toBeLessThanOrEqual(1 / Math.sqrt(units));
-      expect(bound, tensor).toBeGreaterThan(0.6 / Math.sqrt(units));
-    }
     const history = await t.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false });
     expect(history.epochs.at(-1)!.loss).toBeLessThan(history.epochs[0]!.loss);
     const before = await t.predict(x);
