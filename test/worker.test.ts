@@ -126,12 +126,10 @@ describe('worker trainer (worker_threads)', () => {
         onEpochEnd: (log) => { if (log.epoch === 2) controller.abort(); },
       });
       expect(history.stopReason).toBe('stopped');
-      // the stop reaches the worker after the abort, at a batch boundary; how many batches later
-      // depends on when the worker next reads its messages, so only the order is pinned
-      const epochs = history.epochs.map((log) => log.epoch);
-      expect(epochs).toEqual(Array.from({ length: epochs.length }, (_, i) => i + 1));
-      expect(epochs.length).toBeGreaterThanOrEqual(2);
-      expect(batches).toBeGreaterThanOrEqual(2 * Math.ceil(train.y.length / 4));
+      // the stop is written into shared memory the worker reads between batches (not a message it
+      // would read only when it next yields): fit ends right after epoch 2
+      expect(history.epochs.map((log) => log.epoch)).toEqual([1, 2]);
+      expect(batches).toBe(2 * Math.ceil(train.y.length / 4));
       // nothing lost or half-applied: the weights of an in-thread twin stopped after as many batches
       let seen = 0;
       await twin.fit(train.x, train.y, { epochs: 10_000, batchSize: 4, batchCallbackInterval: 0, onBatchEnd: () => { if (++seen === batches) twin.stop(); } });
@@ -140,6 +138,22 @@ describe('worker trainer (worker_threads)', () => {
     } finally {
       await t.dispose();
       await twin.dispose();
+    }
+  });
+
+  it('stop() in onBatchEnd ends fit after that very batch, run after run; a stop while idle does not touch the next fit', async () => {
+    const t = await createTrainer(spec);
+    try {
+      for (const at of [1, 7, 40]) {
+        let batches = 0;
+        const history = await t.fit(train.x, train.y, { epochs: 1000, batchSize: 4, batchCallbackInterval: 0, onBatchEnd: () => { if (++batches === at) t.stop(); } });
+        expect(history.stopReason).toBe('stopped');
+        expect(batches, `stop at batch ${at}`).toBe(at);
+      }
+      t.stop();
+      expect((await t.fit(train.x, train.y, { epochs: 2 })).stopReason).toBe('completed');
+    } finally {
+      await t.dispose();
     }
   });
 

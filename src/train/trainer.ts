@@ -40,6 +40,21 @@ export type PoolStarter = (shards: number, spec: TrainerSpec, options: { build: 
 
 export { Dataset } from './dataset.js';
 
+/** What stop() and dispose() tell a running fit, read between batches; stopRequested also asks an outside check (stopWhen). */
+class StopFlags implements RunFlags {
+  #requested = false;
+  disposed = false;
+  external: (() => boolean) | null = null;
+
+  get stopRequested(): boolean {
+    return this.#requested || (this.external?.() ?? false);
+  }
+
+  set stopRequested(value: boolean) {
+    this.#requested = value;
+  }
+}
+
 export class Trainer implements TrainerMethods<Dataset> {
   readonly model: Model;
   readonly #heap: Heap;
@@ -47,7 +62,7 @@ export class Trainer implements TrainerMethods<Dataset> {
   readonly #state: TrainingState;
   #running = false;
   /** stop() and dispose() set these; a running fit reads them between batches. */
-  readonly #flags: RunFlags = { stopRequested: false, disposed: false };
+  readonly #flags = new StopFlags();
   readonly #build: Build;
   /** Data-parallel training: the shard workers (null: one thread computes every gradient). */
   #pool: ShardPool | null = null;
@@ -113,6 +128,20 @@ export class Trainer implements TrainerMethods<Dataset> {
   /** Ends a running fit after the current batch; a no-op when idle or disposed. Never throws. */
   stop(): void {
     if (this.#running) this.#flags.stopRequested = true;
+  }
+
+  /**
+   * @internal (a worker trainer's shared stop flag, src/worker/api.ts) `check` is read with stop()'s
+   * flag between batches of the next fit, range test or noise estimate, until the returned function
+   * is called; a call while one runs changes nothing. A flag in shared memory is seen at the next batch,
+   * where a stop message would wait until the worker next reads its messages.
+   */
+  stopWhen(check: () => boolean): () => void {
+    if (this.#running) return () => {};
+    this.#flags.external = check;
+    return () => {
+      if (this.#flags.external === check) this.#flags.external = null;
+    };
   }
 
   /** The whole training state as safetensors bytes (weights in torch's layouts, optimizer slots, metadata). */

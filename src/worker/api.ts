@@ -18,6 +18,20 @@ export function workerApi(): TrainerApi {
     if (!trainer) throw new Error('trainer is not initialised');
     return trainer;
   };
+  /** The caller's shared stop flag (InitOptions.stopFlag), or null: stop() then arrives as a message. */
+  let stopFlag: Int32Array | null = null;
+  /** Runs a stoppable call with the shared flag watched for its run id. */
+  const stoppable = async <T>(request: DataRequest<unknown>, body: () => Promise<T>): Promise<T> => {
+    const flag = stopFlag;
+    const run = request.run;
+    // stop() stores the id of the latest call it may end: every call up to it
+    const unwatch = flag && run !== undefined ? live().stopWhen(() => Atomics.load(flag, 0) >= run) : () => {};
+    try {
+      return await body();
+    } finally {
+      unwatch();
+    }
+  };
   // resident data sets by id: the caller's handles name them
   const datasets = new Map<number, Dataset>();
   let nextId = 1;
@@ -54,7 +68,9 @@ export function workerApi(): TrainerApi {
   };
   return {
     async init(spec: TrainerSpec, options: InitOptions) {
-      trainer = await Trainer.create(spec, { ...options, startPool: ShardPool.start });
+      const { stopFlag: shared, ...rest } = options;
+      stopFlag = shared ? new Int32Array(shared, 0, 1) : null;
+      trainer = await Trainer.create(spec, { ...rest, startPool: ShardPool.start });
       return trainer.info;
     },
     async dataset(request) {
@@ -69,8 +85,7 @@ export function workerApi(): TrainerApi {
       datasets.delete(id);
       return { result: null, info: live().info, buffers: [] };
     },
-    fit: (request, hooks) => withHooks(hooks, async () => {
-      checked(request);
+    fit: (request, hooks) => withHooks(hooks, () => stoppable(checked(request), async () => {
       const names = request.hooks ?? [];
       const options = joinFit(request.options, names, hooks, (ref) => resolve(ref, 'validationData'));
       if (request.x === undefined) {
@@ -79,9 +94,8 @@ export function workerApi(): TrainerApi {
       }
       const x = xOf(request);
       return reply(request, await (isRef(request.x) ? live().fit(x as Dataset, options) : live().fit(x as Features, request.y as Targets, options)));
-    }),
-    findLearningRate: (request, hooks) => withHooks(hooks, async () => {
-      checked(request);
+    })),
+    findLearningRate: (request, hooks) => withHooks(hooks, () => stoppable(checked(request), async () => {
       const names = request.hooks ?? [];
       const options: LrFinderOptions = hooks && names.includes('onStep') ? { ...request.options, onStep: async (log) => { await hooks.onStep!(log); } } : request.options;
       if (request.x === undefined) {
@@ -90,12 +104,11 @@ export function workerApi(): TrainerApi {
       }
       const x = xOf(request);
       return reply(request, await (isRef(request.x) ? live().findLearningRate(x as Dataset, options) : live().findLearningRate(x as Features, request.y, options)));
-    }),
-    async gradientNoiseScale(request) {
-      checked(request);
+    })),
+    gradientNoiseScale: (request) => stoppable(checked(request), async () => {
       const x = xOf(request);
       return reply(request, await (isRef(request.x) ? live().gradientNoiseScale(x as Dataset, request.options) : live().gradientNoiseScale(x as Features, request.y, request.options)));
-    },
+    }),
     predict: async (request) => reply(request, await live().predict(xOf(checked(request)), request.options)),
     evaluate: async (request) => reply(request, await live().evaluate(xOf(checked(request)), request.y)),
     stop: () => trainer?.stop(),

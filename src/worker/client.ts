@@ -13,6 +13,7 @@ import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { crossingHooks, type DataRequest, type DatasetRef, type Hooks, rebuildError, type Reply, servePulls, splitFit, type TrainerApi, type TrainerInfo } from './protocol.js';
 import { PendingCalls } from './spawned.js';
 import { disposedError } from '../train/disposed.js';
+import { sharedMemoryAvailable } from './shared-memory.js';
 import { TransitBuffers } from './transit.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
@@ -39,6 +40,14 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
   readonly #calls: PendingCalls;
   /** The buffers the caller's arrays cross in, reused call after call (transit.ts). */
   readonly #transit = new TransitBuffers();
+  /**
+   * Shared memory the worker reads between batches (null without SharedArrayBuffer): stop() writes
+   * the id of the latest stoppable call into it, and every call with an id up to it ends. A stop
+   * message alone reaches the worker only when it next reads its messages, batches later.
+   */
+  readonly #stopFlag = sharedMemoryAvailable() ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  /** Ids of stoppable calls (fit, findLearningRate, gradientNoiseScale), counted from 1. */
+  #runs = 0;
   #info: TrainerInfo = { runtime: '', build: 'simd', worker: '', parameters: 0, workers: 1 };
   #disposed = false;
 
@@ -55,7 +64,10 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
     const model = modelFromSpec(spec); // spec errors are reported before any worker starts
     const trainer = new WorkerTrainer(model, spawnWorker(options.workerUrl));
     try {
-      const init = { ...(options.build === undefined ? {} : { build: options.build }), ...(options.workers === undefined ? {} : { workers: options.workers }) };
+      const init = {
+        ...(options.build === undefined ? {} : { build: options.build }), ...(options.workers === undefined ? {} : { workers: options.workers }),
+        ...(trainer.#stopFlag ? { stopFlag: trainer.#stopFlag.buffer as SharedArrayBuffer } : {}),
+      };
       const info = await trainer.#call(() => trainer.#remote.init(spec, init));
       trainer.#info = { ...info, worker: trainer.#worker.kind };
     } catch (error) {
@@ -96,7 +108,7 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
    */
   #pack<O>(x: unknown, y: unknown, options: O, move: boolean, hooks: Hooks = {}): { request: DataRequest<O>; moved: ArrayBuffer[]; hooks: Hooks | undefined } {
     const moved: ArrayBuffer[] = [];
-    const request: DataRequest<O> = { options };
+    const request: DataRequest<O> = { options, run: ++this.#runs };
     if (x !== undefined) request.x = isDataset(x) ? this.#ref(x, 'x') : this.#transit.carry(x, move, moved) as Features;
     if (y !== undefined) request.y = this.#transit.carry(y, move, moved) as Targets;
     const validation = (options as { validationData?: unknown }).validationData;
@@ -202,6 +214,7 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
   /** Ends a running fit after the current batch; a no-op when idle, dead or disposed. Never throws. */
   stop(): void {
     if (this.#calls.error) return;
+    if (this.#stopFlag) Atomics.store(this.#stopFlag, 0, this.#runs);
     this.#remote.stop().catch(() => {});
   }
 

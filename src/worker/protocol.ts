@@ -13,6 +13,12 @@ export type { TrainerInfo } from '../train/types.js';
 export interface InitOptions {
   build?: Build;
   workers?: number;
+  /**
+   * One Int32 in shared memory (where there is any): stop() writes the running call's `run` id into
+   * it, which the worker reads between batches, instead of a message the worker would read only when
+   * it next yields to its event loop.
+   */
+  stopFlag?: SharedArrayBuffer;
 }
 
 export type EpochCallback = (log: EpochLog) => unknown;
@@ -54,6 +60,8 @@ export interface DataRequest<O> {
   options: O;
   /** The functions in the call's Hooks proxy. */
   hooks?: HookName[];
+  /** The id stop() writes into the shared stop flag to end this call (fit, findLearningRate, gradientNoiseScale). */
+  run?: number;
 }
 
 /** A call's result with the worker's info after it (memory changes with data) and the caller's buffers given back. */
