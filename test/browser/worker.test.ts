@@ -197,7 +197,8 @@ describe('module Worker in Chromium', () => {
       expect(calls).toEqual(['completed', 'completed', 'completed', 'completed']);
       const longest = tasks.reduce((a, b) => (b.cpu > a.cpu ? b : a));
       console.log(`31 MB fit, evaluate and predict ×3 after a first round: ${tasks.length} main-thread tasks, most CPU in one ${longest.cpu.toFixed(1)} ms (wall ${longest.wall.toFixed(1)} ms)`);
-      expect(tasks.length).toBeGreaterThan(10);
+      // the trace saw the page's thread: at least the nine replies (3 rounds × fit, evaluate, predict) are tasks of it
+      expect(tasks.length).toBeGreaterThanOrEqual(9);
       expect(tasks.filter((t) => t.cpu > 50).map((t) => t.cpu)).toEqual([]);
       expect(x[0]).toBeGreaterThan(0); // copied, not moved
     } finally {
