@@ -19,16 +19,14 @@
 // two Adam steps in descent as in torch (float32 against float32, within 1e-5 relative per tensor). importWeights: torch's Conv2d → BatchNorm2d → MaxPool2d →
 // Flatten → Linear state dict, as torch saves it, into the same spec with flatten channelsFirst.
 //
-// Graph and sequence specs, which descent does not read yet: descent_torch's executor on hand-written
-// checkpoints (contract names and layouts) against the formulas / torch's own modules, and
-// from_torch on a residual CNN and a concat MLP through torch.fx (descent's side of those runs by
-// itself once 'add' is one of descent's layer types).
+// Graph and sequence specs: descent_torch's executor on hand-written checkpoints (contract names and
+// layouts, attention and positionEmbedding included, which descent does not read yet) against the
+// formulas / torch's own modules, and from_torch on a residual CNN and a concat MLP through torch.fx.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
-import { LAYER_TYPE_NAMES } from '../src/model/layers/index.js';
 import { random } from './interop/numbers.js';
 import { BUILDS } from './reference/builds.js';
 import { FLOOR, K, relArray } from './reference/golden.js';
@@ -68,20 +66,15 @@ const MODELS: Record<string, Model> = {
     layers: [{ type: 'embedding', vocabSize: 7, units: 4, paddingIdx: 0 }, { type: 'layernorm' }, { type: 'flatten' }, { units: 3 }],
   },
 };
-// Graph and sequence models join the table by themselves once descent reads them (DESIGN "Graph
-// models", "Sequence layers"); descent_torch runs them already (checked below against torch).
-if (LAYER_TYPE_NAMES.includes('add')) {
-  MODELS.residual = {
-    inputShape: [6], loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
-    layers: [{ units: 8, activation: 'tanh', name: 'a' }, { units: 8, name: 'b' }, { type: 'add', inputs: ['a', 'b'] }, { units: 3 }] as LayerSpec[],
-  };
-}
-if (LAYER_TYPE_NAMES.includes('lstm')) {
-  MODELS.sequence = {
-    inputShape: [5], vocab: 7, loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
-    layers: [{ type: 'embedding', vocabSize: 7, units: 4 }, { type: 'lstm', units: 5 }, { units: 3 }] as LayerSpec[],
-  };
-}
+// A graph model and a sequence model (DESIGN "Graph models", "Sequence layers").
+MODELS.residual = {
+  inputShape: [6], loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+  layers: [{ units: 8, activation: 'tanh', name: 'a' }, { units: 8, name: 'b' }, { type: 'add', inputs: ['a', 'b'] }, { units: 3 }] as LayerSpec[],
+};
+MODELS.sequence = {
+  inputShape: [5], vocab: 7, loss: 'softmax_cross_entropy', classes: 3, outputs: 3,
+  layers: [{ type: 'embedding', vocabSize: 7, units: 4 }, { type: 'lstm', units: 5 }, { units: 3 }] as LayerSpec[],
+};
 
 type Optimizer = NonNullable<TrainerSpec['optimizer']> & Record<string, unknown>;
 
@@ -302,8 +295,6 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
       const graph = m.spec.layers.some((l) => l.type === 'add' || l.type === 'concat');
       if (graph) {
         expect(m.spec.layers.filter((l) => 'inputs' in l).length, 'a graph spec wires entries by name').toBeGreaterThan(0);
-        // descent reads graph specs once they land (DESIGN "Graph models"); until then only the spec and torch's side are checked
-        if (!LAYER_TYPE_NAMES.includes('add')) return;
       }
       for (const build of BUILDS) {
         const trainer = await createTrainer(bytes, { worker: false, build });
