@@ -6,6 +6,7 @@ import type { Model } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, inputType, lengthOf, stage, writeFeatures } from './data.js';
 import { Dataset } from './dataset.js';
+import { checkGenerate, generateTokens } from './generate.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, PassStats } from './step.js';
 import type { EvaluateResult } from './types.js';
 
@@ -93,6 +94,20 @@ export class Inference {
       result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
     }
     return result;
+  }
+
+  /** `steps` token ids sampled after the prompt `ids` (src/train/generate.ts); arguments are checked first. */
+  generate(ids: unknown, options: unknown): Int32Array {
+    const request = checkGenerate(this.model, ids, options);
+    const network = this.network;
+    const size = this.model.outputs;
+    return generateTokens(this.model, {
+      heap: network.heap,
+      forward: (x) => {
+        network.forward(x, 1);
+        return (network.output.array as Float32Array).subarray(0, size);
+      },
+    }, request);
   }
 
   /** Layers, output widths and parameter counts, as a printable table. */
