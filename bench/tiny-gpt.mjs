@@ -144,6 +144,13 @@ function torchRounds(count) {
   }
 }
 
+/**
+ * KB per row one attention layer keeps between forward and backward, as src/model/layers/attention.ts
+ * declares its buffers: the projection and its gradient 3·T·D each, the probabilities and their
+ * gradient HEADS·T² each, the heads' output T·D.
+ */
+const attentionKB = (4 * (7 * T * D + 2 * HEADS * T * T)) / 1000;
+
 const best = (values) => Math.max(...values);
 const loads = [os.loadavg()[0]];
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
@@ -193,6 +200,9 @@ const report = [
   ...lines,
   '',
   torchLine,
+  '',
+  `Kept per row for the backward pass by each attention layer: 7·T·d + 2·heads·T² floats = ${attentionKB.toFixed(1)} KB ` +
+    `(${BLOCKS} layers: ${(BLOCKS * attentionKB).toFixed(1)} KB per row, ${((BLOCKS * attentionKB * BATCH) / 1000).toFixed(1)} MB for a batch of ${BATCH}).`,
 ];
 console.log(report.join('\n'));
 writeFileSync(new URL(`./results/${new Date().toISOString().slice(0, 10)}-tiny-gpt.md`, import.meta.url), `${report.join('\n')}\n`);
