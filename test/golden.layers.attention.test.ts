@@ -12,6 +12,10 @@
 //             trained a few steps through the Trainer from torch's initial weights, shuffle off,
 //             the last batch ragged, some targets at ignoreIndex: final weights, epoch losses,
 //             evaluate() and predict() ([N, T, V] probabilities)
+//   generation  trainer.generate at temperature 0 from a case's initial weights: torch's greedy
+//             tokens (each argmax ≥ 1e-3 ahead of the runner-up in float64), the context sliding
+//             past T, a prompt shorter than T (causal models) and longer (its last T read); in this
+//             thread on every build and once in a worker
 //
 // Errors and tolerance as the other golden suites (test/reference/golden.ts): per quantity
 // max |a − r| / max |r| against torch's float64 run, at most K times the same error of torch's own
@@ -31,10 +35,32 @@ import { BUILDS, type Build } from './reference/builds.js';
 import { relArray, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
 import { expectWithin, type LayerCase, layerErrors, runLayerCase } from './reference/golden-run.js';
 
+/** Greedy generation as the generator records it. */
+interface GenerationCase {
+  name: string;
+  spec: TrainingCase['spec'];
+  initialWeights: Record<string, number[]>;
+  prompt: number[];
+  steps: number;
+  ids: number[];
+}
+
 const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_attention.json', import.meta.url), 'utf8')) as {
   layers: LayerCase[];
   training: TrainingCase[];
+  generation: GenerationCase[];
 };
+
+/** trainer.generate at temperature 0 from the case's initial weights. */
+async function greedy(c: GenerationCase, options: { worker: boolean; build?: Build }): Promise<number[]> {
+  const trainer = await createTrainer(c.spec, options);
+  try {
+    await trainer.setWeights(c.initialWeights);
+    return Array.from(await trainer.generate(Int32Array.from(c.prompt), { steps: c.steps, temperature: 0, seed: 1 }));
+  } finally {
+    await trainer.dispose();
+  }
+}
 
 const adaptive = (c: TrainingCase) => ['adam', 'adamw'].includes((c.spec.optimizer as { name: string }).name);
 
@@ -81,6 +107,11 @@ describe('the attention golden file', () => {
     expect(golden.training.some((c) => c.rows % c.fit.batchSize !== 0)).toBe(true);
     expect(golden.training.some((c) => c.targets === 'index' && c.y.some((v) => v < 0))).toBe(true);
     expect(golden.training.some((c) => c.spec.layers.some((l) => (l as { type?: string }).type === 'add'))).toBe(true);
+    expect(golden.generation.some((c) => c.prompt.length + c.steps > c.spec.inputShape[0]!)).toBe(true);
+  });
+
+  it.each(golden.generation.map((c) => [c.name, c] as const))('generation in a worker: %s', async (_name, c) => {
+    expect(await greedy(c, { worker: true })).toEqual(c.ids);
   });
 });
 
@@ -100,5 +131,9 @@ describe.each(BUILDS)('attention, positionEmbedding, dense on [T, C] vs torch (%
       const moved = result.weights[name]!.slice(C, 2 * C).map((v, i) => Math.abs(v - c.initialWeights[name]![C + i]!));
       expect(Math.max(...moved), `${name} (key): Adam's steps from the start`).toBeLessThanOrEqual(2 * lr * steps);
     }
+  });
+
+  it.each(golden.generation.map((c) => [c.name, c] as const))('generation: %s', async (_name, c) => {
+    expect(await greedy(c, { worker: false, build })).toEqual(c.ids);
   });
 });
