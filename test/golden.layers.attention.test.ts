@@ -55,7 +55,7 @@ const golden = JSON.parse(readFileSync(new URL('./fixtures/torch/layers_attentio
 async function greedy(c: GenerationCase, options: { worker: boolean; build?: Build }): Promise<number[]> {
   const trainer = await createTrainer(c.spec, options);
   try {
-    await trainer.setWeights(c.initialWeights);
+    await trainer.setWeights(Object.fromEntries(Object.entries(c.initialWeights).map(([name, v]) => [name, Float32Array.from(v)])));
     return Array.from(await trainer.generate(Int32Array.from(c.prompt), { steps: c.steps, temperature: 0, seed: 1 }));
   } finally {
     await trainer.dispose();
@@ -107,7 +107,7 @@ describe('the attention golden file', () => {
     expect(golden.training.some((c) => c.rows % c.fit.batchSize !== 0)).toBe(true);
     expect(golden.training.some((c) => c.targets === 'index' && c.y.some((v) => v < 0))).toBe(true);
     expect(golden.training.some((c) => c.spec.layers.some((l) => (l as { type?: string }).type === 'add'))).toBe(true);
-    expect(golden.generation.some((c) => c.prompt.length + c.steps > c.spec.inputShape[0]!)).toBe(true);
+    expect(golden.generation.some((c) => c.prompt.length + c.steps > c.spec.inputShape![0]!)).toBe(true);
   });
 
   it.each(golden.generation.map((c) => [c.name, c] as const))('generation in a worker: %s', async (_name, c) => {
