@@ -14,9 +14,11 @@
 // at least 100× the tolerance away from descent.
 //
 // from_torch: four standard torch models (an MLP, the MNIST CNN with torch's Flatten, a BatchNorm
-// CNN, an embedding text classifier) become checkpoints whose predict(x, { raw: true }) gives torch's
-// eval-mode outputs within 1e-5 relative (max |Δ| / max |torch|); those without dropout also continue
-// two Adam steps in descent as in torch (float32 against float32, within 1e-5 relative per tensor). importWeights: torch's Conv2d → BatchNorm2d → MaxPool2d →
+// CNN, an embedding text classifier), two traced graph models and three traced sequence models (nn.LSTM
+// / nn.GRU picked by out[:, -1], h_n[-1] or every step) become checkpoints whose predict(x, { raw: true })
+// gives torch's eval-mode outputs within 1e-5 relative (max |Δ| / max |torch|); those without dropout
+// also continue two Adam steps in descent as in torch (float32 against float32, within 1e-5 relative per
+// tensor, torch's tensors named by from_torch's mapping). importWeights: torch's Conv2d → BatchNorm2d → MaxPool2d →
 // Flatten → Linear state dict, as torch saves it, into the same spec with flatten channelsFirst.
 //
 // Graph and sequence specs: descent_torch's executor on hand-written checkpoints (contract names and
@@ -265,7 +267,10 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
   });
 
   it('from_torch names the module it cannot map', () => {
-    expect(response.fromTorchErrors.lstm).toMatch(/^module 1 \(LSTM\) has no descent counterpart/);
+    expect(response.fromTorchErrors.lstm).toMatch(/^module 1 \(LSTM\) has no descent counterpart in an nn\.Sequential \(it returns a tuple\): call it in a module's forward and pick its output/);
+    expect(response.fromTorchErrors.bidirectional).toMatch(/^module lstm \(LSTM\) must be one layer, one direction, batch_first=True.*got num_layers=1, bidirectional=True/);
+    expect(response.fromTorchErrors['lstm state c_n']).toMatch(/^module lstm \(LSTM\): the LSTM's c_n has no descent counterpart/);
+    expect(response.fromTorchErrors['attention mask']).toMatch(/^module attention \(MultiheadAttention\): attn_mask must be None or the causal mask .*got a \[5, 5\] torch\.bool mask/);
     expect(response.fromTorchErrors['linear on channels-first']).toMatch(/^module 1 \(Linear\) acts on the last axis of a channels-first tensor.*Flatten/);
     expect(response.fromTorchErrors['leaky slope']).toMatch(/^module 1 \(LeakyReLU\) negative_slope must be 0\.01.*got 0\.2/);
   });
@@ -286,7 +291,7 @@ describe.skipIf(!plan.run)('PyTorch handoff (python/descent_torch.py)', () => {
   });
 
   describe('from_torch: standard torch models', () => {
-    it.each([0, 1, 2, 3, 4, 5])('model %i: predict(x, { raw: true }) gives torch\'s eval outputs within 1e-5 relative; training continues alike', async (i) => {
+    it.each([0, 1, 2, 3, 4, 5, 6, 7, 8])('model %i: predict(x, { raw: true }) gives torch\'s eval outputs within 1e-5 relative; training continues alike', async (i) => {
       const m = response.fromTorch[i]!;
       const bytes = readFileSync(m.path);
       // descent_torch's executor on the checkpoint, in torch
