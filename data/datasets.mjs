@@ -6,6 +6,12 @@ import { gunzipSync } from 'node:zlib';
 import { assembleMnist, parseDigits } from './common.mjs';
 
 export { loadIris, mulberry32, trainTestSplit } from './common.mjs';
+export { bigramCrossEntropy, charVocabulary, decodeIds, encodeText, heldOutSplit, prepareText, textWindows } from './text.mjs';
+
+/** Moby-Dick, chapters 1 to 22 (217,057 characters, 78 distinct), as one string: see data/README.md. */
+export function loadMobyDick() {
+  return gunzipSync(readFileSync(new URL('./moby-dick.txt.gz', import.meta.url))).toString('utf8');
+}
 
 /** The 8×8 handwritten digits (UCI, as bundled by scikit-learn): 1,797 rows, 64 pixels in 0..16, 10 classes. */
 export function loadDigits() {

@@ -5,6 +5,7 @@ import { parseDigits } from './common.mjs';
 import { decodeMnist } from './mnist-binary.mjs';
 
 export { loadIris, mulberry32, trainTestSplit } from './common.mjs';
+export { bigramCrossEntropy, charVocabulary, decodeIds, encodeText, heldOutSplit, prepareText, textWindows } from './text.mjs';
 
 /** The bytes at `url`, inflated if they are still gzipped. */
 async function fetchBytes(url, what) {
@@ -26,4 +27,9 @@ export async function loadDigits() {
 /** MNIST (10,000 images of 784 pixels in [0, 1]) from its binary file at `url`, rows ordered by digit. */
 export async function loadMnist(url) {
   return decodeMnist(await fetchBytes(url, 'MNIST'));
+}
+
+/** Moby-Dick, chapters 1 to 22 (217,057 characters, 78 distinct), as one string. */
+export async function loadMobyDick() {
+  return new TextDecoder().decode(await fetchBytes(new URL('./moby-dick.txt.gz', import.meta.url), 'the text of Moby-Dick'));
 }

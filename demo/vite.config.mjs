@@ -46,7 +46,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      input: { train: here('./index.html'), explorer: here('./explorer.html'), bench: here('./bench.html') },
+      input: { train: here('./index.html'), write: here('./write.html'), explorer: here('./explorer.html'), bench: here('./bench.html') },
     },
   },
 });

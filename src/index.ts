@@ -21,6 +21,7 @@ export {
   type EarlyStoppingOptions, type Monitor, type CheckpointOptions, type Features, type Targets, type TrainerMethods, type ParallelProfile,
   type DatasetHandle, type DataOptions, type PredictOptions,
 } from './train/trainer.js';
+export type { GenerateOptions } from './train/generate.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './train/trainer.js';
 export { ACTIVATIONS, INITIALIZERS } from './model/spec.js';
 export { OPTIMIZER_NAMES, DEFAULT_LEARNING_RATE } from './optim/optimizers.js';
@@ -30,7 +31,7 @@ export type { TrainerSpec, LayerSpec, DenseLayerSpec, DropoutLayerSpec, Activati
 export type { PoolLayerSpec, GlobalAvgPoolLayerSpec } from './model/layers/index.js';
 export type { EmbeddingLayerSpec, LayerNormLayerSpec, BatchNormLayerSpec } from './model/layers/index.js';
 export type { Conv2dLayerSpec, Conv1dLayerSpec, ConvSize } from './model/layers/index.js';
-export type { LstmLayerSpec, GruLayerSpec } from './model/layers/index.js';
+export type { LstmLayerSpec, GruLayerSpec, AttentionLayerSpec, PositionEmbeddingLayerSpec } from './model/layers/index.js';
 export type { AddLayerSpec, ConcatLayerSpec, GraphOptions } from './model/layers/index.js';
 export { SCHEDULE_NAMES, type LearningRateSpec } from './schedules.js';
 export { loadModel, type Predictor } from './train/load-model.js';

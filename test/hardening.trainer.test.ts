@@ -208,9 +208,9 @@ describe('random fit options', () => {
     }), { numRuns: 200, seed: 7 });
     expect(refused.classifier).toBeGreaterThan(50);
     // NaN labels and targets in particular: a clear error before training, not a 'nan' stop at some batch
-    await expect(classifier.fit(x, withNaN(y, 3))).rejects.toThrow(/labels must be in \[0, 2\), got NaN at y\[3\]|class indices must be an Int32Array/);
+    await expect(classifier.fit(x, withNaN(y, 3))).rejects.toThrow(/labels must be in \[0, 2\) or ignoreIndex -100, got NaN at y\[3\]|class indices must be an Int32Array/);
     await expect(createTrainer({ ...spec, loss: 'nll' }, { worker: false }).then((t) => t.fit(x, withNaN(y, 3))))
-      .rejects.toThrow(/labels must be in \[0, 2\), got NaN at y\[3\]/);
+      .rejects.toThrow(/labels must be in \[0, 2\) or ignoreIndex -100, got NaN at y\[3\]/);
     await expect(regression.fit(x, Float32Array.from(withNaN(new Float32Array(20), 7)))).rejects.toThrow(/y must hold finite targets, got NaN at y\[7\]/);
     await expect(regression.evaluate(x, Float32Array.from({ length: 20 }, (_, i) => (i ? 0 : -Infinity)))).rejects.toThrow(/got -Infinity at y\[0\]/);
   });

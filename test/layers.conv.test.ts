@@ -57,11 +57,11 @@ describe('conv specs', () => {
     await t.dispose();
   });
 
-  it('a dense layer right after a conv asks for a flatten; so does the loss', async () => {
+  it('a dense layer right after a conv2d asks for a flatten; so does the loss', async () => {
     await expect(createTrainer({ ...base, inputShape: [5, 5, 1], layers: [conv2d({}), { units: 2 }] } as TrainerSpec, { worker: false }))
-      .rejects.toThrow(/layers\[1\] \(dense\) needs a flat input: add \{ type: 'flatten' \} .*got shape \[3, 3, 2\]/);
-    await expect(createTrainer({ ...base, inputShape: [5, 2], layers: [conv1d({})] } as TrainerSpec, { worker: false }))
-      .rejects.toThrow(/the last layer must give a flat output for the loss: .*got shape \[3, 2\]/);
+      .rejects.toThrow(/layers\[1\] \(dense\) needs a flat input \[n\] or a sequence \[T, n\]: add \{ type: 'flatten' \} .*got shape \[3, 3, 2\]/);
+    await expect(createTrainer({ ...base, inputShape: [5, 5, 1], layers: [conv2d({})] } as TrainerSpec, { worker: false }))
+      .rejects.toThrow(/the last layer must give a flat output \[K\] or a sequence \[T, K\] for the loss: .*got shape \[3, 3, 2\]/);
   });
 
   it('summary() shows the kernel, the output size and the parameter count', async () => {

@@ -142,7 +142,7 @@ describe('embedding specs', () => {
     [base([{ units: 4 }, { type: 'embedding', vocabSize: 5, units: 3 }, ...flat]), /layers\[1\] \(embedding\) reads token ids: it must be the first layer, got it at index 1/],
     [base([{ type: 'embedding', vocabSize: 5, units: 3 }, ...flat], { inputShape: [4, 2] }), /layers\[0\] \(embedding\) reads a row of token ids: inputShape must be \[T\], got \[4, 2\]/],
     [base([{ type: 'embedding', vocabSize: 5, units: 3 }, ...flat], { normalize: true }), /normalize applies to float features, not to the token ids of layers\[0\] \(embedding\)/],
-    [base([{ type: 'embedding', vocabSize: 5, units: 3 }, { units: 2 }]), /layers\[1\] \(dense\) needs a flat input: .*got shape \[4, 3\]/],
+    [base([{ type: 'embedding', vocabSize: 5, units: 3 }, { type: 'attention', heads: 2 }]), /layers\[1\]\.heads must divide the channels C = 3 \(C % heads = 0\), got 2/],
   ])('%j is refused', async (s, message) => {
     await expect(createTrainer(s, { worker: false })).rejects.toThrow(message);
   });

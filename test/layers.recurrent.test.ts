@@ -104,9 +104,11 @@ describe('lstm and gru specs', () => {
     await expect(createTrainer({ ...base, inputShape, layers: [layer as LayerSpec, { units: 2 }] } as TrainerSpec, { worker: false })).rejects.toThrow(message);
   });
 
-  it('returnSequences gives [T, units]: a dense head needs a flatten, as after a conv', async () => {
-    await expect(createTrainer({ ...base, inputShape: [5, 2], layers: [{ type: 'gru', units: 3, returnSequences: true }, { units: 2 }] } as TrainerSpec, { worker: false }))
-      .rejects.toThrow(/layers\[1\] \(dense\) needs a flat input: .*got shape \[5, 3\]/);
+  it('returnSequences gives [T, units]: a dense head applies per position, giving [T, K]', async () => {
+    const t = await createTrainer({ ...base, inputShape: [5, 2], layers: [{ type: 'gru', units: 3, returnSequences: true }, { units: 2 }] } as TrainerSpec, { worker: false });
+    expect(t.summary()).toMatch(/dense +5×2 /);
+    expect(await t.predict(new Float32Array(2 * 10))).toHaveLength(2 * 5 * 2);
+    await t.dispose();
   });
 });
 

@@ -205,7 +205,7 @@ describe('layer specs', () => {
   });
 
   it.each([
-    [{ inputShape: [4, 4, 1], layers: [{ units: 2 }] }, /layers\[0\] \(dense\) needs a flat input: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \} before it, got shape \[4, 4, 1\]/],
+    [{ inputShape: [4, 4, 1], layers: [{ units: 2 }] }, /layers\[0\] \(dense\) needs a flat input \[n\] or a sequence \[T, n\]: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \} before it, got shape \[4, 4, 1\]/],
     [{ inputShape: [4, 4, 1], layers: [{ type: 'flatten' }, { units: 2 }, { type: 'activation', activation: 'relu' }], inputSize: 16 }, /give inputShape or inputSize, not both/],
     [{ inputShape: [4, 0], layers: [{ units: 2 }] }, /inputShape must be 1 to 3 positive integers .*got \[4, 0\]/],
     [{ inputShape: [2, 2, 2, 2], layers: [{ units: 2 }] }, /inputShape must be 1 to 3 positive integers .*got \[2, 2, 2, 2\]/],
@@ -217,10 +217,10 @@ describe('layer specs', () => {
     else await (await made).dispose();
   });
 
-  it('a model whose output is not flat is refused', async () => {
+  it('a model whose output is neither flat nor a sequence [T, K] is refused', async () => {
     const { inputSize: _drop, ...rest } = base;
-    await expect(createTrainer({ ...rest, inputShape: [3, 2], layers: [{ type: 'activation', activation: 'relu' }] } as TrainerSpec, { worker: false }))
-      .rejects.toThrow(/the last layer must give a flat output for the loss: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \}, got shape \[3, 2\]/);
+    await expect(createTrainer({ ...rest, inputShape: [3, 2, 1], layers: [{ type: 'conv2d', filters: 1, kernelSize: 1 }] } as TrainerSpec, { worker: false }))
+      .rejects.toThrow(/the last layer must give a flat output \[K\] or a sequence \[T, K\] for the loss: add \{ type: 'flatten' \} or \{ type: 'globalavgpool' \}, got shape \[3, 2, 1\]/);
   });
 
   it('x must match inputShape: a clear error before any kernel runs, the trainer unchanged', async () => {

@@ -65,7 +65,7 @@ describe.each([{ worker: false }, { worker: true }])('streamed fit (%j)', (where
     await expect(t.fit(() => [{ x: new Float32Array(6), y: new Int32Array([0]) }], { epochs: 1 }))
       .rejects.toThrow(/batch 1 of epoch \d+: x length must be a positive multiple of inputSize 4, got 6/);
     await expect(t.fit(() => [{ x: new Float32Array(4), y: new Int32Array([7]) }], { epochs: 1 }))
-      .rejects.toThrow(/labels must be in \[0, 3\), got 7 at batch 1 of epoch \d+: y\[0\]/);
+      .rejects.toThrow(/labels must be in \[0, 3\) or ignoreIndex -100, got 7 at batch 1 of epoch \d+: y\[0\]/);
     await expect(t.fit(() => [...batches()].slice(0, 2).concat([{ x: iris.x.slice(0, 8), y: Float32Array.from([0.5, 0.5, 0, 0, 1, 0]) }]), { epochs: 1 }))
       .rejects.toThrow(/batch 3 of epoch \d+: y must be class indices like the first batch/);
     await expect(t.fit(() => [3], { epochs: 1 })).rejects.toThrow(/batch 1 of epoch 1 must be \{ x, y \}, got 3/);

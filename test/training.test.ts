@@ -387,7 +387,7 @@ describe('bad specs and data', () => {
     const step = t.step;
     const cases: [unknown, unknown, unknown, RegExp][] = [
       [x.subarray(0, 39), y, {}, /x length must be a positive multiple of inputSize 4, got 39/],
-      [x, Int32Array.from([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]), {}, /labels must be in \[0, 3\), got 3/],
+      [x, Int32Array.from([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]), {}, /labels must be in \[0, 3\) or ignoreIndex -100, got 3 at y\[3\]/],
       [x, y.subarray(0, 9), {}, /y must have one label per row of x \(10\), got 9/],
       [x, y, { batchSize: 0 }, /batchSize must be a positive integer, got 0/],
       [x, y, { epochs: -1 }, /epochs must be a non-negative integer, got -1/],

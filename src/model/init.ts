@@ -5,7 +5,7 @@
 //   torchDefault   U(±1 / √fanIn), weights and biases alike   torch.nn.Linear / ConvNd.reset_parameters:
 //                  kaiming_uniform_(a = √5) gives the weight bound gain·√(3 / fanIn) with gain = √(2 / (1 + 5)),
 //                  which is 1 / √fanIn, and the bias is drawn from U(±1 / √fanIn)
-//   normal         N(0, 1)                                    torch.nn.Embedding
+//   normal         N(0, std²), std 1 by default               torch.nn.Embedding; std 0.02: GPT-2's position embedding
 //   torchRecurrent U(±1 / √hidden), hidden = fanOut           torch.nn.RNNBase.reset_parameters: every
 //                  weight and bias of nn.LSTM / nn.GRU from U(±1 / √hidden_size)
 //   zeros, ones
@@ -27,9 +27,11 @@ export function fillInitial(values: Float32Array, tensor: TensorSpec, random: Ra
     case 'ones':
       values.fill(1);
       return;
-    case 'normal':
-      for (let i = 0; i < count; i++) values[i] = random.normal();
+    case 'normal': {
+      const std = tensor.std ?? 1;
+      for (let i = 0; i < count; i++) values[i] = std * random.normal();
       break;
+    }
     case 'glorotUniform': {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < count; i++) values[i] = (2 * random.next() - 1) * limit;

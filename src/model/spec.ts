@@ -41,7 +41,14 @@ export interface Model {
   inputSize: number;
   /** 'index': rows of Int32 token ids (an embedding first layer); 'float': features. */
   inputKind: 'float' | 'index';
+  /** Floats per output row (the product of the last layer's output shape). */
   outputs: number;
+  /**
+   * Positions per output row: T for a [T, K] output (a sequence: the loss runs per position, class
+   * indices are [N, T]), 1 for a flat one; classes (or columns) per position: K, or the flat width.
+   */
+  positions: number;
+  classes: number;
   layers: Layer[];
   /** Per entry, the entries it reads by index (-1: the model input), in its `inputs` order. */
   inputs: number[][];
@@ -61,6 +68,11 @@ export interface Model {
 
 const SPEC_KEYS = ['inputSize', 'inputShape', 'layers', 'loss', 'optimizer', 'seed', 'normalize'];
 
+/** Values per row of a model's targets: one class index per position, or every output. */
+export function targetWidth(model: Pick<Model, 'positions' | 'outputs'>, classIndices: boolean): number {
+  return classIndices ? model.positions : model.outputs;
+}
+
 /** Validates `spec` completely (before any memory is touched) and returns the model description. */
 export function modelFromSpec(spec: unknown): Model {
   const s = plainObject('spec', spec);
@@ -71,10 +83,11 @@ export function modelFromSpec(spec: unknown): Model {
   }
   const { layers, inputs, names, trainable } = graphFromSpec(s.layers, inputShape);
   const shape = layers.at(-1)!.outputShape;
-  if (shape.length !== 1) {
-    throw new RangeError(`the last layer must give a flat output for the loss: add { type: 'flatten' } or { type: 'globalavgpool' }, got shape ${shapeText(shape)}`);
+  if (shape.length > 2) {
+    throw new RangeError(`the last layer must give a flat output [K] or a sequence [T, K] for the loss: add { type: 'flatten' } or { type: 'globalavgpool' }, got shape ${shapeText(shape)}`);
   }
-  const width = shape[0]!;
+  const width = sizeOf(shape);
+  const classes = shape.at(-1)!;
   if (!layers.some((layer) => layer.tensors.length > 0)) {
     throw new RangeError(`layers must contain at least one layer with parameters (dense), got only ${[...new Set(layers.map((l) => l.type))].join(', ')} layers`);
   }
@@ -84,7 +97,7 @@ export function modelFromSpec(spec: unknown): Model {
     throw new RangeError(`layers need ${parameters} parameters; one WASM block holds at most ${MAX_BLOCK_BYTES / 4} (1 GiB)`);
   }
 
-  const { lossName, lossOptions } = lossFromSpec(s.loss, width);
+  const { lossName, lossOptions } = lossFromSpec(s.loss, classes);
   const { optimizer, learningRate } = optimizerOf(s.optimizer);
 
   const seed = numberOption('seed', s.seed, 0, { min: 0, max: 2 ** 32, maxExclusive: true, integer: true });
@@ -92,7 +105,7 @@ export function modelFromSpec(spec: unknown): Model {
   const inputKind = layers[0]!.inputKind === 'index' ? 'index' : 'float';
   if (normalize && inputKind === 'index') throw new TypeError(`normalize applies to float features, not to the token ids of layers[0] (${layers[0]!.type})`);
   return {
-    spec: s as unknown as TrainerSpec, inputShape, inputSize: sizeOf(inputShape), inputKind, outputs: width, layers, inputs, names, trainable, lossName, lossRecord: LOSSES[lossName], lossOptions,
+    spec: s as unknown as TrainerSpec, inputShape, inputSize: sizeOf(inputShape), inputKind, outputs: width, positions: width / classes, classes, layers, inputs, names, trainable, lossName, lossRecord: LOSSES[lossName], lossOptions,
     optimizer, learningRate, seed, normalize,
   };
 }

@@ -4,7 +4,7 @@
 // message until the coordinator sends EXIT at the end of the fit).
 
 import { Network } from '../model/network.js';
-import { modelFromSpec, type TrainerSpec } from '../model/spec.js';
+import { modelFromSpec, targetWidth, type TrainerSpec } from '../model/spec.js';
 import { bindLoss, GradientStep, type Staged } from '../train/step.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
@@ -58,7 +58,7 @@ export function shardApi() {
         // the buffers may be longer than the rows (they are reused from fit to fit: ShardPool.shareRows)
         const model = network.model;
         const xLength = buffers.rows * model.inputSize;
-        const yLength = buffers.rows * (buffers.yType === 'i32' ? 1 : model.outputs);
+        const yLength = buffers.rows * targetWidth(model, buffers.yType === 'i32');
         const x = heap.copyIn(buffers.xType === 'i32' ? new Int32Array(buffers.x, 0, xLength) : new Float32Array(buffers.x, 0, xLength), buffers.xType, 'shard');
         let y;
         try {

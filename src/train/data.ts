@@ -3,7 +3,7 @@
 // there by a kernel with the statistics of `normalize: true`.
 
 import { takesClassIndices } from '../losses/index.js';
-import type { Model } from '../model/spec.js';
+import { type Model, targetWidth } from '../model/spec.js';
 import { describe } from '../validate.js';
 import { type Heap, MAX_BLOCK_BYTES, MAX_MEMORY_BYTES, type WasmArray } from '../wasm/heap.js';
 import type { Staged } from './step.js';
@@ -84,8 +84,10 @@ export function checkData(model: Model, x: unknown, y: unknown, xName: string, y
   const features = checkFeatures(model, x, xName);
   const rows = features.length / model.inputSize;
   const outputs = model.outputs;
-  // Class indices: an Int32Array, or a number[] of one label per row (nll; softmax_cross_entropy with more than one output)
-  const labelPerRow = Array.isArray(y) && y.length === rows && outputs > 1 && y.every((v) => typeof v === 'number');
+  const { positions, classes } = model;
+  // Class indices: an Int32Array, or a number[] of one label per row (nll; softmax_cross_entropy with
+  // more than one output), one per position of a sequence output [T, K] ([N, T])
+  const labelPerRow = Array.isArray(y) && y.length === rows * positions && classes > 1 && y.every((v) => typeof v === 'number');
   const classIndices = takesClassIndices(model.lossName) && (y instanceof Int32Array || model.lossName === 'nll' || labelPerRow);
   if (classIndices) {
     if (!(y instanceof Int32Array) && !(Array.isArray(y) && y.every((v) => typeof v === 'number'))) {
@@ -93,12 +95,16 @@ export function checkData(model: Model, x: unknown, y: unknown, xName: string, y
     }
     // Checked after copying, so that another thread (shared memory) cannot change what was checked.
     const labels = y instanceof Int32Array ? y.slice() : (y as readonly number[]);
-    if (labels.length !== rows) throw new RangeError(`${yName} must have one label per row of ${xName} (${rows}), got ${labels.length}`);
+    if (labels.length !== rows * positions) {
+      throw new RangeError(positions === 1 ? `${yName} must have one label per row of ${xName} (${rows}), got ${labels.length}`
+        : `${yName} must have one label per position: rows × T = ${rows} × ${positions} = ${rows * positions} (the output is [${positions}, ${classes}]), got ${labels.length}`);
+    }
     const ignore = model.lossOptions.ignoreIndex ?? -100;
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i]!;
-      if (label !== ignore && !(Number.isInteger(label) && label >= 0 && label < outputs)) {
-        throw new RangeError(`labels must be in [0, ${outputs}), got ${label} at ${yName}[${i}]`);
+      if (label !== ignore && !(Number.isInteger(label) && label >= 0 && label < classes)) {
+        const where = positions === 1 ? `${yName}[${i}]` : `${yName} row ${Math.floor(i / positions)}, position ${i % positions}`;
+        throw new RangeError(`labels must be in [0, ${classes}) or ignoreIndex ${ignore}, got ${label} at ${where}`);
       }
     }
     return { rows, x: features, y: labels instanceof Int32Array ? labels : Int32Array.from(labels) };
@@ -180,7 +186,7 @@ export function stage(heap: Heap, model: Model, data: CheckedData, from: number,
   let ys: WasmArray;
   try {
     writeFeatures(heap, xs, data.x, from, rows, model.inputSize, stats);
-    const width = data.y instanceof Int32Array ? 1 : model.outputs;
+    const width = targetWidth(model, data.y instanceof Int32Array);
     ys = heap.alloc(rows * width, data.y instanceof Int32Array ? 'i32' : 'f32', 'y length');
     ys.array.set(data.y.subarray(from * width, to * width));
   } catch (error) {

@@ -1,7 +1,7 @@
 // A resident data set: rows checked once and copied once into a trainer's WASM memory, where fit,
 // evaluate and predict use them in place on every call (no copy per call, none across threads).
 
-import type { Model } from '../model/spec.js';
+import { type Model, targetWidth } from '../model/spec.js';
 import { type Heap, WasmArray } from '../wasm/heap.js';
 import { type CheckedData, type FeatureStats, inputType, writeFeatures } from './data.js';
 import { DATASET } from './fit-options.js';
@@ -101,7 +101,7 @@ export class Dataset implements DatasetHandle {
       x = this.#normalized.x;
     }
     const d = this.model.inputSize;
-    const width = this.#y?.type === 'i32' ? 1 : this.model.outputs;
+    const width = targetWidth(this.model, this.#y?.type === 'i32');
     const view = (array: WasmArray, per: number) => new WasmArray(this.heap, array.ptr + from * per * 4, (to - from) * per, array.type);
     const staged: Staged = { rows: to - from, x: view(x, d), y: this.#y ? view(this.#y, width) : view(x, 0) };
     staged.share = () => {

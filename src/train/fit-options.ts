@@ -117,12 +117,12 @@ function classWeights(model: Model, value: unknown): Float32Array | null {
   if (!takesClassIndices(model.lossName)) {
     throw new TypeError(`classWeight applies to class-index losses (softmax_cross_entropy, nll), not ${model.lossName}`);
   }
-  const weights = new Float32Array(model.outputs).fill(1);
+  const weights = new Float32Array(model.classes).fill(1);
   const entries = Array.isArray(value) ? value.map((w, i) => [String(i), w] as const) : Object.entries(plainObject('classWeight', value));
   for (const [key, w] of entries) {
     const c = Number(key);
-    if (!Number.isInteger(c) || c < 0 || c >= model.outputs) {
-      throw new RangeError(`classWeight keys must be class indices in [0, ${model.outputs}), got ${JSON.stringify(key)}`);
+    if (!Number.isInteger(c) || c < 0 || c >= model.classes) {
+      throw new RangeError(`classWeight keys must be class indices in [0, ${model.classes}), got ${JSON.stringify(key)}`);
     }
     weights[c] = numberOption(`classWeight[${c}]`, w, undefined, { min: 0 });
   }

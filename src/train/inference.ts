@@ -1,17 +1,38 @@
 // What a trained network does without training: predict, evaluate, summary and its weights by
 // checkpoint name. The Trainer uses it, and so does loadModel's light predictor (no optimizer state).
 
+import type { Layer } from '../model/layers/index.js';
 import type { Network } from '../model/network.js';
 import type { Model } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
 import { checkData, checkFeatures, checkRoom, type FeatureStats, freeStaged, inputType, lengthOf, stage, writeFeatures } from './data.js';
 import { Dataset } from './dataset.js';
+import { checkGenerate, generateTokens } from './generate.js';
 import { bindLoss, EVALUATION_CHUNK, evaluateStaged, PassStats } from './step.js';
 import type { EvaluateResult } from './types.js';
 
 /** accuracy (classification losses) or mae (the others) from a pass's counts. */
 export function metricOf(model: Model, stats: PassStats): { accuracy: number } | { mae: number } {
   return model.lossRecord.metric === 'mae' ? { mae: stats.absSum / stats.counted } : { accuracy: stats.correct / stats.counted };
+}
+
+/**
+ * Floats the network keeps per row of a batch (Network's batch buffers): each layer's output and its
+ * gradient, and the buffers it declares (BPTT's per-step gates, attention's heads·T² probabilities).
+ */
+export function floatsPerRow(layers: readonly Layer[]): number {
+  return layers.reduce((n, layer) => n + 2 * layer.outputSize + Object.values(layer.buffers).reduce((a, b) => a + b, 0), 0);
+}
+
+/** 1536 → "1.5 KB" (powers of 1024). */
+function bytesText(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let i = 0;
+  while (bytes >= 1024 && i < units.length - 1) {
+    bytes /= 1024;
+    i++;
+  }
+  return i === 0 ? `${bytes} bytes` : `${bytes.toFixed(1)} ${units[i]}`;
 }
 
 export class Inference {
@@ -87,11 +108,26 @@ export class Inference {
       const n = Math.min(EVALUATION_CHUNK, rows - start);
       network.forward(x + start * model.inputSize * 4, n);
       const out = network.output;
-      if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n, outputs, false);
+      // per position of a sequence output [T, K]
+      if (activation === 'softmax') k.softmax_forward_f32(out.ptr, out.ptr, n * model.positions, model.classes, false);
       if (activation === 'sigmoid') k.sigmoid_forward_f32(out.ptr, out.ptr, n * outputs);
       result.set((out.array as Float32Array).subarray(0, n * outputs), start * outputs);
     }
     return result;
+  }
+
+  /** `steps` token ids sampled after the prompt `ids` (src/train/generate.ts); arguments are checked first. */
+  generate(ids: unknown, options: unknown): Int32Array {
+    const request = checkGenerate(this.model, ids, options);
+    const network = this.network;
+    const size = this.model.outputs;
+    return generateTokens(this.model, {
+      heap: network.heap,
+      forward: (x) => {
+        network.forward(x, 1);
+        return (network.output.array as Float32Array).subarray(0, size);
+      },
+    }, request);
   }
 
   /** Layers, output widths and parameter counts, as a printable table. */
@@ -100,7 +136,10 @@ export class Inference {
     const graph = inputs.some((reads, l) => reads.length !== 1 || reads[0] !== l - 1) || names.some((n) => n !== undefined);
     // a graph model also shows what each entry reads (its name, or its index)
     const entry = (l: number) => (l < 0 ? 'input' : names[l] ?? String(l));
-    const lines = [`layer  type          output     activation   params${graph ? '        inputs' : ''}`];
+    const labels = layers.map((layer, l) => (names[l] === undefined ? layer.label : `${layer.label} ${names[l]}`));
+    // the type column grows with the longest label (attention(4, causal) with a name)
+    const width = Math.max(13, ...labels.map((label) => label.length));
+    const lines = [`layer  ${'type'.padEnd(width)} output     activation   params${graph ? '        inputs' : ''}`];
     let trainable = 0;
     let frozen = 0;
     layers.forEach((layer, l) => {
@@ -112,11 +151,11 @@ export class Inference {
       const shape = layer.outputShape.join('×');
       const count = `${params}${!train && params > 0 ? ' (frozen)' : ''}`;
       const reads = graph ? ` ${inputs[l]!.map(entry).join(', ')}` : '';
-      const label = names[l] === undefined ? layer.label : `${layer.label} ${names[l]}`;
-      lines.push(`${String(layer.index).padEnd(6)} ${label.padEnd(13)} ${shape.padEnd(10)} ${layer.activation.padEnd(12)} ${graph ? count.padEnd(13) : count}${reads}`.trimEnd());
+      lines.push(`${String(layer.index).padEnd(6)} ${labels[l]!.padEnd(width)} ${shape.padEnd(10)} ${layer.activation.padEnd(12)} ${graph ? count.padEnd(13) : count}${reads}`.trimEnd());
     });
     lines.push(`total parameters: ${this.network.size}`);
     if (frozen > 0) lines.push(`trainable parameters: ${trainable}, frozen: ${frozen}`);
+    lines.push(`memory per row in training: ${bytesText(4 * floatsPerRow(layers))} (outputs, their gradients and what backward keeps)`);
     return lines.join('\n');
   }
 

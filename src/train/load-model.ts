@@ -7,11 +7,14 @@ import { runtimeName } from '../runtime.js';
 import { Heap } from '../wasm/heap.js';
 import { loadKernels } from '../wasm/load.js';
 import type { Build } from '../wasm/builds.js';
+import type { GenerateOptions } from './generate.js';
 import { Inference } from './inference.js';
 import type { EvaluateResult, Features, Targets } from './types.js';
 
 export interface Predictor {
   predict(x: Features, options?: { raw?: boolean }): Promise<Float32Array>;
+  /** Token ids sampled after the prompt `ids`, as trainer.generate. */
+  generate(ids: Int32Array | readonly number[], options: GenerateOptions): Promise<Int32Array>;
   evaluate(x: Features, y: Targets): Promise<EvaluateResult>;
   summary(): string;
   getWeights(): Record<string, Float32Array>;
@@ -41,6 +44,7 @@ export async function loadModel(bytes: Uint8Array, options: { build?: Build; sim
   };
   return {
     predict: async (x, o) => live().predict(x, o),
+    generate: async (ids, o) => live().generate(ids, o),
     evaluate: async (x, y) => live().evaluate(x, y),
     summary: () => inference.summary(),
     getWeights: () => live().weights(),

@@ -4,7 +4,7 @@
 
 import { BoundLoss, lossOptionValues } from '../losses/index.js';
 import type { Network } from '../model/network.js';
-import type { Model } from '../model/spec.js';
+import { type Model, targetWidth } from '../model/spec.js';
 import type { Heap, WasmArray } from '../wasm/heap.js';
 
 /** A data set staged in WASM memory: rows × inputSize features and their targets. */
@@ -60,16 +60,20 @@ export class PassStats {
  */
 export function bindLoss(heap: Heap, model: Model, classIndices: boolean, capacity: number, classWeight: Float32Array | null = null): BoundLoss {
   const options = classWeight ? { ...model.lossOptions, weight: classWeight } : model.lossOptions;
-  const values = lossOptionValues(model.lossName, options, { cols: model.outputs, heap });
-  return new BoundLoss(heap, model.lossName, values, model.outputs, classIndices, capacity);
+  const values = lossOptionValues(model.lossName, options, { cols: model.classes, heap });
+  // a sequence output [T, K] is T rows of K columns for the loss
+  return new BoundLoss(heap, model.lossName, values, model.classes, classIndices, capacity * model.positions);
 }
 
 /**
- * Loss and metric counts of the network's output for `rows` rows against the targets at `targets`
- * (overwrites `into`); with `grad` the loss's gradient goes into the network's output gradient.
+ * Loss and metric counts of the network's output for `samples` rows against the targets at `targets`
+ * (overwrites `into`); with `grad` the loss's gradient goes into the network's output gradient. A
+ * sequence output [T, K] counts each position as a row of the loss (torch's
+ * cross_entropy(out.reshape(-1, K), y.reshape(-1))): the mean runs over positions, accuracy counts them.
  */
-export function measure(network: Network, loss: BoundLoss, targets: number, rows: number, grad: boolean, into: PassStats): PassStats {
+export function measure(network: Network, loss: BoundLoss, targets: number, samples: number, grad: boolean, into: PassStats): PassStats {
   const k = network.heap.exports;
+  const rows = samples * network.model.positions;
   const cols = loss.cols;
   const output = network.output.ptr;
   into.reset();
@@ -109,7 +113,7 @@ export class GradientStep {
     try {
       owned.push(heap.alloc(capacity, 'i32', 'batchSize'));
       owned.push(heap.alloc(capacity * model.inputSize, model.inputKind === 'index' ? 'i32' : 'f32', 'batch'));
-      owned.push(loss.indexTarget ? heap.alloc(capacity, 'i32', 'batch') : heap.alloc(capacity * model.outputs, 'f32', 'batch'));
+      owned.push(heap.alloc(capacity * targetWidth(model, loss.indexTarget), loss.indexTarget ? 'i32' : 'f32', 'batch'));
     } catch (error) {
       for (const array of owned) array.free();
       throw error;
@@ -128,8 +132,8 @@ export class GradientStep {
     const model = network.model;
     // copies 4-byte values: features and token ids alike
     k.gather_rows_f32(data.x.ptr, model.inputSize, this.indices.ptr, rows, this.#batchX.ptr);
-    if (this.loss.indexTarget) k.gather_i32(data.y.ptr, this.indices.ptr, rows, this.#batchY.ptr);
-    else k.gather_rows_f32(data.y.ptr, model.outputs, this.indices.ptr, rows, this.#batchY.ptr);
+    if (this.loss.indexTarget && model.positions === 1) k.gather_i32(data.y.ptr, this.indices.ptr, rows, this.#batchY.ptr);
+    else k.gather_rows_f32(data.y.ptr, targetWidth(model, this.loss.indexTarget), this.indices.ptr, rows, this.#batchY.ptr);
     network.forward(this.#batchX.ptr, rows, step, firstRow);
     measure(network, this.loss, this.#batchY.ptr, rows, true, this.stats);
     this.stats.penalty = network.backward(this.#batchX.ptr, rows);
@@ -146,7 +150,7 @@ export class GradientStep {
 /** Loss and metric counts of the network on a whole staged data set, at inference, `chunk` rows at a time. */
 export function evaluateStaged(network: Network, loss: BoundLoss, data: Staged, into: PassStats, chunk = EVALUATION_CHUNK): PassStats {
   const model = network.model;
-  const width = loss.indexTarget ? 1 : model.outputs;
+  const width = targetWidth(model, loss.indexTarget);
   const part = new PassStats();
   into.reset();
   for (let start = 0; start < data.rows; start += chunk) {

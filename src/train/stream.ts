@@ -8,7 +8,7 @@
 // nothing, which is an error); with stepsPerEpoch each epoch takes that many batches from one
 // iterator that continues across epochs (a function is called again when it runs dry).
 
-import type { Model } from '../model/spec.js';
+import { type Model, targetWidth } from '../model/spec.js';
 import { describe } from '../validate.js';
 import type { Heap, WasmArray } from '../wasm/heap.js';
 import { checkData, type FeatureStats, inputType, writeFeatures } from './data.js';
@@ -170,7 +170,7 @@ export class StreamFeed {
       this.#y?.free();
       this.#x = this.#y = null;
       this.#x = this.#heap.alloc(data.rows * model.inputSize, inputType(model), 'batch');
-      this.#y = this.#heap.alloc(data.rows * (this.#classIndices ? 1 : model.outputs), this.#classIndices ? 'i32' : 'f32', 'batch');
+      this.#y = this.#heap.alloc(data.rows * targetWidth(model, this.#classIndices), this.#classIndices ? 'i32' : 'f32', 'batch');
       this.#capacity = data.rows;
     }
     writeFeatures(this.#heap, this.#x!, data.x, 0, data.rows, model.inputSize, stats);

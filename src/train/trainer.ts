@@ -29,6 +29,7 @@ import { TrainingState } from './training-state.js';
 import type { DataOptions, EvaluateResult, Features, FitOptions, History, ParallelProfile, PredictOptions, Targets, TrainerInfo, TrainerMethods } from './types.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from './types.js';
 import { disposedError } from './disposed.js';
+import type { GenerateOptions } from './generate.js';
 
 export type { BatchLog, CheckpointOptions, DataOptions, DatasetHandle, PredictOptions, EarlyStoppingOptions, EpochLog, EvaluateResult, Features, FitOptions, History, Monitor, ParallelProfile, StopReason, Targets, TrainerMethods } from './types.js';
 export type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from './types.js';
@@ -424,6 +425,12 @@ export class Trainer implements TrainerMethods<Dataset> {
    * Outputs for x (rows × outputs): probabilities for softmax_cross_entropy (softmax) and
    * bce_with_logits (sigmoid), raw outputs otherwise or with `{ raw: true }`.
    */
+  /** Token ids sampled after the prompt `ids` (src/train/generate.ts); the model must map ids to per-position logits. */
+  async generate(ids: Int32Array | readonly number[], options: GenerateOptions): Promise<Int32Array> {
+    this.#checkAlive('generate');
+    return this.#state.inference.generate(ids, options);
+  }
+
   async predict(x: Features | Dataset, options: PredictOptions = {}): Promise<Float32Array> {
     this.#checkAlive('predict');
     return this.#state.inference.predict(isDataset(x) ? this.#ownDataset(x, 'x', false) : x, options);

@@ -2,6 +2,7 @@
 // reports, its history, evaluate's result.
 
 import type { Build } from '../wasm/builds.js';
+import type { GenerateOptions } from './generate.js';
 /**
  * Input rows: Float32Array, Float64Array or number[] (rows × inputSize, row-major), number[][] (one
  * array per row), or Int32Array / number[] of token ids for a model whose first layer is an embedding.
@@ -160,6 +161,11 @@ export interface TrainerMethods<D extends DatasetHandle = DatasetHandle> {
   fit(data: D | StreamOfBatches, options?: FitOptions): Promise<History>;
   stop(): void;
   predict(x: Features | D, options?: PredictOptions): Promise<Float32Array>;
+  /**
+   * Samples `steps` token ids after the prompt `ids` from a model that maps ids [T] to per-position
+   * logits [T, V] (in a worker: one round trip for all of them); see GenerateOptions.
+   */
+  generate(ids: Int32Array | readonly number[], options: GenerateOptions): Promise<Int32Array>;
   evaluate(x: Features, y: Targets, options?: DataOptions): Promise<EvaluateResult>;
   evaluate(data: D): Promise<EvaluateResult>;
   getWeights(): Record<string, Float32Array> | Promise<Record<string, Float32Array>>;

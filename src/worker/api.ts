@@ -110,6 +110,10 @@ export function workerApi(): TrainerApi {
       return reply(request, await (isRef(request.x) ? live().gradientNoiseScale(x as Dataset, request.options) : live().gradientNoiseScale(x as Features, request.y, request.options)));
     }),
     predict: async (request) => reply(request, await live().predict(xOf(checked(request)), request.options)),
+    async generate(ids, options) {
+      const tokens = await live().generate(ids, options);
+      return Comlink.transfer(tokens, [tokens.buffer as ArrayBuffer]);
+    },
     evaluate: async (request) => reply(request, await live().evaluate(xOf(checked(request)), request.y)),
     stop: () => trainer?.stop(),
     getWeights: () => live().getWeights(),

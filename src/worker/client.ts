@@ -17,6 +17,7 @@ import { sharedMemoryAvailable } from './shared-memory.js';
 import { TransitBuffers } from './transit.js';
 import { lrFinderSettings } from '../train/lr-finder.js';
 import { noiseScaleSettings } from '../train/noise-scale.js';
+import { checkGenerate, type GenerateOptions } from '../train/generate.js';
 import type { LrFinderOptions, LrFinderResult, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
 import type { Build } from '../wasm/builds.js';
 
@@ -216,6 +217,12 @@ export class WorkerTrainer implements TrainerMethods<WorkerDataset> {
     if (this.#calls.error) return;
     if (this.#stopFlag) Atomics.store(this.#stopFlag, 0, this.#runs);
     this.#remote.stop().catch(() => {});
+  }
+
+  /** Token ids sampled after `ids`, all in the worker (one round trip); arguments are checked here first. See Trainer.generate. */
+  async generate(ids: Int32Array | readonly number[], options: GenerateOptions): Promise<Int32Array> {
+    const { prompt, ...settings } = checkGenerate(this.model, ids, options);
+    return this.#call(() => this.#remote.generate(Comlink.transfer(prompt, [prompt.buffer as ArrayBuffer]), settings));
   }
 
   /** Outputs for x (rows × outputs); see Trainer.predict. */

@@ -7,6 +7,7 @@ import type { TrainerSpec } from '../model/spec.js';
 import type { Build } from '../wasm/builds.js';
 import type { BatchLog, EpochLog, EvaluateResult, Features, FitOptions, History, ParallelProfile, Targets, TrainerInfo } from '../train/types.js';
 import type { LrFinderOptions, LrFinderResult, LrFinderStep, NoiseScaleOptions, NoiseScaleResult } from '../train/types.js';
+import type { GenerateOptions } from '../train/generate.js';
 
 export type { TrainerInfo } from '../train/types.js';
 
@@ -83,6 +84,8 @@ export interface TrainerApi {
   findLearningRate(request: DataRequest<LrFinderData>, hooks?: Hooks): Promise<Reply<LrFinderResult>>;
   gradientNoiseScale(request: DataRequest<NoiseScaleOptions>): Promise<Reply<NoiseScaleResult>>;
   predict(request: DataRequest<{ raw?: boolean }>): Promise<Reply<Float32Array>>;
+  /** All of generate's tokens in one call (the prompt and options checked by the caller, the seed chosen there). */
+  generate(ids: Int32Array, options: GenerateOptions): Promise<Int32Array>;
   evaluate(request: DataRequest<Record<string, never>>): Promise<Reply<EvaluateResult>>;
   stop(): void;
   getWeights(): Record<string, Float32Array>;

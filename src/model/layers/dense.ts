@@ -1,5 +1,7 @@
-// Dense (fully connected) layer, as torch.nn.Linear: y = f(x·Wᵀ + b) with W [out, in].
-// Forward and backward are GEMM kernel calls plus the activation's kernels.
+// Dense (fully connected) layer, as torch.nn.Linear: y = f(x·Wᵀ + b) with W [out, in], over a flat
+// row [in] or over the last axis of a row [T, in] (each of the T positions alike, as torch's Linear
+// and Keras' Dense on sequences: [T, in] → [T, out]). Forward and backward are GEMM kernel calls over
+// all rows·T positions at once, plus the activation's kernels.
 
 import type { Graph, ParamConstant, Value } from '../../interop/onnx-graph.js';
 import { booleanOption, choiceOption, knownKeys, numberOption } from '../../validate.js';
@@ -24,57 +26,67 @@ export class DenseLayer implements Layer {
   readonly type = 'dense';
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
+  /** Positions per row: T for a [T, in] input, 1 for a flat one. */
+  readonly positions: number;
+  readonly inputSize: number;
+  readonly outputSize: number;
   readonly tensors: TensorSpec[];
   readonly buffers: Record<string, number>;
   readonly label = 'dense';
 
   constructor(
-    readonly index: number, readonly inputSize: number, readonly outputSize: number, readonly activation: Activation,
-    readonly useBias: boolean, l1: number, l2: number, init: Initializer,
+    readonly index: number, readonly inputs: number, readonly units: number, readonly activation: Activation,
+    readonly useBias: boolean, l1: number, l2: number, init: Initializer, positions?: number,
   ) {
-    this.inputShape = [inputSize];
-    this.outputShape = [outputSize];
-    const [units, inputs] = [outputSize, inputSize];
+    this.positions = positions ?? 1;
+    this.inputShape = positions === undefined ? [inputs] : [positions, inputs];
+    this.outputShape = positions === undefined ? [units] : [positions, units];
+    this.inputSize = this.positions * inputs;
+    this.outputSize = this.positions * units;
     this.tensors = [{ name: 'weight', shape: [units, inputs], init, fanIn: inputs, fanOut: units, l1, l2 }];
     if (useBias) this.tensors.push({ name: 'bias', shape: [units], init: init === 'torchDefault' ? init : 'zeros', fanIn: inputs, fanOut: units, l1: 0, l2: 0 });
     // the pre-activation z, kept for the backward pass (linear layers write z straight into out)
-    this.buffers = activation === 'linear' ? {} : { z: units };
+    this.buffers = activation === 'linear' ? {} : { z: this.outputSize };
   }
 
-  /** Checks a dense layer spec at `path` over a flat input of `inputShape` ([n]). */
+  /** Checks a dense layer spec at `path` over a flat input of `inputShape` ([n]) or a sequence ([T, n]). */
   static fromSpec(spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]): DenseLayer {
     knownKeys(path, spec, KEYS);
-    if (inputShape.length !== 1) {
-      throw new RangeError(`${path} (dense) needs a flat input: add { type: 'flatten' } or { type: 'globalavgpool' } before it, got shape ${shapeText(inputShape)}`);
+    if (inputShape.length > 2) {
+      throw new RangeError(`${path} (dense) needs a flat input [n] or a sequence [T, n]: add { type: 'flatten' } or { type: 'globalavgpool' } before it, got shape ${shapeText(inputShape)}`);
     }
-    const inputSize = inputShape[0]!;
+    const inputSize = inputShape.at(-1)!;
     const units = numberOption(`${path}.units`, spec.units, undefined, { min: 1, integer: true });
     const activation = choiceOption(`${path}.activation`, spec.activation ?? 'linear', ACTIVATIONS);
     const init = choiceOption(`${path}.init`, spec.init ?? 'glorotUniform', INITIALIZERS);
     return new DenseLayer(
       index, inputSize, units, activation, booleanOption(`${path}.useBias`, spec.useBias, true),
       numberOption(`${path}.l1`, spec.l1, 0, { min: 0 }), numberOption(`${path}.l2`, spec.l2, 0, { min: 0 }), init,
+      inputShape.length === 2 ? inputShape[0] : undefined,
     );
   }
 
   gemmScratchFloats(k: KernelExports, rows: number): number {
-    const [units, inputs] = [this.outputSize, this.inputSize];
-    return Math.max(k.gemm_scratch_floats(inputs, units), k.gemm_scratch_floats(rows, inputs), k.gemm_scratch_floats(units, inputs));
+    const { units, inputs } = this;
+    return Math.max(k.gemm_scratch_floats(inputs, units), k.gemm_scratch_floats(rows * this.positions, inputs), k.gemm_scratch_floats(units, inputs));
   }
 
   forward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch }: ForwardArgs): void {
     const z = buffers.z ?? out;
     const bias = this.useBias ? params[1]! : 0;
-    k.gemm_nt_f32(x, params[0]!, z, rows, this.inputSize, this.outputSize, bias, false, gemmScratch);
-    if (z !== out) activationForward(k, this.activation, z, out, rows, this.outputSize);
+    const positions = rows * this.positions;
+    k.gemm_nt_f32(x, params[0]!, z, positions, this.inputs, this.units, bias, false, gemmScratch);
+    if (z !== out) activationForward(k, this.activation, z, out, positions, this.units);
   }
 
   get multiplyAdds(): number {
-    return this.inputSize * this.outputSize;
+    return this.inputSize * this.units;
   }
 
-  backward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch, dOut, dx, grads, trainable }: BackwardArgs): void {
-    const [units, inputs] = [this.outputSize, this.inputSize];
+  backward(k: KernelExports, { x, rows: samples, out, buffers, params, gemmScratch, dOut, dx, grads, trainable }: BackwardArgs): void {
+    const { units, inputs } = this;
+    // every position of every row is one row of the GEMMs
+    const rows = samples * this.positions;
     const z = buffers.z ?? out;
     activationBackward(k, this.activation, dOut, z, out, dOut, rows, units); // dOut becomes dZ
     // dW[out, in] = dZᵀ · X ; db = Σ_rows dZ ; dX = dZ · W
@@ -86,6 +98,7 @@ export class DenseLayer implements Layer {
   }
 
   onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    if (this.positions > 1) throw new RangeError(`exportOnnx does not write dense layers over a sequence yet (layers[${this.index}] reads [${this.inputShape.join(', ')}])`);
     const inputs = [v!.name, param('weight'), ...(this.useBias ? [param('bias')] : [])];
     return g.activation({ name: g.op('Gemm', inputs, { transB: 1 }), rank: 2, layout: 'last' }, this.activation);
   }

@@ -1,6 +1,7 @@
 // The layer types a spec may use, by their `type`: adding one is a module here plus its kernels.
 
 import { notOneOf } from '../../validate.js';
+import { AttentionLayer, type AttentionLayerSpec } from './attention.js';
 import { ActivationLayer, type ActivationLayerSpec } from './activation.js';
 import { BatchNormLayer, type BatchNormLayerSpec } from './batchnorm.js';
 import { ConvLayer, type Conv1dLayerSpec, type Conv2dLayerSpec } from './conv.js';
@@ -12,6 +13,7 @@ import type { Layer } from './layer.js';
 import { LayerNormLayer, type LayerNormLayerSpec } from './layernorm.js';
 import { AddLayer, type AddLayerSpec, ConcatLayer, type ConcatLayerSpec } from './merge.js';
 import { GlobalAvgPoolLayer, type GlobalAvgPoolLayerSpec, PoolLayer, type PoolLayerSpec } from './pool.js';
+import { PositionEmbeddingLayer, type PositionEmbeddingLayerSpec } from './position-embedding.js';
 import { type GruLayerSpec, type LstmLayerSpec, RecurrentLayer } from './recurrent.js';
 
 export type { ActivationLayerSpec, DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
@@ -27,6 +29,8 @@ export { INITIALIZERS, type Initializer, shapeText, sizeOf } from './layer.js';
 export type { AddLayerSpec, ConcatLayerSpec };
 export type { GruLayerSpec, LstmLayerSpec };
 export { RecurrentLayer };
+export type { AttentionLayerSpec, PositionEmbeddingLayerSpec };
+export { AttentionLayer, PositionEmbeddingLayer };
 export { AddLayer, ConcatLayer };
 
 /** Every entry may also carry these (spec.ts reads them): its name, the entries it reads, whether its tensors train. */
@@ -43,7 +47,7 @@ export type LayerSpec = (DenseLayerSpec | DropoutLayerSpec | ActivationLayerSpec
   | PoolLayerSpec | GlobalAvgPoolLayerSpec
   | EmbeddingLayerSpec | LayerNormLayerSpec | BatchNormLayerSpec
   | Conv2dLayerSpec | Conv1dLayerSpec | AddLayerSpec | ConcatLayerSpec
-  | LstmLayerSpec | GruLayerSpec) & GraphOptions;
+  | LstmLayerSpec | GruLayerSpec | AttentionLayerSpec | PositionEmbeddingLayerSpec) & GraphOptions;
 
 type SingleInputFactory = (spec: Record<string, unknown>, path: string, index: number, inputShape: readonly number[]) => Layer;
 type MergeFactory = (spec: Record<string, unknown>, path: string, index: number, inputShapes: readonly (readonly number[])[], inputNames: readonly string[]) => Layer;
@@ -65,6 +69,8 @@ const LAYER_TYPES: Record<string, SingleInputFactory> = {
   conv1d: ConvLayer.fromSpec,
   lstm: RecurrentLayer.fromSpec,
   gru: RecurrentLayer.fromSpec,
+  attention: AttentionLayer.fromSpec,
+  positionEmbedding: PositionEmbeddingLayer.fromSpec,
 };
 
 /** The layers that read several inputs. */

@@ -16,10 +16,12 @@ export interface TensorSpec {
   /** torch's layout, e.g. [out, in] for a dense weight. */
   shape: readonly number[];
   /**
-   * A seeded initialiser (fan-in and fan-out as given; src/model/init.ts), zeros, ones, seeded N(0, 1)
-   * (torch's nn.Embedding), or U(±1/√fanOut) with fanOut the hidden size (torch's LSTM and GRU).
+   * A seeded initialiser (fan-in and fan-out as given; src/model/init.ts), zeros, ones, seeded N(0, std²)
+   * (torch's nn.Embedding: std 1), or U(±1/√fanOut) with fanOut the hidden size (torch's LSTM and GRU).
    */
   init: Initializer | 'zeros' | 'ones' | 'normal' | 'torchRecurrent';
+  /** The standard deviation of a 'normal' init (default 1: torch's nn.Embedding). */
+  std?: number;
   /** A row (index on the first axis) set to zero after the init: embedding's paddingIdx. */
   zeroRow?: number;
   fanIn: number;
