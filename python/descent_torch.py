@@ -800,11 +800,13 @@ class _SelfAttention(nn.Module):
 
 
 class _AddParameter(nn.Module):
-    """x + a learned tensor of one row's shape [T, C] (descent's positionEmbedding, tensor ``weight``)."""
+    """x + a learned tensor of one row's shape [T, C] (descent's positionEmbedding, tensor ``weight``):
+    an nn.Parameter, or an nn.Embedding(T, C) read at positions arange(T) (GPT-2's wpe; ``lookup``)."""
 
-    def __init__(self, weight: nn.Parameter):
+    def __init__(self, weight: nn.Parameter, lookup: nn.Embedding | None = None):
         super().__init__()
         self.weight = weight
+        self.lookup = [lookup]  # a list: not a submodule (its weight is this step's own tensor)
 
     def forward(self, x):
         return x + self.weight
@@ -820,6 +822,8 @@ def _tensor_owner(m: nn.Module) -> tuple[nn.Module, bool]:
 
 
 def _kind(m: nn.Module) -> str:
+    if isinstance(m, _AddParameter):
+        return "Embedding" if m.lookup[0] is not None else "Parameter"
     return type(_tensor_owner(m)[0]).__name__
 
 
@@ -892,12 +896,16 @@ def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
         elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2 \
                 and any(t in static for t in tensors):
             learned = [t for t in tensors if t in static]
-            parameter = dict(module.named_parameters()).get(learned[0].target) if learned[0].op == "get_attr" else None
+            lookup = module.get_submodule(learned[0].target) if learned[0].op == "call_module" else None
+            if not isinstance(lookup, nn.Embedding):
+                lookup = None
+            parameter = lookup.weight if lookup is not None else \
+                dict(module.named_parameters()).get(learned[0].target) if learned[0].op == "get_attr" else None
             if len(learned) != 1 or parameter is None:
                 raise ValueError(f"{where} adds a tensor that does not depend on the input and is no parameter of the module "
-                                 "(descent's positionEmbedding is a learned [T, C] parameter)")
+                                 "(descent's positionEmbedding is a learned [T, C] parameter, or an nn.Embedding read at arange(T))")
             tensors = [t for t in tensors if t not in static]
-            step, name = _AddParameter(parameter), learned[0].target
+            step, name = _AddParameter(parameter, lookup), learned[0].target
         elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2:
             step, name = _Add(), node.name
         elif node.op == "call_function" and node.target is torch.cat:
@@ -988,8 +996,8 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     what the model reads of their tuple: ``out`` (every step: returnSequences), ``out[:, -1]`` or
     ``h_n[-1]`` / ``h_n.squeeze(0)`` (the last step); nn.MultiheadAttention called as self-attention
     ``attn(x, x, x, attn_mask=...)[0]`` becomes attention, causal when the mask is torch.triu(ones(T, T), 1)
-    (bool, or -inf above the diagonal); ``x + self.p`` of an nn.Parameter of one row's shape [T, C]
-    becomes positionEmbedding. A model whose first layer is one of these (or a Linear) reads rows
+    (bool, or -inf above the diagonal); ``x + self.p`` of an nn.Parameter of one row's shape [T, C],
+    or ``x + self.wpe(torch.arange(T))`` of an nn.Embedding(T, C), becomes positionEmbedding. A model whose first layer is one of these (or a Linear) reads rows
     [T, C] as they are, (N, T, C)."""
     steps = _steps(module)
     if not steps:
@@ -1096,7 +1104,11 @@ def _read_sequence_calls(module: nn.Module, steps: list, probe: torch.Tensor) ->
         bound.apply_defaults()
         calls[id(m)] = bound
 
-    owners = [_tensor_owner(step)[0] for _, step, _ in steps if isinstance(step, (_Recurrent, _SelfAttention))]
+    def owner(step):
+        return step.lookup[0] if isinstance(step, _AddParameter) else _tensor_owner(step)[0]
+
+    owners = [owner(step) for _, step, _ in steps if isinstance(step, (_Recurrent, _SelfAttention))
+              or isinstance(step, _AddParameter) and step.lookup[0] is not None]
     if not owners:
         return
     hooks = [m.register_forward_pre_hook(record, with_kwargs=True) for m in owners]
@@ -1110,13 +1122,22 @@ def _read_sequence_calls(module: nn.Module, steps: list, probe: torch.Tensor) ->
         for hook in hooks:
             hook.remove()
     for name, step, _ in steps:
-        if not isinstance(step, (_Recurrent, _SelfAttention)):
+        if not isinstance(step, (_Recurrent, _SelfAttention, _AddParameter)) or owner(step) is None:
             continue
         where = f"module {name} ({_kind(step)})"
-        call = calls.get(id(_tensor_owner(step)[0]))
+        call = calls.get(id(owner(step)))
         if call is None:
             raise ValueError(f"{where} did not run when the model did")
         a = call.arguments
+        if isinstance(step, _AddParameter):
+            ids, table = a["input"], step.lookup[0]
+            if not torch.equal(ids.flatten().cpu(), torch.arange(ids.numel())) or ids.dim() != 1:
+                raise ValueError(f"{where} must be read at the positions torch.arange(T) to be descent's positionEmbedding")
+            if table.num_embeddings != ids.numel() or table.padding_idx is not None or table.max_norm is not None:
+                raise ValueError(f"{where}: descent's positionEmbedding holds exactly the T = {ids.numel()} rows it adds; this "
+                                 f"nn.Embedding has {table.num_embeddings} (padding_idx {table.padding_idx}, max_norm {table.max_norm}): "
+                                 f"build it as nn.Embedding(T, C) for the context length T the model runs at")
+            continue
         if isinstance(step, _Recurrent):
             if a.get("hx") is not None:
                 raise ValueError(f"{where} must start from the zero state (no hx argument), as descent's layer does")
