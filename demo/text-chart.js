@@ -50,7 +50,7 @@ export function textChart(container) {
     series: [
       { label: 'epoch', value: (u, v) => (v == null ? '–' : v.toFixed(2)) },
       { label: 'training', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: restingValue(nats, () => (lastEpochRow ? lastEpochRow - 1 : null)) },
-      { label: 'held out', stroke: '#c5490b', width: 2.5, spanGaps: true, value: restingValue(nats, () => lastEpochRow) },
+      { label: 'held out', stroke: '#c5490b', width: 2.5, spanGaps: true, points: { show: true, size: 6, fill: '#c5490b' }, value: restingValue(nats, () => lastEpochRow) },
       // no points of its own: the draw hook below rules it across the whole axis
       { label: 'bigram (held out)', stroke: BIGRAM_COLOUR, width: 1.5, dash: [6, 4], points: { show: false }, value: () => nats(bigram) },
     ],

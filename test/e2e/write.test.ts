@@ -123,6 +123,10 @@ describe('the writing page (production build of the packed package, in Chromium)
     // Start clears the last run's losses and stop reason at once
     expect(await page.getAttribute('body', 'data-stop-reason')).toBeNull();
     await page.waitForFunction(() => document.body.dataset.phase === 'training' && JSON.parse(document.body.dataset.heldOut ?? '[]').length >= 1, undefined, { timeout: 120_000 });
+    // Write again in the middle of an epoch: the worker writes between two batches, and training goes on
+    await page.click('#again');
+    await page.waitForFunction(() => document.querySelector('#sample .meta')?.textContent?.startsWith('written again'), undefined, { timeout: 30_000 });
+    expect(await page.getAttribute('body', 'data-phase')).toBe('training');
     await page.click('#stop');
     expect(await runEnd(page, 60_000)).toBe('stopped');
     expect((await heldOut(page)).length).toBeLessThan(200);
