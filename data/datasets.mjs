@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { assembleMnist, parseDigits } from './common.mjs';
 
 export { loadIris, mulberry32, trainTestSplit } from './common.mjs';
+export { bigramCrossEntropy, charVocabulary, decodeIds, encodeText, heldOutSplit, prepareText, textWindows } from './text.mjs';
 
 /** Moby-Dick, chapters 1 to 22 (217,057 characters, 78 distinct), as one string: see data/README.md. */
 export function loadMobyDick() {

@@ -5,6 +5,7 @@ import { parseDigits } from './common.mjs';
 import { decodeMnist } from './mnist-binary.mjs';
 
 export { loadIris, mulberry32, trainTestSplit } from './common.mjs';
+export { bigramCrossEntropy, charVocabulary, decodeIds, encodeText, heldOutSplit, prepareText, textWindows } from './text.mjs';
 
 /** The bytes at `url`, inflated if they are still gzipped. */
 async function fetchBytes(url, what) {

@@ -34,8 +34,8 @@ describe('importTfjsModel refuses, naming what and why', () => {
   });
 
   it.each([
-    ['an unknown layer class', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers.splice(1, 0, { class_name: 'LSTM', config: { name: 'lstm_1', units: 4 } }); },
-      /model\.json layers\[1\] \(LSTM "lstm_1"\) is not supported: descent imports InputLayer, Dense, .*LayerNormalization/],
+    ['an unknown layer class', (m: ReturnType<typeof twoDense>) => { m.json.modelTopology.config.layers.splice(1, 0, { class_name: 'SimpleRNN', config: { name: 'rnn_1', units: 4 } }); },
+      /model\.json layers\[1\] \(SimpleRNN "rnn_1"\) is not supported: descent imports InputLayer, Dense, .*LayerNormalization, LSTM, GRU$/],
     ['a functional model without its wiring', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Model'; },
       /model\.json layers\[0\] \(Dense "d1"\) must have inbound_nodes \(a functional model's wiring\), got undefined/],
     ['a model class descent lacks', (m: ReturnType<typeof twoDense>) => { (m.json.modelTopology as { class_name: string }).class_name = 'Subclassed'; },
@@ -105,6 +105,34 @@ describe('importTfjsModel refuses, naming what and why', () => {
     await expect(importTfjsModel(leaky.json, leaky.bytes)).rejects.toThrow(/layers\[1\] \(LeakyReLU "l"\) alpha must be 0\.01 \(descent's leaky_relu slope\), got 0\.3/);
     const avg = model([first({ class_name: 'AveragePooling2D', config: { name: 'p', pool_size: [3, 3], strides: [1, 1], padding: 'same' } }, [5, 5, 1]), { class_name: 'Flatten', config: { name: 'f' } }, dense('d', 1)], [f32('d/kernel', [25, 1]), f32('d/bias', [1])]);
     await expect(importTfjsModel(avg.json, avg.bytes)).rejects.toThrow(/layers\[0\] \(AveragePooling2D "p"\) padding 'same' pads the input \[5,5\] here, and tfjs averages without the padding/);
+  });
+
+  it('recurrent options descent cannot honour name the option', async () => {
+    const lstm = (extra: Record<string, unknown>, className = 'LSTM', gates = 4) => model(
+      [first({ class_name: className, config: { name: 'r', units: 2, activation: 'tanh', recurrent_activation: 'sigmoid', reset_after: true, ...extra } }, [3, 2])],
+      [f32('r/kernel', [2, gates * 2]), f32('r/recurrent_kernel', [2, gates * 2]), f32('r/bias', className === 'GRU' ? [2, 6] : [8])],
+    );
+    const cases: [Record<string, unknown>, RegExp, string?][] = [
+      [{ activation: 'relu' }, /layers\[0\] \(LSTM "r"\) activation must be 'tanh' to import \(torch's LSTM cell\), got "relu"/],
+      [{ recurrent_activation: { class_name: 'hard_sigmoid', config: {} } }, /layers\[0\] \(LSTM "r"\) recurrent_activation must be 'sigmoid' to import \(torch's LSTM gates\), got "hard_sigmoid"; tfjs-layers' default/],
+      [{ go_backwards: true }, /layers\[0\] \(LSTM "r"\) go_backwards must be false to import \(descent reads the steps forwards\), got true/],
+      [{ stateful: true }, /layers\[0\] \(LSTM "r"\) stateful must be false to import \(descent starts every row from a zero state\), got true/],
+      [{ return_state: true }, /return_state must be false to import/],
+      [{ time_major: true }, /time_major must be false to import/],
+      [{ reset_after: false }, /layers\[0\] \(GRU "r"\) reset_after must be true to import .* got false; tfjs-layers builds only reset_after false GRUs/, 'GRU'],
+      [{ reset_after: undefined }, /layers\[0\] \(GRU "r"\) reset_after must be true to import .* got undefined/, 'GRU'],
+      [{ units: 3 }, /layers\[0\] \(LSTM "r"\) weight "r\/kernel" must have shape \[2,12\], got \[2,8\]/],
+    ];
+    for (const [extra, message, className] of cases) {
+      const m = lstm(extra, className, className === 'GRU' ? 3 : 4);
+      await expect(importTfjsModel(m.json, m.bytes)).rejects.toThrow(message);
+    }
+    // a GRU bias of one row (reset_after false's shape) under reset_after true: the shape check names it
+    const gru = lstm({}, 'GRU', 3);
+    (gru.json.weightsManifest[0]!.weights[2] as { shape: number[] }).shape = [6, 2];
+    await expect(importTfjsModel(gru.json, gru.bytes)).rejects.toThrow(/layers\[0\] \(GRU "r"\) weight "r\/bias" must have shape \[2,6\], got \[6,2\]/);
+    const flat = model([first({ class_name: 'LSTM', config: { name: 'r', units: 2 } }, [4])], []);
+    await expect(importTfjsModel(flat.json, flat.bytes)).rejects.toThrow(/layers\[0\] \(LSTM "r"\) maps to a descent layer it cannot be: layers\[0\] \(lstm\) needs rows of shape \[T, C\]/);
   });
 
   it('malformed model.json', async () => {

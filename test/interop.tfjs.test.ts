@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, importTfjsModel } from '../src/index.js';
-import { CASES, dataFor, maxDifference, modelJsonOf, savedArtifacts, tensorOf, tf, tfl, trainedModel } from './interop/tfjs-models.js';
+import { CASES, dataFor, maxDifference, modelJsonOf, random, savedArtifacts, tensorOf, tf, tfl, trainedModel } from './interop/tfjs-models.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -145,5 +145,90 @@ describe('functional models', () => {
     const model = tfl.model({ inputs: input, outputs: [a, b] });
     model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
     await expect(importTfjsModel(await savedArtifacts(model, false))).rejects.toThrow(/only models with one output import, got output_layers/);
+  });
+});
+
+/**
+ * Keras' GRU with reset_after=True (keras/layers/rnn/gru.py), in float64: gate blocks z, r, h of
+ * kernel [C, 3U], recurrent_kernel [U, 3U] and bias [2, 3U] (input bias, recurrent bias). Returns every
+ * step's h ([rows, T, U]) or the last step's ([rows, U]).
+ */
+function kerasGru(x: Float32Array, rows: number, T: number, C: number, U: number, kernel: Float32Array, recurrent: Float32Array, bias: Float32Array, sequences: boolean): Float64Array {
+  const out = new Float64Array(rows * (sequences ? T : 1) * U);
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  for (let n = 0; n < rows; n++) {
+    let h = new Float64Array(U);
+    for (let t = 0; t < T; t++) {
+      const mx = new Float64Array(3 * U);
+      const mh = new Float64Array(3 * U);
+      for (let j = 0; j < 3 * U; j++) {
+        mx[j] = bias[j]!;
+        mh[j] = bias[3 * U + j]!;
+        for (let c = 0; c < C; c++) mx[j] += x[(n * T + t) * C + c]! * kernel[c * 3 * U + j]!;
+        for (let u = 0; u < U; u++) mh[j] += h[u]! * recurrent[u * 3 * U + j]!;
+      }
+      const next = new Float64Array(U);
+      for (let u = 0; u < U; u++) {
+        const z = sigmoid(mx[u]! + mh[u]!);
+        const r = sigmoid(mx[U + u]! + mh[U + u]!);
+        const hh = Math.tanh(mx[2 * U + u]! + r * mh[2 * U + u]!);
+        next[u] = z * h[u]! + (1 - z) * hh;
+      }
+      h = next;
+      if (sequences || t === T - 1) out.set(h, (n * (sequences ? T : 1) + (sequences ? t : 0)) * U);
+    }
+  }
+  return out;
+}
+
+describe('recurrent layers', () => {
+  it.each([true, false])("imports a Keras GRU with reset_after: true (return_sequences %s) predicting as Keras' formula does", async (sequences) => {
+    const [T, C, U, rows] = [5, 3, 4, 7];
+    const next = random(21);
+    const values = (n: number) => Float32Array.from({ length: n }, () => next() * 0.8);
+    const [kernel, recurrent, bias] = [values(C * 3 * U), values(U * 3 * U), values(2 * 3 * U)];
+    // as the Keras 2 converter writes it: the model under model_config, weights under the layer's cell
+    const modelJson = {
+      modelTopology: { model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, T, C], dtype: 'float32', name: 'input_1' } },
+        { class_name: 'GRU', config: {
+          name: 'gru', units: U, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, dropout: 0, recurrent_dropout: 0,
+          return_sequences: sequences, return_state: false, go_backwards: false, stateful: false, unroll: false, time_major: false, reset_after: true,
+        } },
+        // every step's h, [T, U], flattened in that order (a descent model's output is flat)
+        ...(sequences ? [{ class_name: 'Flatten', config: { name: 'flatten' } }] : []),
+      ] } } },
+      weightsManifest: [{ paths: ['w.bin'], weights: [
+        { name: 'gru/gru_cell/kernel', shape: [C, 3 * U], dtype: 'float32' },
+        { name: 'gru/gru_cell/recurrent_kernel', shape: [U, 3 * U], dtype: 'float32' },
+        { name: 'gru/gru_cell/bias', shape: [2, 3 * U], dtype: 'float32' },
+      ] }],
+    };
+    const bytes = new Float32Array([...kernel, ...recurrent, ...bias]);
+    const { spec, weights } = await importTfjsModel(modelJson, bytes);
+    expect(spec.layers[0]).toEqual({ type: 'gru', units: U, returnSequences: sequences });
+    expect(spec.inputShape).toEqual([T, C]);
+    const x = values(rows * T * C);
+    const trainer = await createTrainer(spec, { worker: false });
+    try {
+      trainer.setWeights(weights);
+      const difference = maxDifference(await trainer.predict(x), kerasGru(x, rows, T, C, U, kernel, recurrent, bias, sequences));
+      console.log(`Keras GRU (reset_after) → descent predict vs float64 Keras formula, return_sequences ${sequences}, max |Δ| / (1 + |y|):`, difference);
+      expect(difference).toBeLessThan(1e-5);
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
+  it("refuses tfjs-layers' GRU (reset_after: false, the only GRU tfjs builds), naming the layer and the option", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.gru({ inputShape: [4, 2], units: 3, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' })] });
+    await expect(importTfjsModel(await savedArtifacts(model, false))).rejects.toThrow(
+      /model\.json layers\[0\] \(GRU "gru_GRU\d+"\) reset_after must be true to import \(torch's GRU applies the reset gate after the recurrent product, r ⊙ \(W_hn·h \+ b_hn\)\), got false/);
+  });
+
+  it("refuses tfjs-layers' default hard_sigmoid gates, saying how to build the layer instead", async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.lstm({ inputShape: [4, 2], units: 3, recurrentInitializer: 'glorotUniform' })] });
+    await expect(importTfjsModel(await savedArtifacts(model, false))).rejects.toThrow(
+      /model\.json layers\[0\] \(LSTM "lstm_LSTM\d+"\) recurrent_activation must be 'sigmoid' to import \(torch's LSTM gates\), got "hard_sigmoid"; tfjs-layers' default is hard_sigmoid: build the layer with recurrentActivation: 'sigmoid'/);
   });
 });

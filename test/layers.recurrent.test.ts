@@ -4,13 +4,13 @@
 // returnSequences, odd T and C, units around the 4-lane SIMD body (5, 6, 7, 9), T = 1; frozen layers
 // still give dx; specs refused naming the option; checkpoints round-trip; summary() shows the layers;
 // an embedding → lstm/gru model carries its first token through the sequence (held-out rows);
-// no WASM allocation per batch; data-parallel shards train as one thread; exportOnnx refuses them
-// naming the layer type; the Python helper's nn.LSTM / nn.GRU predict what descent predicts.
+// no WASM allocation per batch; data-parallel shards train as one thread; the Python helper's
+// nn.LSTM / nn.GRU predict what descent predicts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTrainer, exportOnnx, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
+import { createTrainer, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
 import { Heap } from '../src/wasm/heap.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
@@ -211,13 +211,8 @@ describe('lstm and gru across workers', () => {
   });
 });
 
-describe('interop: exportOnnx refuses the recurrent layers for now; the Python helper rebuilds them', () => {
-  it.each(['lstm', 'gru'] as const)('exportOnnx names the %s layer', async (type) => {
-    const t = await createTrainer({ ...base, inputShape: [4, 2], layers: [{ type, units: 3 }, { units: 1 }] } as TrainerSpec, { worker: false });
-    await expect(exportOnnx(t)).rejects.toThrow(new RegExp(`exportOnnx does not write ${type} layers yet \\(layers\\[0\\] is ${type}\\)`));
-    await t.dispose();
-  });
-
+// exportOnnx writes them as ONNX LSTM / GRU: test/interop.onnx.test.ts runs those graphs in onnxruntime
+describe('interop: the Python helper rebuilds them', () => {
   it.runIf(python.run)('the Python helper (python/descent_torch.py) rebuilds them as nn.LSTM / nn.GRU that predict what descent predicts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'descent-recurrent-'));
     try {

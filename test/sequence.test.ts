@@ -8,6 +8,8 @@
 // logits are refused before any worker call. Checkpoints, loadModel and workers: 2 carry the new layers.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTrainer, loadModel, type TrainerSpec } from '../src/index.js';
+import { multiplyAddsPerRow } from '../src/model/cost.js';
+import { modelFromSpec } from '../src/model/spec.js';
 import { BUILDS } from './reference/builds.js';
 
 const T = 6;
@@ -199,6 +201,19 @@ describe('generate', () => {
 });
 
 describe('the new layers across the library', () => {
+  it('data-parallel chunk sizing counts attention\'s T² work, and summary() reports memory per row', async () => {
+    const cost = (steps: number) => multiplyAddsPerRow(modelFromSpec({ inputShape: [steps, 8], loss: 'mse', layers: [{ type: 'attention', heads: 2 }, { units: 1 }] }));
+    // projections 4·T·C², products 2·T²·C, dense T·C·1
+    expect(cost(16)).toBe(4 * 16 * 64 + 2 * 256 * 8 + 16 * 8);
+    expect(cost(64) - 4 * cost(16)).toBe(2 * 8 * (64 * 64 - 4 * 256));
+    const t = await createTrainer(transformer(), { worker: false });
+    // per row: embedding … dense outputs and gradients, layernorm's mean/rstd, attention's 3TC + 2·H·T² + TC + 3TC
+    const outputs = 2 * (5 * T * C + T * 16 + T * V);
+    const kept = 2 * T + (7 * T * C + 2 * 2 * T * T) + T * 16;
+    expect(t.summary()).toContain(`memory per row in training: ${(4 * (outputs + kept) / 1024).toFixed(1)} KB`);
+    await t.dispose();
+  });
+
   it('a checkpoint round-trips, and workers: 2 trains as one thread does (to float32 summation order)', async () => {
     const { x, y } = previousToken(32, 4);
     // SGD: Adam's m/√v turns float32 summation-order noise in near-zero gradients into whole steps

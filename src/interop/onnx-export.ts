@@ -4,7 +4,8 @@
 // (in float64, as descent's kernel), and the loss's output activation last (softmax, sigmoid) unless
 // `{ raw: true }`. Convolutions and pools run channels-first, as ONNX defines them: the graph
 // transposes where a layer needs the other layout, not around every layer. Weights keep torch's
-// layouts, which are ONNX's (Gemm with transB, Conv's [out, in, kh, kw]).
+// layouts, which are ONNX's (Gemm with transB, Conv's [out, in, kh, kw]); lstm and gru run ONNX's
+// LSTM / GRU time-major, their gate blocks reordered by a Gather in the graph.
 
 import { checkpointSpec, readNormalization } from '../io/checkpoint.js';
 import { decodeSafetensors, tensorToFloat32 } from '../io/safetensors.js';

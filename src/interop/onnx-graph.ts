@@ -28,6 +28,21 @@ export class Graph {
     return name;
   }
 
+  /** A node with several outputs (LSTM's Y, Y_h, Y_c): the names of those `wanted`, '' (not computed) for the others. */
+  ops(op: string, inputs: readonly string[], wanted: readonly boolean[], attributes: Record<string, AttributeValue> = {}): string[] {
+    const count = this.#count++;
+    const outputs = wanted.map((w, k) => (w ? `${op.toLowerCase()}_${count}_${k}` : ''));
+    // ONNX leaves off trailing optional outputs; an empty name skips one in between
+    const used = outputs.slice(0, wanted.lastIndexOf(true) + 1);
+    this.nodes.push(node(op, inputs, used, `${op}_${count}`, attributes));
+    return outputs;
+  }
+
+  /** An int64 constant (axes, shapes, indices) named after its `owner` (a layer's index) and `name`. */
+  ints(owner: number, name: string, values: readonly number[]): string {
+    return this.constant(`${owner}.onnx_${name}`, [values.length], { int64: values });
+  }
+
   /** v with its channels moved to axis 1 (ONNX's Conv, pools, BatchNormalization). */
   channelsFirst(v: Value): Value {
     if (v.rank <= 2 || v.layout === 'first') return v;

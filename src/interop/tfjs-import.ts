@@ -255,7 +255,8 @@ function readWeights(
       const place = findWeight(byName, source.layerName, from.weight);
       if (!place) throw new RangeError(`${source.where} has no weight ${JSON.stringify(`${source.layerName}/${from.weight}`)} in the weight specs`);
       // the tfjs layout is torch's with the axes put back: axis perm[i] of tfjs is axis i of torch
-      const expected = from.perm ? tensor.shape.map((_d, a) => tensor.shape[from.perm!.indexOf(a)]!) : [...tensor.shape];
+      const permuted = from.perm ? tensor.shape.map((_d, a) => tensor.shape[from.perm!.indexOf(a)]!) : [...tensor.shape];
+      const expected = from.row ? [from.row.of, ...permuted] : permuted;
       if (place.shape.length !== expected.length || place.shape.some((d, a) => d !== expected[a])) {
         throw new RangeError(`${source.where} weight ${JSON.stringify(place.name)} must have shape ${JSON.stringify(expected)}, got ${JSON.stringify(place.shape)}`);
       }
@@ -267,17 +268,45 @@ function readWeights(
   if (unused.length) throw new RangeError(`weight specs name weights no imported layer has: ${unused.map((n) => JSON.stringify(n)).join(', ')}`);
   const weights: Record<string, Float32Array> = {};
   for (const { name, source, place, length } of plan) {
-    if ('fill' in source) weights[name] = new Float32Array(length).fill(source.fill);
-    else weights[name] = source.perm ? permute(readWeight(data, place!), place!.shape, source.perm) : readWeight(data, place!);
+    weights[name] = 'fill' in source ? new Float32Array(length).fill(source.fill) : torchLayout(readWeight(data, place!), place!.shape, source);
   }
   return weights;
 }
 
-/** The weight `{layer}/{weight}`, also under an outer scope (`sequential/dense/kernel`, as Keras may save). */
+/** A tfjs weight's values (of `shape`) in torch's layout: its row, axes and gate blocks as `source` says. */
+function torchLayout(values: Float32Array, shape: readonly number[], source: Exclude<TensorSource, { fill: number }>): Float32Array {
+  let [v, s] = [values, shape];
+  if (source.row) {
+    s = shape.slice(1);
+    const length = v.length / source.row.of;
+    v = v.subarray(source.row.index * length, (source.row.index + 1) * length);
+  }
+  if (source.perm) v = permute(v, s, source.perm);
+  if (source.gates) {
+    const block = v.length / source.gates.length;
+    const ordered = new Float32Array(v.length);
+    source.gates.forEach((from, j) => ordered.set(v.subarray(from * block, (from + 1) * block), j * block));
+    v = ordered;
+  }
+  return v === values ? v : Float32Array.from(v);
+}
+
+/**
+ * The weight `{layer}/{weight}`, also under an outer scope (`sequential/dense/kernel`, as Keras may
+ * save) or the layer's cell (`lstm/lstm_cell/kernel`: Keras' recurrent layers keep their weights there).
+ */
 function findWeight(byName: Map<string, TfjsWeight>, layerName: string, weight: string): TfjsWeight | undefined {
   const suffix = `${layerName}/${weight}`;
   const exact = byName.get(suffix);
   if (exact) return exact;
-  const scoped = [...byName.values()].filter((w) => w.name.endsWith(`/${suffix}`));
+  const inLayer = (name: string) => name === suffix || name.endsWith(`/${suffix}`) || cellWeight(name, layerName, weight);
+  const scoped = [...byName.values()].filter((w) => inLayer(w.name));
   return scoped.length === 1 ? scoped[0] : undefined;
+}
+
+/** Whether `name` is `[scope/]{layer}/{cell}_cell/{weight}`. */
+function cellWeight(name: string, layerName: string, weight: string): boolean {
+  const parts = name.split('/');
+  const n = parts.length;
+  return n >= 3 && parts[n - 1] === weight && parts[n - 2]!.endsWith('_cell') && parts[n - 3] === layerName;
 }

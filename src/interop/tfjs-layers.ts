@@ -4,34 +4,21 @@
 // [k, in, out] → [out, in, k]). Keras's options are mapped exactly where descent has them — its
 // 'same' padding, epsilons, BatchNormalization momentum (Keras' decay m is torch's 1 − m) — and refused
 // with an error naming the option where it has no equivalent, so an imported model predicts as it did.
+// LSTM and GRU (gate blocks reordered, Keras' reset_after) are tfjs-recurrent.ts.
 
 import type { Activation } from '../model/activations.js';
 import type { LayerSpec } from '../model/layers/index.js';
 import { describe, notOneOf, oneOf } from '../validate.js';
+import { activationName, type MappedLayer, option, type TensorSource } from './tfjs-config.js';
+import { recurrentLayer } from './tfjs-recurrent.js';
+
+export type { MappedLayer, TensorSource };
 
 export const SUPPORTED_CLASSES = [
   'InputLayer', 'Dense', 'Dropout', 'Activation', 'ReLU', 'LeakyReLU', 'Softmax', 'Flatten', 'Conv1D', 'Conv2D',
   'MaxPooling1D', 'MaxPooling2D', 'AveragePooling1D', 'AveragePooling2D', 'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D', 'Embedding', 'BatchNormalization', 'LayerNormalization',
+  'GlobalAveragePooling2D', 'Embedding', 'BatchNormalization', 'LayerNormalization', 'LSTM', 'GRU',
 ] as const;
-
-/** Where a descent tensor's values come from: a tfjs weight of the layer, or a constant (Keras' center/scale off). */
-export type TensorSource = { weight: string; perm?: readonly number[] } | { fill: number };
-
-export interface MappedLayer {
-  /** null for InputLayer, which only gives the input shape. */
-  spec: LayerSpec | null;
-  /** By descent tensor name ('weight', 'bias', 'running_mean', …). */
-  tensors: Record<string, TensorSource>;
-  /** What the mapping could not keep (shown with the import's result). */
-  notes: string[];
-}
-
-/** A layer config's value by its snake_case key (Keras, tfjs) or camelCase (hand-written configs). */
-function option(config: Record<string, unknown>, key: string): unknown {
-  const camel = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-  return config[key] ?? config[camel];
-}
 
 const ACTIVATION_NAMES: Record<string, Activation> = {
   linear: 'linear', relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', gelu: 'gelu',
@@ -41,8 +28,7 @@ const ACTIVATION_NAMES: Record<string, Activation> = {
 /** A Keras activation name as descent's, or an error listing the ones that map. */
 export function activationOf(where: string, value: unknown): Activation {
   if (value === undefined || value === null) return 'linear';
-  // Keras 3 writes some activations as { class_name, config }; tfjs and Keras 2 as a name
-  const name = typeof value === 'object' && value !== null && 'class_name' in value ? (value as { class_name: unknown }).class_name : value;
+  const name = activationName(value);
   if (typeof name === 'string' && Object.hasOwn(ACTIVATION_NAMES, name)) return ACTIVATION_NAMES[name]!;
   throw notOneOf(`${where} activation`, name, Object.keys(ACTIVATION_NAMES), `${oneOf(Object.keys(ACTIVATION_NAMES))} to import`);
 }
@@ -194,6 +180,9 @@ export function mapLayer(where: string, className: string, config: Record<string
       const momentum = 1 - ((option(config, 'momentum') ?? 0.99) as number);
       return { spec: { type: 'batchnorm', momentum, eps }, tensors, notes };
     }
+    case 'LSTM':
+    case 'GRU':
+      return recurrentLayer(where, className, config);
     default:
       throw new RangeError(`${where} is not supported: descent imports ${SUPPORTED_CLASSES.join(', ')}`);
   }

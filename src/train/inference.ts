@@ -1,6 +1,7 @@
 // What a trained network does without training: predict, evaluate, summary and its weights by
 // checkpoint name. The Trainer uses it, and so does loadModel's light predictor (no optimizer state).
 
+import type { Layer } from '../model/layers/index.js';
 import type { Network } from '../model/network.js';
 import type { Model } from '../model/spec.js';
 import { booleanOption, knownKeys, plainObject } from '../validate.js';
@@ -13,6 +14,25 @@ import type { EvaluateResult } from './types.js';
 /** accuracy (classification losses) or mae (the others) from a pass's counts. */
 export function metricOf(model: Model, stats: PassStats): { accuracy: number } | { mae: number } {
   return model.lossRecord.metric === 'mae' ? { mae: stats.absSum / stats.counted } : { accuracy: stats.correct / stats.counted };
+}
+
+/**
+ * Floats the network keeps per row of a batch (Network's batch buffers): each layer's output and its
+ * gradient, and the buffers it declares (BPTT's per-step gates, attention's heads·T² probabilities).
+ */
+export function floatsPerRow(layers: readonly Layer[]): number {
+  return layers.reduce((n, layer) => n + 2 * layer.outputSize + Object.values(layer.buffers).reduce((a, b) => a + b, 0), 0);
+}
+
+/** 1536 → "1.5 KB" (powers of 1024). */
+function bytesText(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let i = 0;
+  while (bytes >= 1024 && i < units.length - 1) {
+    bytes /= 1024;
+    i++;
+  }
+  return i === 0 ? `${bytes} bytes` : `${bytes.toFixed(1)} ${units[i]}`;
 }
 
 export class Inference {
@@ -135,6 +155,7 @@ export class Inference {
     });
     lines.push(`total parameters: ${this.network.size}`);
     if (frozen > 0) lines.push(`trainable parameters: ${trainable}, frozen: ${frozen}`);
+    lines.push(`memory per row in training: ${bytesText(4 * floatsPerRow(layers))} (outputs, their gradients and what backward keeps)`);
     return lines.join('\n');
   }
 

@@ -122,6 +122,42 @@ export const ONNX_CASES: OnnxCase[] = [
     },
     outputs: 2,
   },
+  {
+    name: 'lstm (normalize, every step into a last-step lstm, softmax CE)',
+    spec: {
+      inputShape: [6, 3], seed: 10, normalize: true, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [{ type: 'lstm', units: 5, returnSequences: true }, { type: 'lstm', units: 4 }, { units: 3 }],
+    },
+    classes: 3, outputs: 3,
+  },
+  {
+    name: 'embedding → gru (every step, flatten; mse)',
+    spec: {
+      inputShape: [5], seed: 11, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.02 },
+      layers: [{ type: 'embedding', vocabSize: 9, units: 4 }, { type: 'gru', units: 3, returnSequences: true }, { type: 'flatten' }, { units: 2 }],
+    },
+    ids: 9, outputs: 2,
+  },
+  {
+    // the conv's output is channels-first in the graph: the recurrent layer reads it channels-last
+    name: 'conv1d → gru (last step; sigmoid output)',
+    spec: {
+      inputShape: [7, 2], seed: 12, loss: 'bce_with_logits', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'conv1d', filters: 3, kernelSize: 2, activation: 'relu' }, { type: 'gru', units: 4, name: 'g' },
+        { type: 'dense', units: 2 },
+      ],
+    },
+    outputs: 2,
+  },
+  {
+    name: 'lstm over one step (every step, flatten; mse)',
+    spec: {
+      inputShape: [1, 4], seed: 13, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [{ type: 'lstm', units: 3, returnSequences: true }, { type: 'flatten' }, { units: 2 }],
+    },
+    outputs: 2,
+  },
 ];
 
 /** Seeded rows for a case: x as predict takes it and targets for fit. */

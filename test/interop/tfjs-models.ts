@@ -115,6 +115,28 @@ export const CASES: Case[] = [
     compile: () => ({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' }),
     inputShape: [6, 6, 2], target: 'regression', outputs: 2, includeOptimizer: false,
   },
+  {
+    // tfjs's LSTM defaults are hard_sigmoid gates (refused: torch's are sigmoid) and an orthogonal
+    // recurrent init that crashes in tfjs 4.22 (`rMat.flatten is not a function`): both set here
+    name: 'lstm (stacked: every step, then the last step; sparse CE)',
+    build: () => tfl.sequential({ layers: [
+      L.lstm({ inputShape: [6, 3], units: 5, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }),
+      L.lstm({ units: 4, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }),
+      L.dense({ units: 3, activation: 'softmax' }),
+    ] }),
+    compile: () => ({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' }),
+    inputShape: [6, 3], target: 'classes', outputs: 3, includeOptimizer: true,
+  },
+  {
+    name: 'embedding → lstm (every step, no bias, flatten; mse)',
+    build: () => tfl.sequential({ layers: [
+      L.embedding({ inputDim: 12, outputDim: 4, inputLength: 5 }),
+      L.lstm({ units: 3, returnSequences: true, useBias: false, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }),
+      L.flatten(), L.dense({ units: 2 }),
+    ] }),
+    compile: () => ({ optimizer: tf.train.adam(0.02), loss: 'meanSquaredError' }),
+    inputShape: [5], ids: 12, target: 'regression', outputs: 2, includeOptimizer: false,
+  },
 ];
 
 /** Seeded data for a case: x as descent takes it (Float32Array or Int32Array ids) and y. */

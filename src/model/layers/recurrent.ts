@@ -233,7 +233,27 @@ export class RecurrentLayer implements Layer {
     if (dx) k.gemm_strided_f32(dI, W, 1, block, params[0]!, C, 1, 0, dx, T * C, C, T, rows, W, C, 0, false, gemmScratch);
   }
 
-  onnx(_g: Graph, _inputs: readonly Value[], _param: ParamConstant): Value {
-    throw new RangeError(`exportOnnx does not write ${this.type} layers yet (layers[${this.index}] is ${this.type}): ONNX LSTM/GRU export is part of issue 29, not yet built`);
+  /**
+   * ONNX's LSTM / GRU over time-major [T, N, C] (onnxruntime runs only layout 0), with torch's gate
+   * blocks reordered to ONNX's (LSTM i, o, f, c from i, f, g, o; GRU z, r, h from r, z, n) by a Gather
+   * of rows, and GRU's linear_before_reset = 1, which is torch's r ⊙ (W_hn·h + b_hn).
+   */
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const [U, i] = [this.units, this.index];
+    const x = g.channelsLast(v!);
+    const timeMajor = g.op('Transpose', [x.name], { perm: [1, 0, 2] });
+    const blocks = this.type === 'lstm' ? [0, 3, 1, 2] : [1, 0, 2];
+    const rows = g.ints(i, 'gate_rows', blocks.flatMap((b) => Array.from({ length: U }, (_u, u) => b * U + u)));
+    const gates = (name: string) => g.op('Gather', [param(name), rows], { axis: 0 });
+    const axis0 = g.ints(i, 'axis0', [0]);
+    // one direction: W [1, G·U, C], R [1, G·U, U], B [1, 2·G·U] (input biases, then recurrent ones)
+    const [w, r] = ['weight_ih_l0', 'weight_hh_l0'].map((name) => g.op('Unsqueeze', [gates(name), axis0]));
+    const b = g.op('Unsqueeze', [g.op('Concat', [gates('bias_ih_l0'), gates('bias_hh_l0')], { axis: 0 }), axis0]);
+    const attributes = { hidden_size: U, ...(this.type === 'gru' ? { linear_before_reset: 1 } : {}) };
+    // outputs Y [T, 1, N, U] (every step) and Y_h [1, N, U] (the last step)
+    const [y, yh] = g.ops(this.type === 'lstm' ? 'LSTM' : 'GRU', [timeMajor, w!, r!, b], [this.returnSequences, !this.returnSequences], attributes);
+    if (!this.returnSequences) return { name: g.op('Squeeze', [yh!, axis0]), rank: 2, layout: 'last' };
+    const steps = g.op('Squeeze', [y!, g.ints(i, 'axis1', [1])]);
+    return { name: g.op('Transpose', [steps], { perm: [1, 0, 2] }), rank: 3, layout: 'last' };
   }
 }
