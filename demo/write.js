@@ -158,7 +158,7 @@ async function start() {
     status(`epoch 1/${epochs}: training on ${data.train.rows.toLocaleString('en-US')} windows of ${LENGTH} characters…`);
     await train(run, trainSet, heldOutSet);
   } catch (error) {
-    if (mine !== generation) return;
+    if (mine !== generation) return void trainer?.dispose(); // a newer Start or Cancel took over
     await trainer?.dispose();
     run = null;
     setPhase('idle');
