@@ -49,8 +49,8 @@ export function textChart(container) {
     ],
     series: [
       { label: 'epoch', value: (u, v) => (v == null ? '–' : v.toFixed(2)) },
-      { label: 'training', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: restingValue(nats, () => lastEpochRow) },
-      { label: 'held out', stroke: '#c5490b', width: 2.5, spanGaps: true, value: restingValue(nats, () => lastEpochRow) },
+      { label: 'training', stroke: '#0b63c5', width: 1.5, spanGaps: true, points: { show: false }, value: restingValue(nats, () => (lastEpochRow ? lastEpochRow - 1 : null)) },
+      { label: 'held out', stroke: '#c5490b', width: 2.5, spanGaps: true, points: { show: true, size: 6, fill: '#c5490b' }, value: restingValue(nats, () => lastEpochRow) },
       // no points of its own: the draw hook below rules it across the whole axis
       { label: 'bigram (held out)', stroke: BIGRAM_COLOUR, width: 1.5, dash: [6, 4], points: { show: false }, value: () => nats(bigram) },
     ],
@@ -77,9 +77,15 @@ export function textChart(container) {
   };
   return {
     batch: (x, loss) => push(x, loss, null),
-    epoch(x, loss, heldOut) {
+    /** The held-out loss at the end of epoch `x` (the training line stays per batch: an epoch's mean would jump back up). */
+    epoch(x, heldOut) {
       lastEpochRow = data[0].length;
-      push(x, loss, heldOut);
+      push(x, null, heldOut);
+    },
+    /** Sets the epoch axis to 0 … `total` (a stopped run's axis shrinks to what it trained). */
+    setEpochs(total) {
+      epochs = Math.max(1, total);
+      schedule();
     },
     /** Empties the chart: an epoch axis of 0 … `total` and the bigram line at `line` nats. */
     reset(total, line) {

@@ -24,15 +24,16 @@ export function nextChars(out, position, chars, top = 10) {
   return row.sort((a, b) => b.p - a.p).slice(0, top);
 }
 
-/** Fills `container` with one bar per { char, p }. */
+/** Fills `container` with one bar per { char, p }, the likeliest as a full bar. */
 export function showNextChars(container, ranked) {
+  const top = ranked[0]?.p || 1;
   container.replaceChildren(...ranked.map(({ char, p }) => {
     const bar = document.createElement('div');
     bar.className = 'bar';
     const label = Object.assign(document.createElement('span'), { textContent: charLabel(char), title: JSON.stringify(char) });
     const fill = document.createElement('div');
     fill.className = 'fill';
-    fill.style.width = `${(100 * p).toFixed(1)}%`;
+    fill.style.width = `${((100 * p) / top).toFixed(1)}%`;
     const value = Object.assign(document.createElement('span'), { textContent: `${(100 * p).toFixed(1)} %` });
     bar.append(label, fill, value);
     return bar;

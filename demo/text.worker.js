@@ -1,7 +1,8 @@
 // Loads the bundled text and makes it ready for a character-level model off the main thread: the
 // vocabulary, the training and held-out windows (Int32 [N, T], moved to the page without a copy)
 // and the bigram line (encoding and windowing 217,057 characters would cost the page ~20 ms or more).
-import { loadMobyDick, prepareText } from '../data/datasets.web.mjs';
+import { loadMobyDick } from '../data/datasets.web.mjs';
+import { prepareText } from '../data/text.mjs';
 
 let text = null; // the loaded text, kept for the next request
 

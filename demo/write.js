@@ -13,7 +13,6 @@ import { TEXT_MODELS, textSpec } from './text-models.js';
 import { nextChars, showNextChars, showSample } from './text-view.js';
 
 const LENGTH = 64; // characters a window holds: the context the network sees
-const BATCH = 32;
 const STEPS = 240; // characters written per sample
 
 const $ = (id) => document.getElementById(id);
@@ -131,6 +130,9 @@ async function start() {
   const mine = ++generation;
   const previous = run;
   run = null;
+  document.body.dataset.heldOut = '[]';
+  delete document.body.dataset.stopReason;
+  delete document.body.dataset.belowBigram;
   setPhase('loading');
   meter.resetLongest();
   status('cutting the text into windows and starting a worker…');
@@ -147,19 +149,16 @@ async function start() {
     const trainSet = await trainer.dataset(data.train.x, data.train.y, { transfer: true });
     const heldOutSet = await trainer.dataset(data.heldOut.x, data.heldOut.y, { transfer: true });
     if (mine !== generation) return void trainer.dispose();
-    run = { generation: mine, trainer, kind, epochsWanted: epochs, epochsDone: 0, samples: 0, heldOut: [], rows: data.train.rows };
+    run = { generation: mine, trainer, kind, batchSize: TEXT_MODELS[kind].batchSize, epochsWanted: epochs, epochsDone: 0, samples: 0, heldOut: [], rows: data.train.rows };
     const { build, parameters } = trainer.info;
     $('build').value = `: ${BUILD_LABELS[build]} build, ${parameters.toLocaleString('en-US')} parameters`;
     chart.reset(epochs, text.bigram);
     $('history').replaceChildren();
-    document.body.dataset.heldOut = '[]';
-    delete document.body.dataset.stopReason;
-    delete document.body.dataset.belowBigram;
     setPhase('training');
     status(`epoch 1/${epochs}: training on ${data.train.rows.toLocaleString('en-US')} windows of ${LENGTH} characters…`);
     await train(run, trainSet, heldOutSet);
   } catch (error) {
-    if (mine !== generation) return;
+    if (mine !== generation) return void trainer?.dispose(); // a newer Start or Cancel took over
     await trainer?.dispose();
     run = null;
     setPhase('idle');
@@ -168,11 +167,11 @@ async function start() {
 }
 
 async function train(current, trainSet, heldOutSet) {
-  const batches = Math.ceil(current.rows / BATCH);
+  const batches = Math.ceil(current.rows / current.batchSize);
   const started = performance.now();
   const history = await current.trainer.fit(trainSet, {
     epochs: current.epochsWanted,
-    batchSize: BATCH,
+    batchSize: current.batchSize,
     validationData: heldOutSet,
     onBatchEnd: (log) => {
       if (current === run) chart.batch(log.epoch - 1 + log.batch / batches, log.loss);
@@ -181,7 +180,7 @@ async function train(current, trainSet, heldOutSet) {
       if (current !== run) return;
       current.epochsDone = log.epoch;
       current.heldOut.push(log.valLoss);
-      chart.epoch(log.epoch, log.loss, log.valLoss);
+      chart.epoch(log.epoch, log.valLoss);
       document.body.dataset.heldOut = JSON.stringify(current.heldOut);
       const below = current.heldOut.findIndex((loss) => loss < text.bigram);
       if (below >= 0) document.body.dataset.belowBigram = String(below + 1);
@@ -201,6 +200,7 @@ async function train(current, trainSet, heldOutSet) {
     early_stopping: `stopped early: ${summary}`,
     nan: 'stopped: the loss became NaN; try the other model',
   }[history.stopReason] ?? summary);
+  if (history.stopReason !== 'completed') chart.setEpochs(current.epochsDone + 1);
   document.body.dataset.stopReason = history.stopReason;
   setPhase(history.stopReason === 'completed' ? 'done' : 'stopped');
 }

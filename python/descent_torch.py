@@ -770,6 +770,63 @@ class _Concat(nn.Module):
         return torch.cat(tensors, self.dim)
 
 
+class _Recurrent(nn.Module):
+    """An nn.LSTM / nn.GRU call (zero initial state) and the output a traced model picks from its
+    tuple: every step (``out``) or the last (``out[:, -1]``, ``h_n[-1]``): descent's lstm / gru."""
+
+    def __init__(self, rnn: nn.Module, last: bool):
+        super().__init__()
+        self.rnn = rnn
+        self.last = last
+
+    def forward(self, x):
+        out = self.rnn(x)[0]
+        return out[:, -1] if self.last else out
+
+
+class _SelfAttention(nn.Module):
+    """An nn.MultiheadAttention call with query, key and value the same tensor (descent's attention);
+    ``causal`` is read from the call's attn_mask / is_causal when from_torch runs the model."""
+
+    def __init__(self, attention: nn.MultiheadAttention):
+        super().__init__()
+        self.attention = attention
+        self.causal = False
+
+    def forward(self, x):
+        steps = x.shape[1]
+        mask = torch.triu(torch.ones(steps, steps, dtype=torch.bool, device=x.device), 1) if self.causal else None
+        return self.attention(x, x, x, attn_mask=mask, need_weights=False)[0]
+
+
+class _AddParameter(nn.Module):
+    """x + a learned tensor of one row's shape [T, C] (descent's positionEmbedding, tensor ``weight``):
+    an nn.Parameter, or an nn.Embedding(T, C) read at positions arange(T) (GPT-2's wpe; ``lookup``)."""
+
+    def __init__(self, weight: nn.Parameter, lookup: nn.Embedding | None = None):
+        super().__init__()
+        self.weight = weight
+        self.lookup = [lookup]  # a list: not a submodule (its weight is this step's own tensor)
+
+    def forward(self, x):
+        return x + self.weight
+
+
+def _tensor_owner(m: nn.Module) -> tuple[nn.Module, bool]:
+    """The module holding a step's tensors under descent's names, and whether they sit in its children."""
+    if isinstance(m, _Recurrent):
+        return m.rnn, False
+    if isinstance(m, _SelfAttention):
+        return m.attention, True  # out_proj.weight, out_proj.bias
+    return m, False
+
+
+def _kind(m: nn.Module) -> str:
+    if isinstance(m, _AddParameter):
+        return "Embedding" if m.lookup[0] is not None else "Parameter"
+    return type(_tensor_owner(m)[0]).__name__
+
+
 _FUNCTIONS = {F.relu: nn.ReLU, torch.relu: nn.ReLU, torch.tanh: nn.Tanh, torch.sigmoid: nn.Sigmoid, F.gelu: nn.GELU}
 _METHODS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -787,8 +844,15 @@ def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
         graph = torch.fx.symbolic_trace(module).graph
     except Exception as error:  # fx raises several kinds for data-dependent control flow
         raise ValueError(f"module {type(module).__name__} is no nn.Sequential and torch.fx cannot trace it: {error}") from error
+    graph.eliminate_dead_code()  # tuple parts a model unpacks and never reads (`out, _ = self.lstm(x)`)
     index: dict[Any, int] = {}
     steps: list[tuple[str, nn.Module, list[int]]] = []
+    # values that do not depend on the input's values (parameters, constants, masks, shapes): not steps
+    static: set = set()
+    # a sequence module's tuple (and an LSTM's state), until the part descent keeps is picked (_tuple_part)
+    parts: dict[Any, tuple[str, Any]] = {}
+    aliases: dict[Any, int] = {}
+    made: set = set()
     for node in graph.nodes:
         where = f"node {node.name} ({node.op} {getattr(node.target, '__name__', node.target)})"
         if node.op == "placeholder":
@@ -800,10 +864,48 @@ def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
             if index.get(node.args[0]) != len(steps) - 1:
                 raise ValueError(f"{where}: the output must be the last computed tensor")
             continue
+        if node in aliases:
+            index[node] = aliases[node]
+            continue
+        shape_of = (node.op == "call_method" and node.target in ("size", "dim")) or (
+            node.op == "call_function" and node.target is getattr and node.args[1:] in (("shape",), ("ndim",)))
+        if shape_of or all(n in static for n in node.all_input_nodes):
+            static.add(node)
+            continue
+        if node.op == "call_module" and isinstance(module.get_submodule(node.target), (nn.LSTM, nn.GRU, nn.MultiheadAttention)):
+            parts[node] = ("tuple", node)
+            continue
+        if node.op == "call_function" and node.target is operator.getitem and node.args[0] in parts:
+            part = _tuple_part(module, node, parts)
+            if part is None:
+                continue
+            step, call, picks = part
+            if call in made:
+                raise ValueError(f"module {call.target} ({_kind(step)}) is read twice (every step and the last step, or "
+                                 "out and h_n): descent's layer gives one output")
+            made.add(call)
+            for pick in picks:
+                aliases[pick] = len(steps)
+            index[node] = len(steps)
+            steps.append((call.target, step, [index[_sequence_input(module, call)]]))
+            continue
         tensors = [a for a in node.args if isinstance(a, torch.fx.Node)]
         if node.op == "call_module":
             step = module.get_submodule(node.target)
             name = node.target
+        elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2 \
+                and any(t in static for t in tensors):
+            learned = [t for t in tensors if t in static]
+            lookup = module.get_submodule(learned[0].target) if learned[0].op == "call_module" else None
+            if not isinstance(lookup, nn.Embedding):
+                lookup = None
+            parameter = lookup.weight if lookup is not None else \
+                dict(module.named_parameters()).get(learned[0].target) if learned[0].op == "get_attr" else None
+            if len(learned) != 1 or parameter is None:
+                raise ValueError(f"{where} adds a tensor that does not depend on the input and is no parameter of the module "
+                                 "(descent's positionEmbedding is a learned [T, C] parameter, or an nn.Embedding read at arange(T))")
+            tensors = [t for t in tensors if t not in static]
+            step, name = _AddParameter(parameter, lookup), learned[0].target
         elif node.op == "call_function" and node.target in (operator.add, torch.add) and len(tensors) == 2 and len(node.args) == 2:
             step, name = _Add(), node.name
         elif node.op == "call_function" and node.target is torch.cat:
@@ -824,6 +926,60 @@ def _steps(module: nn.Module) -> list[tuple[str, nn.Module, list[int]]]:
     return steps
 
 
+def _is_last_step(node, hidden: bool) -> bool:
+    """Whether a traced node picks the last step: out[:, -1] of out (N, T, U), or of h_n (1, N, U)
+    h_n[-1], h_n[0] or h_n.squeeze(0)."""
+    import operator
+    everything = slice(None, None, None)
+    if node.op == "call_function" and node.target is operator.getitem:
+        return node.args[1] in ((-1, 0) if hidden else ((everything, -1), (everything, -1, everything)))
+    return hidden and node.op == "call_method" and node.target == "squeeze" and node.args[1:] == (0,)
+
+
+def _sequence_input(module: nn.Module, call) -> Any:
+    """The tensor an LSTM / GRU / MultiheadAttention call reads; its other arguments checked."""
+    m = module.get_submodule(call.target)
+    where = f"module {call.target} ({type(m).__name__})"
+    if isinstance(m, nn.MultiheadAttention):
+        names = ["query", "key", "value"]
+        qkv = list(call.args[:3]) + [call.kwargs[n] for n in names[len(call.args[:3]):] if n in call.kwargs]
+        if len(qkv) != 3 or not (qkv[0] is qkv[1] is qkv[2]):
+            raise ValueError(f"{where}: descent's attention is self-attention: query, key and value must be the same tensor")
+        return qkv[0]
+    if len(call.args) > 1 or any(v is not None for v in call.kwargs.values()):
+        raise ValueError(f"{where} must start from the zero state (no hx argument), as descent's {type(m).__name__.lower()} does")
+    return call.args[0]
+
+
+def _tuple_part(module: nn.Module, node, parts: dict):
+    """A getitem on a sequence module's tuple or state. None while the part is not yet a tensor descent
+    has; else (the step, the module's call, the nodes that pick the last step and so are the step too):
+    attention's output, or the RNN's out (every step, or the last when all its readers pick out[:, -1])
+    or h_n (read only as h_n[-1])."""
+    kind, call = parts[node.args[0]]
+    m = module.get_submodule(call.target)
+    where = f"module {call.target} ({type(m).__name__})"
+    pick = node.args[1]
+    if isinstance(m, nn.MultiheadAttention):
+        if pick != 0:
+            raise ValueError(f"{where}: only its output (item 0 of its tuple) has a descent counterpart, not the attention weights")
+        return _SelfAttention(m), call, []
+    if kind == "tuple" and pick == 0:
+        last = [_is_last_step(u, False) for u in node.users]
+        if any(last) and not all(last):
+            raise ValueError(f"{where}: the model reads both every step and the last step; descent's {type(m).__name__.lower()} gives one of them")
+        step = _Recurrent(m, bool(last) and all(last))
+        return step, call, list(node.users) if step.last else []
+    if kind == "tuple" and pick == 1 and isinstance(m, nn.LSTM):
+        parts[node] = ("state", call)  # (h_n, c_n)
+        return None
+    if (kind == "tuple" and pick == 1) or (kind == "state" and pick == 0):
+        if not node.users or not all(_is_last_step(u, True) for u in node.users):
+            raise ValueError(f"{where}: read h_n as h_n[-1] (the last step); its (1, N, U) form has no descent counterpart")
+        return _Recurrent(m, True), call, list(node.users)
+    raise ValueError(f"{where}: the LSTM's c_n has no descent counterpart (descent's lstm gives h)")
+
+
 def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Optimizer | None = None, path=None, *,
                seed: int | None = None, step: int | None = None) -> bytes:
     """A descent checkpoint (bytes; also written to `path`) from a torch model of standard layers.
@@ -834,7 +990,15 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     the torch module takes the same rows channels-first ((N, C, H, W), (N, C, T)), as torch's layers
     want. nn.Flatten after convolutions becomes `{ type: 'flatten', dataFormat: 'channelsFirst' }`.
     loss: descent's loss spec. optimizer: a torch.optim optimizer over module's parameters, whose
-    hyper-parameters and state cross too. A module with no descent counterpart raises, naming it."""
+    hyper-parameters and state cross too. A module with no descent counterpart raises, naming it.
+
+    Sequence modules (traced): nn.LSTM / nn.GRU (one layer, batch_first, no hx) become lstm / gru by
+    what the model reads of their tuple: ``out`` (every step: returnSequences), ``out[:, -1]`` or
+    ``h_n[-1]`` / ``h_n.squeeze(0)`` (the last step); nn.MultiheadAttention called as self-attention
+    ``attn(x, x, x, attn_mask=...)[0]`` becomes attention, causal when the mask is torch.triu(ones(T, T), 1)
+    (bool, or -inf above the diagonal); ``x + self.p`` of an nn.Parameter of one row's shape [T, C],
+    or ``x + self.wpe(torch.arange(T))`` of an nn.Embedding(T, C), becomes positionEmbedding. A model whose first layer is one of these (or a Linear) reads rows
+    [T, C] as they are, (N, T, C)."""
     steps = _steps(module)
     if not steps:
         raise ValueError("module has no layers to convert")
@@ -846,9 +1010,12 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     # per step: the probe tensor (a batch of 2 run through the torch module), its layout ('flat' (N, n),
     # 'first' (N, C, ...), 'last' (N, ..., C) or 'ids') and descent's row shape; -1 is the input
     probe = torch.zeros(2, *input_shape, dtype=torch.long) if ids else torch.zeros(2, *input_shape)
-    first = not ids and len(input_shape) > 1
+    # rows [T, C] read by a sequence layer (or a Linear) are (N, T, C) for torch too (batch_first); else channels-first
+    first = not ids and len(input_shape) > 1 and not isinstance(steps[0][1], (_Recurrent, _SelfAttention, _AddParameter, nn.Linear))
+    _read_sequence_calls(module, steps, _to_first(probe) if first else probe)
     seen: dict[int, tuple[torch.Tensor, str, list[int]]] = {
-        -1: (_to_first(probe) if first else probe, "ids" if ids else ("first" if first else "flat"), list(input_shape))}
+        -1: (_to_first(probe) if first else probe, "ids" if ids else ("first" if first else "last" if len(input_shape) > 1 else "flat"),
+             list(input_shape))}
     entry_of: dict[int, int] = {-1: -1}  # step -> descent entry (fused steps share their entry)
     layers: list[dict] = []
     sources: list[tuple[str, nn.Module, int]] = []  # (torch name, module, descent entry)
@@ -858,7 +1025,7 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
         for k, (name, m, ins) in enumerate(steps):
             if k in entry_of:  # fused into the entry before
                 continue
-            where = f"module {name or '0'} ({type(m).__name__})"
+            where = f"module {name or '0'} ({_kind(m)})"
             probes = [seen[j][0] for j in ins]
             _, layout, shape = seen[ins[0]]
             if isinstance(m, (_Add, _Concat)):
@@ -870,7 +1037,7 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
             # an activation read only by the layer before becomes its activation; AdaptiveAvgPool(1) + Flatten one globalavgpool
             after = [steps[r] for r in readers.get(k, [])]
             if len(after) == 1 and (
-                    ("units" in layer or layer.get("type") in ("conv1d", "conv2d")) and _activation_of(after[0][1], layout, shape, None)
+                    layer.get("type", "dense") in ("dense", "conv1d", "conv2d") and _activation_of(after[0][1], layout, shape, None)
                     or layer.get("type") == "globalavgpool"):
                 fused = readers[k][0]
                 if layer.get("type") == "globalavgpool":
@@ -902,17 +1069,19 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
     if seed is not None:
         spec["seed"] = seed
     tensors: dict[str, torch.Tensor] = {}
-    for _, m, i in sources:
-        for tname, p in m.named_parameters(recurse=False):
+    for _, entry, i in sources:
+        m, recurse = _tensor_owner(entry)
+        for tname, p in m.named_parameters(recurse=recurse):
             tensors[f"{i}.{tname}"] = _f32(p)
-        for tname, b in m.named_buffers(recurse=False):
+        for tname, b in m.named_buffers(recurse=recurse):
             if b is not None:
                 tensors[f"{i}.{tname}"] = b.detach().to(torch.int64).reshape(()) if tname == "num_batches_tracked" else _f32(b)
     model = DescentModel(spec)
     model.load_state_dict(tensors)
     if optimizer is not None:
         # the torch module's parameters -> the DescentModel's, whose names the checkpoint uses
-        mapping = {id(p): model.get_parameter(f"{i}.{tn}") for _, m, i in sources for tn, p in m.named_parameters(recurse=False)}
+        mapping = {id(p): model.get_parameter(f"{i}.{tn}") for _, entry, i in sources
+                   for tn, p in _tensor_owner(entry)[0].named_parameters(recurse=_tensor_owner(entry)[1])}
         unknown = [p for g in optimizer.param_groups for p in g["params"] if id(p) not in mapping]
         if unknown:
             raise ValueError("optimizer holds parameters that are not the module's")
@@ -922,6 +1091,73 @@ def from_torch(module: nn.Module, input_shape, loss, optimizer: torch.optim.Opti
         return save(path, model, shadow, spec, step=step)
     spec["optimizer"] = {"name": "sgd", "learningRate": 1e-3}
     return save(path, model, None, spec)
+
+
+def _read_sequence_calls(module: nn.Module, steps: list, probe: torch.Tensor) -> None:
+    """Runs the module once on `probe` to read what its MultiheadAttention calls pass (descent's
+    attention takes no mask but the causal one) and that its LSTM / GRU calls start from zero."""
+    import inspect
+    calls: dict[int, inspect.BoundArguments] = {}
+
+    def record(m, args, kwargs):
+        bound = inspect.signature(type(m).forward).bind(m, *args, **kwargs)
+        bound.apply_defaults()
+        calls[id(m)] = bound
+
+    def owner(step):
+        return step.lookup[0] if isinstance(step, _AddParameter) else _tensor_owner(step)[0]
+
+    owners = [owner(step) for _, step, _ in steps if isinstance(step, (_Recurrent, _SelfAttention))
+              or isinstance(step, _AddParameter) and step.lookup[0] is not None]
+    if not owners:
+        return
+    hooks = [m.register_forward_pre_hook(record, with_kwargs=True) for m in owners]
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(probe)
+    finally:
+        module.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    for name, step, _ in steps:
+        if not isinstance(step, (_Recurrent, _SelfAttention, _AddParameter)) or owner(step) is None:
+            continue
+        where = f"module {name} ({_kind(step)})"
+        call = calls.get(id(owner(step)))
+        if call is None:
+            raise ValueError(f"{where} did not run when the model did")
+        a = call.arguments
+        if isinstance(step, _AddParameter):
+            ids, table = a["input"], step.lookup[0]
+            if not torch.equal(ids.flatten().cpu(), torch.arange(ids.numel())) or ids.dim() != 1:
+                raise ValueError(f"{where} must be read at the positions torch.arange(T) to be descent's positionEmbedding")
+            if table.num_embeddings != ids.numel() or table.padding_idx is not None or table.max_norm is not None:
+                raise ValueError(f"{where}: descent's positionEmbedding holds exactly the T = {ids.numel()} rows it adds; this "
+                                 f"nn.Embedding has {table.num_embeddings} (padding_idx {table.padding_idx}, max_norm {table.max_norm}): "
+                                 f"build it as nn.Embedding(T, C) for the context length T the model runs at")
+            continue
+        if isinstance(step, _Recurrent):
+            if a.get("hx") is not None:
+                raise ValueError(f"{where} must start from the zero state (no hx argument), as descent's layer does")
+            continue
+        if a["key_padding_mask"] is not None:
+            raise ValueError(f"{where}: key_padding_mask has no descent counterpart (descent's attention reads every position)")
+        mask = a["attn_mask"]
+        size = mask.shape[-1] if mask is not None else 0
+        triu = torch.triu(torch.ones(size, size, dtype=torch.bool, device=mask.device if mask is not None else None), 1)
+        if mask is None:
+            step.causal = False
+        elif a["is_causal"] and not a["need_weights"]:
+            step.causal = True  # torch then ignores the mask's values and applies the causal one
+        elif tuple(mask.shape) == (size, size) and (
+                (mask.dtype == torch.bool and torch.equal(mask, triu))
+                or (mask.is_floating_point() and bool((mask[triu] == float("-inf")).all()) and bool((mask[~triu] == 0).all()))):
+            step.causal = True
+        else:
+            raise ValueError(f"{where}: attn_mask must be None or the causal mask torch.triu(torch.ones(T, T, dtype=torch.bool), 1) "
+                             f"(or its float form, -inf above the diagonal), got a {list(mask.shape)} {mask.dtype} mask")
 
 
 def _merge_spec(m: nn.Module, where: str, inputs: list[tuple[torch.Tensor, str, list[int]]]) -> dict:
@@ -987,6 +1223,37 @@ def _layer_spec(m: nn.Module, where: str, layout: str, shape: list[int], first: 
         layer = {"type": "layernorm", "eps": m.eps}
     elif isinstance(m, nn.Dropout):
         layer = {"type": "dropout", "rate": m.p}
+    elif isinstance(m, _Recurrent):
+        rnn = m.rnn
+        if rnn.num_layers != 1 or rnn.bidirectional or not rnn.batch_first or not rnn.bias or getattr(rnn, "proj_size", 0):
+            raise ValueError(f"{where} must be one layer, one direction, batch_first=True, with biases and no proj_size (descent's "
+                             f"{type(rnn).__name__.lower()}), got num_layers={rnn.num_layers}, bidirectional={rnn.bidirectional}, "
+                             f"batch_first={rnn.batch_first}, bias={rnn.bias}")
+        if layout != "last" or len(shape) != 2:
+            raise ValueError(f"{where} reads (N, T, C) (batch_first); here the tensor is {layout} {shape}")
+        layer = {"type": "lstm" if isinstance(rnn, nn.LSTM) else "gru", "units": rnn.hidden_size}
+        if not m.last:
+            layer["returnSequences"] = True
+    elif isinstance(m, _SelfAttention):
+        a = m.attention
+        if not a.batch_first or not a._qkv_same_embed_dim or a.in_proj_bias is None or a.bias_k is not None or a.add_zero_attn:
+            raise ValueError(f"{where} must be batch_first=True with bias, kdim = vdim = embed_dim, no add_bias_kv, no add_zero_attn "
+                             "(descent's attention)")
+        if layout != "last" or len(shape) != 2:
+            raise ValueError(f"{where} reads (N, T, C) (batch_first); here the tensor is {layout} {shape}")
+        if a.dropout:
+            warnings.warn(f"{where}: dropout {a.dropout} on the attention weights is not carried over (descent's attention has none)")
+        layer = {"type": "attention", "heads": a.num_heads}
+        if m.causal:
+            layer["causal"] = True
+    elif isinstance(m, _AddParameter):
+        if layout != "last" or list(m.weight.shape) != list(shape):
+            raise ValueError(f"{where}: a learned tensor added to the rows must have their shape {shape} (channels-last), "
+                             f"got {list(m.weight.shape)} on a {layout} tensor")
+        layer = {"type": "positionEmbedding"}
+    elif isinstance(m, (nn.LSTM, nn.GRU, nn.MultiheadAttention)):
+        raise ValueError(f"{where} has no descent counterpart in an nn.Sequential (it returns a tuple): call it in a module's "
+                         "forward and pick its output (out, out[:, -1] or h_n[-1]; attention(x, x, x)[0]), which from_torch traces")
     elif type(m) in _TORCH_ACTIVATIONS:
         layer = {"type": "activation", "activation": _activation_of(m, layout, shape, where)}
     elif isinstance(m, nn.Flatten):
@@ -1004,7 +1271,8 @@ def _layer_spec(m: nn.Module, where: str, layout: str, shape: list[int], first: 
         layer = {"type": "globalavgpool"}
     else:
         raise ValueError(f"{where} has no descent counterpart (supported: Linear, Conv1d/2d, Max/AvgPool1d/2d, "
-                         "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations, + and torch.cat)")
+                         "AdaptiveAvgPool(1) + Flatten, Flatten, BatchNorm1d/2d, LayerNorm, Embedding, Dropout, activations, + and torch.cat, "
+                         "LSTM, GRU, MultiheadAttention (self-attention), + of a learned [T, C] parameter)")
     return layer
 
 

@@ -11,7 +11,12 @@ const server = await createServer({
   server: { port: Number(process.env.PORT ?? 5173), open: !headless },
 });
 await server.listen();
-console.log('\ndescent demo: train digits, iris, MNIST or a 2-D playground in a Web Worker and draw your own digit; the loss explorer; benchmarks');
+// the pages as the demo's navigation names them, each a file under the URLs printed below
+console.log(['\ndescent demo:',
+  '  Train          index.html     digits, iris, MNIST or a 2-D playground in a Web Worker; draw your own digit',
+  '  Write with me  write.html     an LSTM or a transformer learns to write from Moby-Dick, a sample every epoch',
+  '  Loss explorer  explorer.html  how each loss punishes a mistake, and its gradient',
+  '  Benchmarks     bench.html     descent beside plain JavaScript and TensorFlow.js, in your browser'].join('\n'));
 server.printUrls();
 if (headless) console.log('\nNo display found: open the URL above in a browser (forward the port if this is a remote machine). Ctrl+C stops the server.');
 

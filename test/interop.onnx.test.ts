@@ -15,7 +15,7 @@ async function runOnnx(bytes: Uint8Array, c: OnnxCase, x: Float32Array | Int32Ar
     const size = shape.reduce((a, b) => a * b, 1);
     const input = new ort.Tensor(c.ids ? 'int32' : 'float32', x, [x.length / size, size]);
     const { y } = await session.run({ x: input });
-    expect(y!.dims).toEqual([x.length / size, c.outputs]);
+    expect(y!.dims).toEqual([x.length / size, ...(c.positions ? [c.positions] : []), c.outputs]);
     return y!.data as Float32Array;
   } finally {
     await session.release();

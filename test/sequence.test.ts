@@ -214,6 +214,22 @@ describe('the new layers across the library', () => {
     await t.dispose();
   });
 
+  it('the learning-rate finder and the noise scale run on per-position targets and leave the trainer as it was', async () => {
+    const t = await createTrainer(transformer(), { worker: false });
+    const { x, y } = previousToken(64, 6);
+    const weights = t.getWeights();
+    const found = await t.findLearningRate(x, y, { steps: 40 });
+    expect(found.losses.length).toBeGreaterThan(5);
+    // the first step's loss is the untrained model's per-position cross-entropy: about log V
+    expect(Math.abs(found.losses[0]! - Math.log(V))).toBeLessThan(1);
+    expect(found.suggestion).toBeGreaterThanOrEqual(found.lrs[0]!);
+    expect(found.suggestion).toBeLessThanOrEqual(found.lrs.at(-1)!);
+    const noise = await t.gradientNoiseScale(x, y, { smallBatchSize: 8, largeBatchSize: 32 });
+    expect(noise.bSimple).toBeGreaterThan(0);
+    expect(t.getWeights()).toEqual(weights);
+    await t.dispose();
+  });
+
   it('a checkpoint round-trips, and workers: 2 trains as one thread does (to float32 summation order)', async () => {
     const { x, y } = previousToken(32, 4);
     // SGD: Adam's m/√v turns float32 summation-order noise in near-zero gradients into whole steps

@@ -1,11 +1,12 @@
 // exportOnnx: a trained model as an ONNX inference graph (opset 17) that takes what predict() takes —
 // rows of descent's channels-last layout, `x` [N, inputSize] floats (or [N, T] int32 token ids) —
-// and gives what predict() gives, `y` [N, outputs]: the normalisation of `normalize: true` first
+// and gives what predict() gives, `y` [N, outputs] ([N, T, K] for a sequence output): the normalisation of `normalize: true` first
 // (in float64, as descent's kernel), and the loss's output activation last (softmax, sigmoid) unless
 // `{ raw: true }`. Convolutions and pools run channels-first, as ONNX defines them: the graph
 // transposes where a layer needs the other layout, not around every layer. Weights keep torch's
 // layouts, which are ONNX's (Gemm with transB, Conv's [out, in, kh, kw]); lstm and gru run ONNX's
-// LSTM / GRU time-major, their gate blocks reordered by a Gather in the graph.
+// LSTM / GRU time-major, their gate blocks reordered by a Gather in the graph; attention is MatMul /
+// Softmax (its causal mask a constant), positionEmbedding an Add, dense over [T, n] a MatMul per position.
 
 import { checkpointSpec, readNormalization } from '../io/checkpoint.js';
 import { decodeSafetensors, tensorToFloat32 } from '../io/safetensors.js';
@@ -76,10 +77,12 @@ function buildGraph(
   const activation = raw ? undefined : model.lossRecord.predict;
   if (activation) v = g.activation(v, activation);
   g.op('Identity', [v.name], {}, 'y');
+  // a sequence output [T, K] is y [N, T, K], as predict gives it (the loss's softmax per position)
+  const outShape = model.positions > 1 || model.layers.at(-1)!.outputShape.length === 2 ? [model.positions, model.classes] : [model.outputs];
   const doc = `descent ${model.layers.map((l) => l.label).join(' → ')}; x: [N, ${model.inputSize}] ${ids ? 'int32 token ids' : 'float rows, channels-last'}` +
-    ` (as predict takes them); y: [N, ${model.outputs}]${activation ? ` (${activation})` : ''}`;
+    ` (as predict takes them); y: [N, ${outShape.join(', ')}]${activation ? ` (${activation})` : ''}`;
   return modelProto(
-    { name: 'descent', nodes: g.nodes, initializers: g.initializers, inputs: [input], outputs: [valueInfo('y', FLOAT, ['N', model.outputs])], doc },
+    { name: 'descent', nodes: g.nodes, initializers: g.initializers, inputs: [input], outputs: [valueInfo('y', FLOAT, ['N', ...outShape])], doc },
     ONNX_OPSET, IR_VERSION, 'descent-wasm',
   );
 }

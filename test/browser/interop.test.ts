@@ -1,7 +1,8 @@
 // Interop in real Chromium. tfjs 4.22 trains small models and saves them with its own browser
 // handlers ('indexeddb://', 'localstorage://'); importTfjsModel reads them from tfjs's storage layout
 // and a worker trainer predicts what tfjs predicts. exportOnnx's graphs run in onnxruntime-web (its
-// WASM backend) and give what predict() gives, for dense, CNN and embedding models.
+// WASM backend) and give what predict() gives, for dense, CNN, embedding (one into a GRU) and
+// transformer-block models.
 import '@tensorflow/tfjs-backend-cpu';
 import { createTrainer, exportOnnx, importTfjsModel } from 'descent-wasm';
 import * as ort from 'onnxruntime-web';
@@ -53,7 +54,7 @@ describe('importTfjsModel from tfjs browser storage', () => {
 });
 
 describe('exportOnnx in onnxruntime-web (WASM)', () => {
-  const picked = ONNX_CASES.filter((c) => /^(dense|cnn \(|embedding)/.test(c.name));
+  const picked = ONNX_CASES.filter((c) => /^(dense|cnn \(|embedding|transformer)/.test(c.name));
 
   it.each(picked.map((c) => [c.name, c] as const))('%s', async (_name, c: OnnxCase) => {
     const trainer = await createTrainer(c.spec);
@@ -66,7 +67,7 @@ describe('exportOnnx in onnxruntime-web (WASM)', () => {
       const { y: out } = await session.run({ x: new ort.Tensor(c.ids ? 'int32' : 'float32', test, [21, size]) });
       await session.release();
       const difference = maxDifference(out!.data as Float32Array, await trainer.predict(test));
-      measured[`onnx ${c.name.split(' ')[0]}`] = difference;
+      measured[`onnx ${c.name.split(' (')[0]}`] = difference;
       expect(difference).toBeLessThan(1e-5);
     } finally {
       await trainer.dispose();

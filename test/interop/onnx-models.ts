@@ -12,6 +12,8 @@ export interface OnnxCase {
   /** Int32 class labels (classes) or float targets of `outputs` columns. */
   classes?: number;
   outputs: number;
+  /** A sequence output [positions, outputs] (y [N, T, K]; class labels one per position). */
+  positions?: number;
 }
 
 export const ONNX_CASES: OnnxCase[] = [
@@ -151,6 +153,42 @@ export const ONNX_CASES: OnnxCase[] = [
     outputs: 2,
   },
   {
+    // a pre-LN transformer block as a language model: per-position logits, y [N, T, V]
+    name: 'transformer block (embedding, positionEmbedding, causal attention 4 heads, residual adds, layernorm, dense per position; per-position softmax CE)',
+    spec: {
+      inputShape: [7], seed: 14, loss: 'softmax_cross_entropy', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'embedding', vocabSize: 11, units: 8 }, { type: 'positionEmbedding', name: 'h' },
+        { type: 'layernorm', name: 'n1' }, { type: 'attention', heads: 4, causal: true, name: 'a' }, { type: 'add', inputs: ['h', 'a'], name: 'r' },
+        { type: 'layernorm' }, { units: 16, activation: 'gelu' }, { units: 8, name: 'm' }, { type: 'add', inputs: ['r', 'm'] },
+        { units: 11 },
+      ],
+    },
+    ids: 11, classes: 11, outputs: 11, positions: 7,
+  },
+  {
+    name: 'attention over features (normalize, 1 head, not causal, odd T and C, dense over [T, C], flatten; mse)',
+    spec: {
+      inputShape: [5, 3], seed: 15, normalize: true, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'attention', heads: 1 }, { type: 'positionEmbedding' }, { units: 6, activation: 'tanh' }, { type: 'attention', heads: 3 },
+        { type: 'flatten' }, { units: 2 },
+      ],
+    },
+    outputs: 2,
+  },
+  {
+    name: 'conv1d → causal attention → lstm (sequences) → dense per position (sigmoid output [T, K])',
+    spec: {
+      inputShape: [6, 2], seed: 16, loss: 'bce_with_logits', optimizer: { name: 'adam', learningRate: 0.01 },
+      layers: [
+        { type: 'conv1d', filters: 4, kernelSize: 3, padding: 'same' }, { type: 'attention', heads: 2, causal: true },
+        { type: 'lstm', units: 3, returnSequences: true }, { units: 2 },
+      ],
+    },
+    outputs: 2, positions: 6,
+  },
+  {
     name: 'lstm over one step (every step, flatten; mse)',
     spec: {
       inputShape: [1, 4], seed: 13, loss: 'mse', optimizer: { name: 'adam', learningRate: 0.01 },
@@ -168,8 +206,9 @@ export function onnxData(c: OnnxCase, rows: number, seed: number): { x: Float32A
   // features off-centre and scaled, so that normalize has work to do
   const x = c.ids ? Int32Array.from({ length: rows * size }, () => Math.floor(((next() + 1) / 2) * c.ids!))
     : Float32Array.from({ length: rows * size }, (_v, i) => 3 + 2 * next() * (1 + (i % 3)));
-  const y = c.classes ? Int32Array.from({ length: rows }, (_v, r) => Math.abs(Math.round(Number(x[r * size]) * 7)) % c.classes!)
-    : Float32Array.from({ length: rows * c.outputs }, (_v, i) => (c.spec.loss === 'bce_with_logits' ? (next() > 0 ? 1 : 0) : next()));
+  const positions = c.positions ?? 1;
+  const y = c.classes ? Int32Array.from({ length: rows * positions }, (_v, i) => Math.abs(Math.round(Number(x[Math.floor(i / positions) * size + (i % positions)]) * 7)) % c.classes!)
+    : Float32Array.from({ length: rows * positions * c.outputs }, () => (c.spec.loss === 'bce_with_logits' ? (next() > 0 ? 1 : 0) : next()));
   return { x, y };
 }
 

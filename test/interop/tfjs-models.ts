@@ -22,6 +22,8 @@ export interface Case {
   includeOptimizer: boolean;
   /** false: tfjs cannot train it (no gradient for a dilated conv): compared at its initial weights. */
   tfjsTrains?: false;
+  /** A sequence output [positions, outputs]: class targets one per position. */
+  positions?: number;
 }
 
 const L = tfl.layers;
@@ -137,6 +139,16 @@ export const CASES: Case[] = [
     compile: () => ({ optimizer: tf.train.adam(0.02), loss: 'meanSquaredError' }),
     inputShape: [5], ids: 12, target: 'regression', outputs: 2, includeOptimizer: false,
   },
+  {
+    // Keras' Dense on [T, C] acts on the last axis: descent's dense per position, targets [N, T]
+    name: 'lstm → dense per position (every step; sparse CE per position)',
+    build: () => tfl.sequential({ layers: [
+      L.lstm({ inputShape: [5, 2], units: 4, returnSequences: true, recurrentActivation: 'sigmoid', recurrentInitializer: 'glorotUniform' }),
+      L.dense({ units: 3, activation: 'softmax' }),
+    ] }),
+    compile: () => ({ optimizer: tf.train.adam(0.01), loss: 'sparseCategoricalCrossentropy' }),
+    inputShape: [5, 2], target: 'classes', outputs: 3, positions: 5, includeOptimizer: true,
+  },
 ];
 
 /** Seeded data for a case: x as descent takes it (Float32Array or Int32Array ids) and y. */
@@ -150,6 +162,15 @@ export function dataFor(c: Case, rows: number, seed: number): { x: Float32Array 
     for (let j = 0; j < size; j++) s += Number(x[r * size + j]) * Math.sin(1 + j * (k + 1));
     return s;
   };
+  if (c.positions) {
+    // a class per position, from that position's features
+    const width = size / c.positions;
+    return { x, y: Int32Array.from({ length: rows * c.positions }, (_v, i) => {
+      let s = 0;
+      for (let j = 0; j < width; j++) s += Number(x[i * width + j]) * (j + 1);
+      return Math.min(c.outputs - 1, Math.floor(((Math.tanh(s) + 1) / 2) * c.outputs));
+    }) };
+  }
   if (c.target === 'classes' || c.target === 'onehot') {
     const labels = Int32Array.from({ length: rows }, (_v, r) => {
       let best = 0;
@@ -177,7 +198,8 @@ export async function trainedModel(c: Case, rows = 48): Promise<tfl.LayersModel>
   model.compile(c.compile());
   const { x, y } = dataFor(c, rows, 7);
   const xs = tensorOf(c, x);
-  const ys = c.target === 'classes' ? tf.tensor(Array.from(y), [rows, 1]) : tf.tensor(Array.from(y), [rows, c.outputs]);
+  const ys = c.positions ? tf.tensor(Array.from(y), [rows, c.positions, 1])
+    : c.target === 'classes' ? tf.tensor(Array.from(y), [rows, 1]) : tf.tensor(Array.from(y), [rows, c.outputs]);
   if (c.tfjsTrains !== false) await model.fit(xs, ys, { epochs: 3, batchSize: 16, shuffle: false, verbose: 0 });
   xs.dispose();
   ys.dispose();

@@ -152,7 +152,29 @@ export class AttentionLayer implements Layer {
     if (dx) k.gemm_nn_f32(dQkv!, params[0]!, dx, positions, 3 * C, C, 0, false, gemmScratch);
   }
 
-  onnx(_g: Graph, _inputs: readonly Value[], _param: ParamConstant): Value {
-    throw new RangeError(`exportOnnx does not write attention layers yet (layers[${this.index}] is attention)`);
+  /**
+   * torch's MultiheadAttention as MatMul / Softmax: the projection [N, T, 3C] reshaped to
+   * [N, T, 3, heads, d] and transposed to [3, N, heads, T, d] (Q, K, V by a Gather), scores
+   * Q·Kᵀ/√d [N, heads, T, T] (+ a constant −∞ above the diagonal when causal), Softmax on the last
+   * axis, times V, the heads merged back to [N, T, C], then the output projection.
+   */
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const [T, C, H, d, i] = [this.steps, this.channels, this.heads, this.width, this.index];
+    const x = g.channelsLast(v!);
+    const weightT = (name: string) => g.op('Transpose', [param(name)], { perm: [1, 0] });
+    const qkv = g.op('Add', [g.op('MatMul', [x.name, weightT('in_proj_weight')]), param('in_proj_bias')]);
+    const split = g.op('Transpose', [g.op('Reshape', [qkv, g.ints(i, 'qkv_shape', [-1, T, 3, H, d])])], { perm: [2, 0, 3, 1, 4] });
+    const [q, k, value] = [0, 1, 2].map((j) => g.op('Gather', [split, g.constant(`${i}.onnx_part_${j}`, [], { int64: [j] })], { axis: 0 }));
+    const scale = g.constant(`${i}.onnx_scale`, [], Float32Array.of(1 / Math.sqrt(d)));
+    let scores = g.op('Mul', [g.op('MatMul', [q!, g.op('Transpose', [k!], { perm: [0, 1, 3, 2] })]), scale]);
+    if (this.causal) {
+      // torch's attn_mask triu(ones(T, T), 1): position t sees 0..t
+      const mask = Float32Array.from({ length: T * T }, (_v, n) => (n % T > Math.floor(n / T) ? -Infinity : 0));
+      scores = g.op('Add', [scores, g.constant(`${i}.onnx_causal_mask`, [T, T], mask)]);
+    }
+    const heads = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), value!]);
+    const merged = g.op('Reshape', [g.op('Transpose', [heads], { perm: [0, 2, 1, 3] }), g.ints(i, 'merged_shape', [-1, T, C])]);
+    const out = g.op('Add', [g.op('MatMul', [merged, weightT('out_proj.weight')]), param('out_proj.bias')]);
+    return { name: out, rank: 3, layout: 'last' };
   }
 }

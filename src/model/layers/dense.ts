@@ -97,8 +97,14 @@ export class DenseLayer implements Layer {
     if (dx) k.gemm_nn_f32(dOut, params[0]!, dx, rows, units, inputs, 0, false, gemmScratch);
   }
 
+  /** Gemm (with transB) on flat rows; over [T, in] a MatMul by Wᵀ and an Add of the bias, per position. */
   onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
-    if (this.positions > 1) throw new RangeError(`exportOnnx does not write dense layers over a sequence yet (layers[${this.index}] reads [${this.inputShape.join(', ')}])`);
+    if (this.positions > 1 || this.inputShape.length === 2) {
+      const x = g.channelsLast(v!);
+      const product = g.op('MatMul', [x.name, g.op('Transpose', [param('weight')], { perm: [1, 0] })]);
+      const z = this.useBias ? g.op('Add', [product, param('bias')]) : product;
+      return g.activation({ name: z, rank: 3, layout: 'last' }, this.activation);
+    }
     const inputs = [v!.name, param('weight'), ...(this.useBias ? [param('bias')] : [])];
     return g.activation({ name: g.op('Gemm', inputs, { transB: 1 }), rank: 2, layout: 'last' }, this.activation);
   }

@@ -56,7 +56,9 @@ export class PositionEmbeddingLayer implements Layer {
     if (dx) copyFloats(k, dOut, dx, rows * this.inputSize);
   }
 
-  onnx(_g: Graph, _inputs: readonly Value[], _param: ParamConstant): Value {
-    throw new RangeError(`exportOnnx does not write positionEmbedding layers yet (layers[${this.index}] is positionEmbedding)`);
+  /** An Add of the constant [T, C], broadcast over the batch. */
+  onnx(g: Graph, [v]: readonly Value[], param: ParamConstant): Value {
+    const x = g.channelsLast(v!);
+    return { name: g.op('Add', [x.name, param('weight')]), rank: 3, layout: 'last' };
   }
 }
