@@ -34,14 +34,9 @@ export function gemm_scratch_floats(K: i32, N: i32): i32 {
   return min(K, K_PANEL) * ((N + nr - 1) / nr) * nr;
 }
 
-// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol), B's (k, j) at B + 4·(k·bK + j·bJ)
-// and C's (i, j) at C + 4·(i·ldc + j); B is either row-major (bJ = 1) or transposed (bK = 1).
-function gemm(
-  A: usize, aRow: i32, aCol: i32, B: usize, bK: i32, bJ: i32, C: usize, ldc: i32, M: i32, K: i32, N: i32,
-  bias: usize, accumulate: bool, scratch: usize,
-): void {
+/** C's rows start from the bias row or zero (accumulate false), or get the bias added (accumulate true). */
+function startC(C: usize, ldc: i32, M: i32, N: i32, bias: usize, accumulate: bool): void {
   if (!accumulate) {
-    // Start C from the bias row, or from zero.
     for (let i = 0; i < M; i++) {
       const c = C + (<usize>(i * ldc) << 2);
       if (bias) memory.copy(c, bias, <usize>N << 2);
@@ -56,24 +51,71 @@ function gemm(
       }
     }
   }
-  const wide = widePanels(N);
+}
+
+/** Adds op(A)[:, k0:k0+kc]·(the K panel packed at `packed`) into C, row block by row block. */
+function panelProduct(A: usize, aRow: i32, aCol: i32, k0: i32, kc: i32, packed: usize, C: usize, ldc: i32, M: i32, N: i32, wide: bool): void {
   const mr = wide ? 3 : 4;
   const nr = wide ? 12 : 8;
   const rowBlock = mr * ROW_GROUPS;
-  for (let k0 = 0; k0 < K; k0 += K_PANEL) {
-    const kc = min(K_PANEL, K - k0);
-    if (bJ == 1) packRows(B, bK, k0, kc, N, nr, scratch);
-    else packColumns(B, bJ, k0, kc, N, nr, scratch);
-    for (let ib = 0; ib < M; ib += rowBlock) {
-      const iEnd = min(M, ib + rowBlock);
-      for (let j0 = 0; j0 < N; j0 += nr) {
-        const panel = scratch + (<usize>(j0 * kc) << 2);
-        const cols = min(nr, N - j0);
-        for (let i0 = ib; i0 < iEnd; i0 += mr) {
-          microKernel(wide, A, aRow, aCol, i0, min(mr, iEnd - i0), k0, kc, panel, C, ldc, j0, cols);
-        }
+  for (let ib = 0; ib < M; ib += rowBlock) {
+    const iEnd = min(M, ib + rowBlock);
+    for (let j0 = 0; j0 < N; j0 += nr) {
+      const panel = packed + (<usize>(j0 * kc) << 2);
+      const cols = min(nr, N - j0);
+      for (let i0 = ib; i0 < iEnd; i0 += mr) {
+        microKernel(wide, A, aRow, aCol, i0, min(mr, iEnd - i0), k0, kc, panel, C, ldc, j0, cols);
       }
     }
+  }
+}
+
+/** Packs rows k0..k0+kc of B ((k, j) at B + 4·(k·bK + j·bJ), bJ = 1 or bK = 1) as the micro-kernels read them. */
+function packPanel(B: usize, bK: i32, bJ: i32, k0: i32, kc: i32, N: i32, nr: i32, packed: usize): void {
+  if (bJ == 1) packRows(B, bK, k0, kc, N, nr, packed);
+  else packColumns(B, bJ, k0, kc, N, nr, packed);
+}
+
+// C (+)= op(A)·op(B) with A's element (i, k) at A + 4·(i·aRow + k·aCol), B's (k, j) at B + 4·(k·bK + j·bJ)
+// and C's (i, j) at C + 4·(i·ldc + j); B is either row-major (bJ = 1) or transposed (bK = 1).
+function gemm(
+  A: usize, aRow: i32, aCol: i32, B: usize, bK: i32, bJ: i32, C: usize, ldc: i32, M: i32, K: i32, N: i32,
+  bias: usize, accumulate: bool, scratch: usize,
+): void {
+  startC(C, ldc, M, N, bias, accumulate);
+  const wide = widePanels(N);
+  const nr = wide ? 12 : 8;
+  for (let k0 = 0; k0 < K; k0 += K_PANEL) {
+    const kc = min(K_PANEL, K - k0);
+    packPanel(B, bK, bJ, k0, kc, N, nr, scratch);
+    panelProduct(A, aRow, aCol, k0, kc, scratch, C, ldc, M, N, wide);
+  }
+}
+
+/** Floats a whole packed B of K × N takes (gemm_pack_b_f32): every K panel, one after another. */
+export function gemm_packed_floats(K: i32, N: i32): i32 {
+  const nr = widePanels(N) ? 12 : 8;
+  return K * ((N + nr - 1) / nr) * nr;
+}
+
+/**
+ * Packs all of B ((k, j) at B + 4·(k·bK + j·bJ), bJ = 1 or bK = 1) into `packed`
+ * (gemm_packed_floats(K, N)) for gemm_packed_f32: a recurrent layer packs W_hh once per pass instead
+ * of once per time step.
+ */
+export function gemm_pack_b_f32(B: usize, bK: i32, bJ: i32, K: i32, N: i32, packed: usize): void {
+  const nr = widePanels(N) ? 12 : 8;
+  const width = (N + nr - 1) / nr * nr;
+  for (let k0 = 0; k0 < K; k0 += K_PANEL) packPanel(B, bK, bJ, k0, min(K_PANEL, K - k0), N, nr, packed + (<usize>(k0 * width) << 2));
+}
+
+/** C[M,N] (+)= op(A)·B (+ bias) as gemm_strided_f32 with one batch item, B packed by gemm_pack_b_f32 with the same K and N. */
+export function gemm_packed_f32(A: usize, aRow: i32, aCol: i32, packed: usize, C: usize, ldc: i32, M: i32, K: i32, N: i32, bias: usize, accumulate: bool): void {
+  startC(C, ldc, M, N, bias, accumulate);
+  const wide = widePanels(N);
+  const width = (N + (wide ? 12 : 8) - 1) / (wide ? 12 : 8) * (wide ? 12 : 8);
+  for (let k0 = 0; k0 < K; k0 += K_PANEL) {
+    panelProduct(A, aRow, aCol, k0, min(K_PANEL, K - k0), packed + (<usize>(k0 * width) << 2), C, ldc, M, N, wide);
   }
 }
 

@@ -10,7 +10,7 @@ export {
   nll_f32,
   index_weight_sum_i32,
 } from './losses/categorical';
-export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_strided_f32, gemm_scratch_floats } from './gemm';
+export { gemm_nn_f32, gemm_nt_f32, gemm_tn_f32, gemm_strided_f32, gemm_scratch_floats, gemm_packed_floats, gemm_pack_b_f32, gemm_packed_f32 } from './gemm';
 export {
   relu_forward_f32, relu_backward_f32, leaky_relu_forward_f32, leaky_relu_backward_f32,
   sigmoid_forward_f32, sigmoid_backward_f32, tanh_forward_f32, tanh_backward_f32,

@@ -134,3 +134,46 @@ describe.each(BUILDS)('gemm_strided_f32 (%s build)', (build) => {
     }
   });
 });
+
+describe.each(BUILDS)('gemm_pack_b_f32 + gemm_packed_f32 (%s build)', (build) => {
+  // B packed once and reused (a recurrent layer's W_hh over every step): the same micro-kernels on the
+  // same packed panels as gemm_strided_f32, so the results are bit-identical to it, and it matches float64
+  it('gives gemm_strided_f32\'s results bit for bit, for B and Bᵀ, over one and several K panels', async () => {
+    const k = await loadKernels({ build });
+    const cases = [
+      { M: 3, K: 5, N: 7 }, { M: 64, K: 128, N: 512 }, { M: 5, K: 600, N: 37 }, { M: 17, K: 513, N: 128 }, { M: 1, K: 256, N: 12 },
+    ];
+    for (const { M, K, N } of cases) {
+      for (const transposed of [false, true]) {
+        for (const [accumulate, withBias] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const [bK, bJ] = transposed ? [1, K] : [N, 1];
+          const ldc = N + 3;
+          const A = k.alloc(M * K);
+          const B = k.alloc(K * N);
+          const bias = k.alloc(N);
+          const C1 = k.alloc(M * ldc);
+          const C2 = k.alloc(M * ldc);
+          const scratch = k.alloc(k.raw.gemm_scratch_floats(K, N));
+          const packed = k.alloc(k.raw.gemm_packed_floats(K, N));
+          (A.array as Float32Array).forEach((_, i, a) => { a[i] = Math.sin(i * 0.37); });
+          (B.array as Float32Array).forEach((_, i, a) => { a[i] = Math.cos(i * 0.91); });
+          (bias.array as Float32Array).forEach((_, i, a) => { a[i] = 0.05 * i - 0.2; });
+          (C1.array as Float32Array).forEach((_, i, a) => { a[i] = (i % 7) - 3; });
+          C2.array.set(C1.array);
+          k.raw.gemm_strided_f32(A.ptr, K, 1, 0, B.ptr, bK, bJ, 0, C1.ptr, ldc, 0, 1, M, K, N, withBias ? bias.ptr : 0, accumulate, scratch.ptr);
+          k.raw.gemm_pack_b_f32(B.ptr, bK, bJ, K, N, packed.ptr);
+          k.raw.gemm_packed_f32(A.ptr, K, 1, packed.ptr, C2.ptr, ldc, M, K, N, withBias ? bias.ptr : 0, accumulate);
+          expect(Array.from(C2.array), `${M}×${K}×${N} transposed=${transposed} acc=${accumulate} bias=${withBias}`).toEqual(Array.from(C1.array));
+          // and float64, at one row
+          const i = M - 1;
+          for (let j = 0; j < N; j++) {
+            let sum = (accumulate ? (i * ldc + j) % 7 - 3 : 0) + (withBias ? bias.array[j]! : 0);
+            for (let q = 0; q < K; q++) sum += A.array[i * K + q]! * B.array[q * bK + j * bJ]!;
+            expect(Math.abs(C2.array[i * ldc + j]! - sum)).toBeLessThan(1e-5 * K);
+          }
+          for (const array of [A, B, bias, C1, C2, scratch, packed]) array.free();
+        }
+      }
+    }
+  });
+});

@@ -50,6 +50,11 @@ export interface KernelExports {
     A: Ptr, aRow: number, aCol: number, aBatch: number, B: Ptr, bK: number, bJ: number, bBatch: number,
     C: Ptr, ldc: number, cBatch: number, batch: number, M: number, K: number, N: number, bias: Ptr, accumulate: boolean, scratch: Ptr,
   ): void;
+  /** Floats a whole packed B of K × N takes, for gemm_pack_b_f32. */
+  gemm_packed_floats(K: number, N: number): number;
+  /** Packs all of B (strides as gemm_strided_f32's) once, for gemm_packed_f32 calls that reuse it. */
+  gemm_pack_b_f32(B: Ptr, bK: number, bJ: number, K: number, N: number, packed: Ptr): void;
+  gemm_packed_f32(A: Ptr, aRow: number, aCol: number, packed: Ptr, C: Ptr, ldc: number, M: number, K: number, N: number, bias: Ptr, accumulate: boolean): void;
   relu_forward_f32(z: Ptr, y: Ptr, n: number): void;
   relu_backward_f32(dy: Ptr, y: Ptr, dz: Ptr, n: number): void;
   leaky_relu_forward_f32(z: Ptr, y: Ptr, n: number): void;

@@ -95,7 +95,7 @@ export class RecurrentLayer implements Layer {
   gemmScratchFloats(k: KernelExports, rows: number): number {
     const [C, U, W] = [this.channels, this.units, this.#width];
     return Math.max(k.gemm_scratch_floats(C, W), k.gemm_scratch_floats(U, W), k.gemm_scratch_floats(rows, C), k.gemm_scratch_floats(Math.max(1, this.steps - 1) * rows, U),
-      k.gemm_scratch_floats(W, C), k.gemm_scratch_floats(W, U));
+      k.gemm_scratch_floats(W, C), k.gemm_scratch_floats(W, U), k.gemm_packed_floats(U, W), k.gemm_packed_floats(W, U));
   }
 
   /** x·W_ihᵀ per step (T·C·G·U) and h·W_hhᵀ per step (T·U·G·U), plus the element-wise cell. */
@@ -117,10 +117,17 @@ export class RecurrentLayer implements Layer {
     k.gemm_strided_f32(x, T * C, 1, C, params[0]!, 1, C, 0, gates, W, rows * W, T, rows, C, W, bias, accumulate, scratch);
   }
 
-  /** c (+)= h·W_hhᵀ (+ `bias`) over `rows` rows (c's row stride G·U). */
-  #recurrentProduct(k: KernelExports, h: Rows, rows: number, params: readonly number[], c: number, bias: number, accumulate: boolean, scratch: number): void {
+  /** W_hhᵀ packed whole into `scratch` once per pass (the step loop runs no other GEMM). */
+  #packRecurrentWeights(k: KernelExports, params: readonly number[], scratch: number): number {
     const [U, W] = [this.units, this.#width];
-    k.gemm_strided_f32(h.ptr, h.stride, 1, 0, params[1]!, 1, U, 0, c, W, 0, 1, rows, U, W, bias, accumulate, scratch);
+    k.gemm_pack_b_f32(params[1]!, 1, U, U, W, scratch);
+    return scratch;
+  }
+
+  /** c (+)= h·W_hhᵀ (+ `bias`) over `rows` rows (c's row stride G·U), W_hhᵀ packed at `packed`. */
+  #recurrentProduct(k: KernelExports, h: Rows, rows: number, packed: number, c: number, bias: number, accumulate: boolean): void {
+    const [U, W] = [this.units, this.#width];
+    k.gemm_packed_f32(h.ptr, h.stride, 1, packed, c, W, rows, U, W, bias, accumulate);
   }
 
   forward(k: KernelExports, { x, rows, out, buffers, params, gemmScratch }: ForwardArgs): void {
@@ -134,9 +141,10 @@ export class RecurrentLayer implements Layer {
       k.add_f32(gates!, params[2]!, gates!, W);
       k.copy_strided_f32(gates!, 0, gates! + 4 * W, W, T * rows - 1, W);
       this.#inputProducts(k, x, rows, params, gates!, 0, true, gemmScratch);
+      const packed = this.#packRecurrentWeights(k, params, gemmScratch);
       for (let t = 0; t < T; t++) {
         const g = gates! + 4 * t * block;
-        if (t > 0) this.#recurrentProduct(k, this.#h(t - 1, rows, out, buffers), rows, params, g, 0, true, gemmScratch);
+        if (t > 0) this.#recurrentProduct(k, this.#h(t - 1, rows, out, buffers), rows, packed, g, 0, true);
         const h = this.#h(t, rows, out, buffers);
         const cPrev = t > 0 ? c! + 4 * (t - 1) * rows * U : 0;
         k.lstm_cell_forward_f32(g, cPrev, c! + 4 * t * rows * U, tanhC! + 4 * t * rows * U, h.ptr, h.stride, rows, U);
@@ -145,12 +153,13 @@ export class RecurrentLayer implements Layer {
     }
     const { gi, gh } = buffers as Record<string, number>;
     this.#inputProducts(k, x, rows, params, gi!, params[2]!, false, gemmScratch);
+    const packed = this.#packRecurrentWeights(k, params, gemmScratch);
     for (let t = 0; t < T; t++) {
       const a = gi! + 4 * t * block;
       const b = gh! + 4 * t * block;
       const previous = t > 0 ? this.#h(t - 1, rows, out, buffers) : { ptr: 0, stride: 0 };
       // the zero state's h·W_hhᵀ + b_hh is b_hh in every row
-      if (t > 0) this.#recurrentProduct(k, previous, rows, params, b, params[3]!, false, gemmScratch);
+      if (t > 0) this.#recurrentProduct(k, previous, rows, packed, b, params[3]!, false);
       else k.copy_strided_f32(params[3]!, 0, b, W, rows, W);
       const h = this.#h(t, rows, out, buffers);
       k.gru_cell_forward_f32(a, b, previous.ptr, previous.stride, h.ptr, h.stride, rows, U);
@@ -162,9 +171,11 @@ export class RecurrentLayer implements Layer {
     const [T, U, W] = [this.steps, this.units, this.#width];
     const block = rows * W;
     const outputGradient = (t: number): Rows => (this.returnSequences ? { ptr: dOut + 4 * t * U, stride: T * U } : { ptr: dOut, stride: U });
-    // dh_{t−1} gets dG_t·W_hh (G·U → U: W_hh read row-major)
+    // dh_{t−1} gets dG_t·W_hh (G·U → U: W_hh read row-major), W_hh packed once for all steps (the
+    // loop runs no other GEMM; the weight gradients after it reuse the scratch)
+    k.gemm_pack_b_f32(params[1]!, U, 1, W, U, gemmScratch);
     const recurrentGradient = (dG: number, into: Rows, accumulate: boolean) =>
-      k.gemm_strided_f32(dG, W, 1, 0, params[1]!, U, 1, 0, into.ptr, into.stride, 0, 1, rows, W, U, 0, accumulate, gemmScratch);
+      k.gemm_packed_f32(dG, W, 1, gemmScratch, into.ptr, into.stride, rows, W, U, 0, accumulate);
     let gradientBlocks: [number, number];
     if (this.type === 'lstm') {
       const { gates, c, tanhC, dc, dh } = args.buffers as Record<string, number>;
