@@ -4,7 +4,7 @@
 import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { refreshLegend } from './legend.js';
+import { redrawEachFrame } from './legend.js';
 
 const HEIGHT = 260;
 const number = (digits) => (v) => (v == null ? '–' : v.toFixed(digits));
@@ -45,16 +45,7 @@ export function lossChart(container) {
       { label: 'val accuracy', stroke: '#8e24aa', width: 2, spanGaps: true, scale: 'acc', dash: [2, 3], value: legendValue(percent) },
     ],
   }, data, container);
-  let pending = false;
-  const schedule = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      plot.setData(data);
-      refreshLegend(plot); // with nothing hovered: the latest epoch
-    });
-  };
+  const schedule = redrawEachFrame(plot, data);
   new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT })).observe(container);
   const push = (x, values) => {
     data[0].push(x);

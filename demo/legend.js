@@ -18,3 +18,20 @@ export const restingValue = (format, restingRow) => (u, v, s, idx) => {
 export function refreshLegend(plot) {
   if (plot.legend.idx == null) plot.setLegend({ idx: null });
 }
+
+/**
+ * A `schedule()` that redraws `plot` with `data` once per animation frame however many points
+ * arrived in it, then shows the resting legend (nothing hovered: the latest values).
+ */
+export function redrawEachFrame(plot, data) {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      plot.setData(data);
+      refreshLegend(plot);
+    });
+  };
+}

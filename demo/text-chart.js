@@ -4,7 +4,7 @@
 import './locale.js';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { refreshLegend, restingValue } from './legend.js';
+import { redrawEachFrame, restingValue } from './legend.js';
 
 const HEIGHT = 240;
 const nats = (v) => (v == null ? '–' : v.toFixed(3));
@@ -56,16 +56,7 @@ export function textChart(container) {
     ],
     hooks: { draw: [(u) => drawBigram(u, bigram)] },
   }, data, container);
-  let pending = false;
-  const schedule = () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      plot.setData(data);
-      refreshLegend(plot);
-    });
-  };
+  const schedule = redrawEachFrame(plot, data);
   new ResizeObserver(() => plot.setSize({ width: container.clientWidth, height: HEIGHT })).observe(container);
   const push = (x, loss, heldOut) => {
     data[0].push(x);
