@@ -33,7 +33,7 @@ import { describe, expect, it } from 'vitest';
 import { createTrainer } from '../src/index.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { relArray, trainingErrors, type TrainingCase, type TrainingResult } from './reference/golden.js';
-import { expectWithin, type LayerCase, layerErrors, runLayerCase } from './reference/golden-run.js';
+import { expectWithin, type LayerCase, layerErrors, runLayerCase, runTrainingCase } from './reference/golden-run.js';
 
 /** Greedy generation as the generator records it. */
 interface GenerationCase {
@@ -78,26 +78,6 @@ function errorsOf(c: TrainingCase, a: TrainingResult, r: TrainingResult): Record
   return errors;
 }
 
-/** The case's fit from its initial weights (token ids as Int32, class targets [N, T] as Int32), shuffle off, then evaluate() and predict(). */
-async function runTraining(c: TrainingCase, build: Build): Promise<TrainingResult> {
-  const trainer = await createTrainer(c.spec, { worker: false, build });
-  try {
-    trainer.setWeights(c.initialWeights);
-    const ids = (c.spec.layers[0] as { type?: string }).type === 'embedding';
-    const x = ids ? Int32Array.from(c.x) : Float32Array.from(c.x);
-    const y = c.targets === 'index' ? Int32Array.from(c.y) : Float32Array.from(c.y);
-    const history = await trainer.fit(x, y, { ...c.fit, shuffle: false });
-    expect(history.epochs).toHaveLength(c.fit.epochs);
-    return {
-      weights: Object.fromEntries(Object.entries(trainer.getWeights()).map(([name, v]) => [name, Array.from(v)])),
-      losses: history.epochs.map((e) => e.loss),
-      evaluate: (await trainer.evaluate(x, y)).loss,
-      predict: Array.from(await trainer.predict(x)),
-    };
-  } finally {
-    await trainer.dispose();
-  }
-}
 
 describe('the attention golden file', () => {
   it('covers the options the issue names', () => {
@@ -121,7 +101,7 @@ describe.each(BUILDS)('attention, positionEmbedding, dense on [T, C] vs torch (%
   });
 
   it.each(golden.training.map((c) => [c.name, c] as const))('training: %s', async (name, c) => {
-    const result = await runTraining(c, build);
+    const result = await runTrainingCase(c, build);
     expectWithin(errorsOf(c, result, c.float64), errorsOf(c, c.float32, c.float64), name);
     if (!adaptive(c)) return;
     const lr = (c.spec.optimizer as { learningRate: number }).learningRate;

@@ -37,12 +37,13 @@ export function runLayerCase(c: LayerCase, build: Build): Promise<Record<string,
   return runLayer({ layer: c.layer as unknown as Record<string, unknown>, inputShape: c.inputShape, rows: c.rows, weights, x: c.x, g: c.g }, build);
 }
 
-/** The case's fit from its initial weights, shuffle off, then evaluate() and predict() on its rows. */
+/** The case's fit from its initial weights, shuffle off, then evaluate() and predict() on its rows (token ids as Int32 for an embedding first layer). */
 export async function runTrainingCase(c: TrainingCase, build: Build): Promise<TrainingResult> {
   const trainer = await createTrainer(c.spec, { worker: false, build });
   try {
     trainer.setWeights(c.initialWeights);
-    const x = Float32Array.from(c.x);
+    const ids = (c.spec.layers[0] as { type?: string }).type === 'embedding';
+    const x = ids ? Int32Array.from(c.x) : Float32Array.from(c.x);
     const y = c.targets === 'index' ? Int32Array.from(c.y) : Float32Array.from(c.y);
     const history = await trainer.fit(x, y, { ...c.fit, shuffle: false });
     expect(history.epochs).toHaveLength(c.fit.epochs);
