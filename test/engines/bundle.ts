@@ -1,7 +1,11 @@
 // Builds the engine suite's page once, with Vite, from the built package (dist/) as an app would
 // bundle it: the page, its module Workers and the .wasm files, plus a crashing worker entry; and the
 // demo app (its own Vite config, which takes dist/ when no packed package is installed in demo/).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { build, preview } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,4 +47,25 @@ export async function previewDemo(outDir: string): Promise<{ url: string; close(
     url: server.resolvedUrls!.local[0]!,
     close: () => server.close(),
   };
+}
+
+/**
+ * For a test file: before its tests, the demo built into a temporary folder (named from `prefix`) and
+ * served as `npm run preview:demo` serves it; after them, the server closed and the folder removed.
+ * The fields are filled once the file's beforeAll has run.
+ */
+export function previewedDemo(prefix: string): { readonly directory: string; readonly url: string } {
+  const state = { directory: '', url: '', close: async () => {} };
+  beforeAll(async () => {
+    state.directory = mkdtempSync(join(tmpdir(), prefix));
+    await bundleDemo(state.directory);
+    const server = await previewDemo(state.directory);
+    state.url = server.url;
+    state.close = server.close;
+  }, 240_000);
+  afterAll(async () => {
+    await state.close();
+    if (state.directory) rmSync(state.directory, { recursive: true, force: true });
+  });
+  return state;
 }

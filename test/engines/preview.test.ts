@@ -1,31 +1,18 @@
 // `npm run preview:demo`'s server (vite preview with demo/vite.config.mjs) as a browser sees it on a
 // second visit: a revalidated file comes back as a 304, and that 304 must carry the cross-origin
 // isolation headers too (WebKit refuses a module worker revalidated without them).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleDemo, previewDemo } from './bundle.js';
+import { describe, expect, it } from 'vitest';
+import { previewedDemo } from './bundle.js';
 
-let directory: string;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'demo-preview-'));
-  await bundleDemo(directory);
-  server = await previewDemo(directory);
-}, 240_000);
-
-afterAll(async () => {
-  await server?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const demo = previewedDemo('demo-preview-');
 
 /** A raw GET (fetch would add its own cache headers). */
 function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(path, server.url);
+    const url = new URL(path, demo.url);
     request(url, { headers }, (response) => {
       response.resume();
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers }));
@@ -40,7 +27,7 @@ const isolation = {
 };
 
 describe("npm run preview:demo's server", () => {
-  const workerScript = () => `assets/${readdirSync(join(directory, 'assets')).find((f) => /^entry\.web.*\.js$/.test(f))}`;
+  const workerScript = () => `assets/${readdirSync(join(demo.directory, 'assets')).find((f) => /^entry\.web.*\.js$/.test(f))}`;
 
   it.each(['index.html', 'worker'])('answers %s with the isolation headers, and its 304 on a revalidation too', async (name) => {
     const path = name === 'worker' ? workerScript() : name;

@@ -7,32 +7,18 @@
 // What each engine reported goes to test/artifacts/engines/write/<engine>.json (a folder of its own:
 // browsers.test.ts replaces <engine>.json on its first write, and test files may run in any order).
 // DESCENT_ENGINES and DESCENT_REQUIRE_ENGINES as in browsers.test.ts.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserSession, ENGINES, launch, missing, waitFor } from './browsers.js';
-import { bundleDemo, previewDemo } from './bundle.js';
+import { previewedDemo } from './bundle.js';
 import { RESULTS_DIRECTORY } from './results.js';
 
 const chosen = process.env.DESCENT_ENGINES?.split(',') ?? ENGINES;
 const required = process.env.DESCENT_REQUIRE_ENGINES === '1';
 const bookChars = new Set(gunzipSync(readFileSync(new URL('../../data/moby-dick.txt.gz', import.meta.url))).toString('utf8'));
 
-let directory: string;
-let server: { url: string; close(): Promise<void> };
-
-beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'demo-write-'));
-  await bundleDemo(directory);
-  server = await previewDemo(directory);
-}, 240_000);
-
-afterAll(async () => {
-  await server?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+const demo = previewedDemo('demo-write-');
 
 const statusLine = (session: BrowserSession) => session.evaluate<string | null>("document.getElementById('status')?.textContent ?? null");
 
@@ -109,7 +95,7 @@ for (const engine of ENGINES.filter((e) => chosen.includes(e))) {
         expect([...run.sample], name).toHaveLength(240);
         expect([...run.sample].filter((c) => !bookChars.has(c)), `${name}: sample characters the book lacks`).toEqual([]);
       };
-      await session!.open(`${server.url}write.html`);
+      await session!.open(`${demo.url}write.html`);
       expect(await session!.evaluate<boolean>('crossOriginIsolated')).toBe(true);
       await step('first visit');
       await session!.evaluate("(document.body.dataset.ready = 'before the reload', location.reload(), true)");
