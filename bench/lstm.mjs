@@ -12,19 +12,12 @@
 //
 // Writes bench/results/<date>-lstm.md: the generated part above a marker line, and whatever an
 // existing file holds below its marker (hand-written notes, earlier runs) kept as it was.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTrainer, loadKernels } from 'descent-wasm';
+import { best, intOption as option, pythonRounds, timedRounds } from './peer-rounds.mjs';
 import { checkNoLeak, tf, tfl, useBackend } from './tfjs.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${args[at + 1]}`);
-  return value;
-};
 const rounds = option('rounds', 3);
 const rows = option('rows', 1024);
 const [T, C, UNITS, CLASSES, BATCH] = [32, 16, 128, 10, 64];
@@ -49,14 +42,7 @@ async function descentRounds(type, count) {
     optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 1,
   }, { worker: false });
   await trainer.fit(x, y, epoch);
-  const result = { wall: [], cpu: [] };
-  for (let r = 0; r < count; r++) {
-    const [started, cpu] = [performance.now(), process.cpuUsage()];
-    await trainer.fit(x, y, epoch);
-    const used = process.cpuUsage(cpu);
-    result.wall.push(rows / ((performance.now() - started) / 1000));
-    result.cpu.push(rows / ((used.user + used.system) / 1e6));
-  }
+  const result = await timedRounds(count, rows, () => trainer.fit(x, y, epoch));
   await trainer.dispose();
   return result;
 }
@@ -81,16 +67,10 @@ async function tfjsRounds(type, backend, count, roundCount) {
   const xs = tf.tensor3d(x.subarray(0, count * T * C), [count, T, C]);
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y.subarray(0, count), 'int32'), CLASSES));
   const fitOptions = { epochs: 1, batchSize: BATCH, shuffle: false, verbose: 0 };
-  const result = { wall: [], cpu: [] };
+  let result;
   try {
     await model.fit(xs, ys, fitOptions); // warm-up
-    for (let r = 0; r < roundCount; r++) {
-      const [started, cpu] = [performance.now(), process.cpuUsage()];
-      await model.fit(xs, ys, fitOptions);
-      const used = process.cpuUsage(cpu);
-      result.wall.push(count / ((performance.now() - started) / 1000));
-      result.cpu.push(count / ((used.user + used.system) / 1e6));
-    }
+    result = await timedRounds(roundCount, count, () => model.fit(xs, ys, fitOptions));
   } finally {
     xs.dispose();
     ys.dispose();
@@ -137,12 +117,7 @@ print(json.dumps({"torch": torch.__version__, "wall": wall, "cpu": cpu}))
 
 /** PyTorch's samples/s per round, or why it did not run. */
 function torchRounds(type, count) {
-  try {
-    const out = execFileSync('python3', ['-c', PYTHON, type, ...[rows, count, T, C, UNITS, CLASSES, BATCH].map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out.trim().split('\n').at(-1));
-  } catch (error) {
-    return { error: String(error.stderr ?? error.message).trim().split('\n').at(-1) };
-  }
+  return pythonRounds(PYTHON, [type, rows, count, T, C, UNITS, CLASSES, BATCH]);
 }
 
 /**
@@ -155,7 +130,6 @@ const keptKB = (4 * (6 * T * UNITS + (T - 1) * UNITS + 2 * UNITS)) / 1000;
 const lines = [];
 let torchVersion = 'not run';
 const loads = [os.loadavg()[0]];
-const best = (values) => Math.max(...values);
 const rate = (value) => value.toFixed(0);
 for (const type of ['lstm', 'gru']) {
   // descent, torch, tfjs, descent again: the best of descent's two halves against each peer's best

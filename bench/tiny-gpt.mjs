@@ -15,14 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTrainer, loadKernels } from 'descent-wasm';
+import { best, intOption as option, pythonRounds, timedRounds } from './peer-rounds.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${args[at + 1]}`);
-  return value;
-};
 const rounds = option('rounds', 3);
 const rows = option('rows', 256);
 const [VOCAB, D, HEADS, BLOCKS, T, BATCH, LR] = [65, 128, 4, 2, 64, 32, 3e-4];
@@ -63,16 +57,10 @@ async function descentRounds(worker, count) {
   const trainer = await createTrainer(SPEC, { worker });
   const parameters = Object.values(await trainer.getWeights()).reduce((n, v) => n + v.length, 0);
   const losses = [(await trainer.fit(x, y, epoch)).epochs[0].loss];
-  const result = { wall: [], cpu: [], parameters };
-  for (let r = 0; r < count; r++) {
-    const [started, cpu] = [performance.now(), process.cpuUsage()];
-    const history = await trainer.fit(x, y, epoch);
-    const used = process.cpuUsage(cpu);
-    result.wall.push(tokens / ((performance.now() - started) / 1000));
-    result.cpu.push(tokens / ((used.user + used.system) / 1e6));
-    losses.push(history.epochs[0].loss);
-  }
-  result.losses = losses;
+  const result = await timedRounds(count, tokens, async () => {
+    losses.push((await trainer.fit(x, y, epoch)).epochs[0].loss);
+  });
+  Object.assign(result, { parameters, losses });
   await trainer.dispose();
   return result;
 }
@@ -135,13 +123,7 @@ print(json.dumps({"torch": torch.__version__, "wall": wall, "cpu": cpu, "losses"
 
 /** PyTorch's tokens/s per round, or why it did not run. */
 function torchRounds(count) {
-  try {
-    const out = execFileSync('python3', ['-c', PYTHON, ...[rows, count, VOCAB, D, HEADS, BLOCKS, T, BATCH, LR].map(String)],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out.trim().split('\n').at(-1));
-  } catch (error) {
-    return { error: String(error.stderr ?? error.message).trim().split('\n').at(-1) };
-  }
+  return pythonRounds(PYTHON, [rows, count, VOCAB, D, HEADS, BLOCKS, T, BATCH, LR]);
 }
 
 /**
@@ -151,7 +133,6 @@ function torchRounds(count) {
  */
 const attentionKB = (4 * (7 * T * D + 2 * HEADS * T * T)) / 1000;
 
-const best = (values) => Math.max(...values);
 const loads = [os.loadavg()[0]];
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 const uptimes = [uptime()];
