@@ -3,12 +3,12 @@
 // boundaries inside an image) against the float64 reference, forward and gradient; checkpoints
 // round-trip; summary() labels; no WASM allocation per batch (the im2col tiles live in the shared
 // GEMM scratch, sized once per capacity).
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, type TrainerSpec } from '../src/index.js';
-import { Heap } from '../src/wasm/heap.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { referenceForward, referenceObjective } from './reference/network.js';
 import { BUILDS } from './reference/builds.js';
+import { allocationsOfSecondFit } from './reference/allocations.js';
 
 const base = { loss: 'mse', optimizer: { name: 'sgd', learningRate: 1 }, seed: 4 } as const;
 const conv2d = (extra: Record<string, unknown>) => ({ type: 'conv2d', filters: 2, kernelSize: 3, ...extra }) as LayerSpec;
@@ -111,10 +111,7 @@ describe.each(BUILDS)('conv over several im2col tiles (%s build)', (build) => {
 });
 
 describe('conv allocation', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it.each(BUILDS)('allocates per fit, not per batch (%s build)', async (build) => {
-    const alloc = vi.spyOn(Heap.prototype, 'alloc');
     const spec: TrainerSpec = {
       ...base,
       inputShape: [6, 5, 2],
@@ -124,16 +121,11 @@ describe('conv allocation', () => {
         ...head,
       ],
     };
-    const counts = async (rows: number) => {
-      const t = await createTrainer(spec, { worker: false, build });
-      const x = Float32Array.from({ length: rows * 60 }, (_, i) => Math.sin(0.37 * i));
-      const y = Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(i));
-      await t.fit(x, y, { epochs: 1, batchSize: 8 }); // the first fit sizes the network's buffers
-      alloc.mockClear();
-      await t.fit(x, y, { epochs: 2, batchSize: 8 });
-      await t.dispose();
-      return alloc.mock.calls.length;
-    };
+    const data = (rows: number) => ({
+      x: Float32Array.from({ length: rows * 60 }, (_, i) => Math.sin(0.37 * i)),
+      y: Float32Array.from({ length: rows * 2 }, (_, i) => Math.cos(i)),
+    });
+    const counts = (rows: number) => allocationsOfSecondFit(spec, build, rows, data, { epochs: 1, batchSize: 8 }, { epochs: 2, batchSize: 8 });
     expect(await counts(256)).toBe(await counts(16)); // 32 batches an epoch, or 2
   });
 });

@@ -9,14 +9,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrainer, type LayerSpec, loadModel, type TrainerSpec } from '../src/index.js';
-import { Heap } from '../src/wasm/heap.js';
 import { BUILDS, type Build } from './reference/builds.js';
 import { centralDifferences } from './reference/gradcheck.js';
 import { runLayer } from './reference/layer-run.js';
 import { runPython, torchTestPlan } from './reference/python.js';
 import { recurrentReference, type RecurrentShape } from './reference/recurrent.js';
+import { allocationsOfSecondFit } from './reference/allocations.js';
 
 /** Deterministic values in (−amplitude, amplitude). */
 const values = (n: number, seed: number, amplitude: number) => Array.from({ length: n }, (_, i) => amplitude * Math.sin(seed * 7.1 + i * 1.37 + 0.3));
@@ -170,21 +170,10 @@ describe.each(BUILDS)('token ids through an embedding into a recurrent layer (%s
 });
 
 describe('lstm and gru allocation', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it.each(BUILDS)('allocates per fit, not per batch (%s build)', async (build) => {
-    const alloc = vi.spyOn(Heap.prototype, 'alloc');
     const spec: TrainerSpec = { ...base, inputShape: [5, 3], layers: [{ type: 'lstm', units: 6, returnSequences: true }, { type: 'gru', units: 4 }, { units: 2 }] };
-    const counts = async (rows: number) => {
-      const t = await createTrainer(spec, { worker: false, build });
-      const x = Float32Array.from(values(rows * 15, 6, 1));
-      const y = Float32Array.from(values(rows * 2, 7, 0.5));
-      await t.fit(x, y, { epochs: 1, batchSize: 8 }); // the first fit sizes the network's buffers
-      alloc.mockClear();
-      await t.fit(x, y, { epochs: 2, batchSize: 8 });
-      await t.dispose();
-      return alloc.mock.calls.length;
-    };
+    const data = (rows: number) => ({ x: Float32Array.from(values(rows * 15, 6, 1)), y: Float32Array.from(values(rows * 2, 7, 0.5)) });
+    const counts = (rows: number) => allocationsOfSecondFit(spec, build, rows, data, { epochs: 1, batchSize: 8 }, { epochs: 2, batchSize: 8 });
     expect(await counts(256)).toBe(await counts(16)); // 32 batches an epoch, or 2
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTrainer, loadModel, type TrainerSpec } from '../src/index.js';
 import { multiplyAddsPerRow } from '../src/model/cost.js';
 import { modelFromSpec } from '../src/model/spec.js';
+import { allocationsOfSecondFit } from './reference/allocations.js';
 import { BUILDS } from './reference/builds.js';
 
 const T = 6;
@@ -201,6 +202,12 @@ describe('generate', () => {
 });
 
 describe('the new layers across the library', () => {
+  it.each(BUILDS)('attention, positionEmbedding and per-position targets allocate per fit, not per batch (%s build)', async (build) => {
+    const data = (rows: number) => previousToken(rows, 8);
+    const counts = (rows: number) => allocationsOfSecondFit(transformer(), build, rows, data, { epochs: 1, batchSize: 8 }, { epochs: 2, batchSize: 8 });
+    expect(await counts(256)).toBe(await counts(16)); // 32 batches an epoch, or 2
+  });
+
   it('data-parallel chunk sizing counts attention\'s T² work, and summary() reports memory per row', async () => {
     const cost = (steps: number) => multiplyAddsPerRow(modelFromSpec({ inputShape: [steps, 8], loss: 'mse', layers: [{ type: 'attention', heads: 2 }, { units: 1 }] }));
     // projections 4·T·C², products 2·T²·C, dense T·C·1
