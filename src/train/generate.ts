@@ -72,12 +72,17 @@ export function checkGenerate(model: Model, ids: unknown, options: unknown): Gen
   };
 }
 
-/** Draws a token from `logits` ([V] at `offset`): argmax at temperature 0, else the softmax of the topK largest / temperature. */
-export function sampleToken(logits: Float32Array, offset: number, V: number, temperature: number, topK: number, random: Random, order: Int32Array): number {
+/**
+ * Draws a token from `logits` ([V] at `offset`): argmax at temperature 0, else the softmax of the topK
+ * largest / temperature. `order` (Int32) and `weights` (Float64) are V-long scratch the caller keeps.
+ */
+export function sampleToken(
+  logits: Float32Array, offset: number, V: number, temperature: number, topK: number, random: Random, order: Int32Array, weights: Float64Array,
+): number {
   let best = 0;
   for (let v = 1; v < V; v++) if (logits[offset + v]! > logits[offset + best]!) best = v;
   if (temperature === 0) return best;
-  // the topK largest: a partial order is enough, and V is a vocabulary (tens to thousands)
+  // the topK largest first: sorting V ids is cheap next to a forward pass (V is a vocabulary)
   let kept = V;
   if (topK < V) {
     for (let v = 0; v < V; v++) order[v] = v;
@@ -87,10 +92,13 @@ export function sampleToken(logits: Float32Array, offset: number, V: number, tem
   const at = (i: number) => (kept === V ? i : order[i]!);
   const top = logits[offset + best]!;
   let total = 0;
-  for (let i = 0; i < kept; i++) total += Math.exp((logits[offset + at(i)]! - top) / temperature);
+  for (let i = 0; i < kept; i++) {
+    weights[i] = Math.exp((logits[offset + at(i)]! - top) / temperature);
+    total += weights[i]!;
+  }
   let u = random.next() * total;
   for (let i = 0; i < kept; i++) {
-    u -= Math.exp((logits[offset + at(i)]! - top) / temperature);
+    u -= weights[i]!;
     if (u < 0) return at(i);
   }
   return at(kept - 1);
@@ -110,6 +118,7 @@ export function generateTokens(model: Model, run: Forward, request: GenerateRequ
   const { prompt, steps, temperature, topK } = request;
   const random = new Random(request.seed, 0x67656e); // 'gen'
   const order = new Int32Array(V);
+  const weights = new Float64Array(V);
   const result = new Int32Array(steps);
   // the context: the last T tokens of prompt + result
   const context = Int32Array.from(prompt.subarray(Math.max(0, prompt.length - T)));
@@ -122,7 +131,7 @@ export function generateTokens(model: Model, run: Forward, request: GenerateRequ
       staged.array.set(window);
       const logits = run.forward(staged.ptr);
       const position = Math.min(length, T) - 1;
-      const token = sampleToken(logits, position * V, V, temperature, topK, random, order);
+      const token = sampleToken(logits, position * V, V, temperature, topK, random, order, weights);
       result[s] = token;
       if (length < T) {
         window[length] = token;
